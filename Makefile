@@ -1,0 +1,85 @@
+# One entry point for every task. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+COLL_ROOT := $(CURDIR)/.build/collections
+COLL_DIR := $(COLL_ROOT)/ansible_collections/eformidling/integrasjonspunkt
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT):$(VENV)/lib/python3.11/site-packages
+export PYTHONDONTWRITEBYTECODE := 1
+
+APT_PACKAGES := chrony faketime tinyproxy debootstrap systemd-container nftables iptables \
+	gnupg iproute2 util-linux openjdk-17-jdk-headless curl ca-certificates
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(BIN)/ansible-playbook: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+.PHONY: venv
+venv: $(BIN)/ansible-playbook $(COLL_DIR) ## Create the virtualenv with the pinned dependencies
+
+$(COLL_DIR):
+	mkdir -p $(dir $(COLL_DIR))
+	ln -sfn $(CURDIR) $(COLL_DIR)
+
+.PHONY: system-deps
+system-deps: ## apt-get install every system package the tests need
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@# The packaged daemons must not run on the test machine itself: tests start their own.
+	-@systemctl disable --now chrony tinyproxy >/dev/null 2>&1 || true
+	-@pkill -x tinyproxy >/dev/null 2>&1 || true
+
+.PHONY: preflight
+preflight: venv ## Run playbooks/preflight.yml against the bundled inventory (localhost)
+	ansible-playbook playbooks/preflight.yml $(ARGS)
+
+.PHONY: lint
+lint: venv ## ruff (lint + format check) and ansible-lint (profile production)
+	ruff check .
+	ruff format --check .
+	ansible-lint --offline
+
+.PHONY: sanity
+sanity: venv ## ansible-test sanity, every test, Python 3.11, offline
+	tests/helpers/ansible_test_offline.sh sanity --python 3.11
+
+.PHONY: unit
+unit: venv ## Unit tests (pure parsers, judgement, catalogue)
+	pytest -q tests/unit
+
+.PHONY: integration
+integration: venv system-deps ## Integration tests against real daemons, servers and namespaces (root)
+	pytest -q tests/integration
+
+.PHONY: molecule
+molecule: venv system-deps ## molecule test --all
+	molecule test --all
+
+.PHONY: argspec
+argspec: venv ## Each role's meta/argument_specs.yml matches its defaults/main.yml
+	python tests/helpers/check_argument_specs.py roles/*/
+
+.PHONY: build
+build: venv ## ansible-galaxy collection build, then install the tarball into an empty path
+	rm -f eformidling-integrasjonspunkt-*.tar.gz
+	ansible-galaxy collection build --force .
+	tests/helpers/check_built_collection.sh eformidling-integrasjonspunkt-*.tar.gz
+
+.PHONY: test
+test: system-deps venv lint argspec sanity unit integration molecule build ## Everything CI runs
+	@echo "make test: all layers passed"

@@ -1,0 +1,16 @@
+"""Shared pytest setup: make the collection importable as ansible_collections.eformidling.integrasjonspunkt.
+
+`make venv` links the repository into .build/collections/ansible_collections/eformidling/integrasjonspunkt.
+"""
+
+import os
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLLECTIONS = os.path.join(REPO, ".build", "collections")
+LINK = os.path.join(COLLECTIONS, "ansible_collections", "eformidling", "integrasjonspunkt")
+
+if not os.path.exists(LINK):
+    raise RuntimeError("collection link %s is missing: run `make venv` first" % LINK)
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)

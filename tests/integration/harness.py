@@ -1,0 +1,74 @@
+"""Run a collection module through `ansible` (ad hoc) and return its result as a dict.
+
+This is the one place that knows how integration tests reach a host, and it pins the
+interpreter so that broken pyenv shims on PATH never get discovered.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VENV_BIN = os.path.dirname(sys.executable)
+COLLECTIONS = os.path.join(REPO, ".build", "collections")
+
+
+def ansible_env(extra=None):
+    env = dict(os.environ)
+    env.update(
+        {
+            "ANSIBLE_CONFIG": os.path.join(REPO, "ansible.cfg"),
+            "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS
+            + os.pathsep
+            + os.path.join(os.path.dirname(VENV_BIN), "lib", "python3.11", "site-packages"),
+            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+            "ANSIBLE_STDOUT_CALLBACK": "json",
+            "ANSIBLE_NOCOLOR": "1",
+            "PATH": VENV_BIN + os.pathsep + env.get("PATH", ""),
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def local_inventory(interpreter=None, host="localhost", hostvars=None):
+    """Write a one-host local inventory; return its path."""
+    fd, path = tempfile.mkstemp(prefix="inv-", suffix=".json")
+    hv = {"ansible_connection": "local", "ansible_python_interpreter": interpreter or sys.executable}
+    hv.update(hostvars or {})
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"all": {"hosts": {host: hv}}}, fh)
+    return path
+
+
+def run_module(module, args=None, inventory=None, host="localhost", check=False, env=None, prefix=None, timeout=300):
+    """Run `module` with `args` (dict) on `host`; return the host's result dict.
+
+    `prefix` is an argv prefix (for example `cgexec`-style wrappers or `ip netns exec NS`)
+    placed in front of `ansible`, so the whole run happens inside that context.
+    """
+    inv = inventory or local_inventory(host=host)
+    fqcn = module if "." in module else "eformidling.integrasjonspunkt." + module
+    cmd = list(prefix or []) + [
+        os.path.join(VENV_BIN, "ansible"),
+        host,
+        "-i",
+        inv,
+        "-m",
+        fqcn,
+        "-a",
+        json.dumps(args or {}),
+    ]
+    if check:
+        cmd.append("--check")
+    proc = subprocess.run(cmd, env=ansible_env(env), capture_output=True, text=True, timeout=timeout, check=False)
+    try:
+        doc = json.loads(proc.stdout)
+    except ValueError as exc:
+        raise AssertionError(
+            "ansible printed no JSON (rc=%s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr)
+        ) from exc
+    tasks = doc["plays"][0]["tasks"]
+    return tasks[0]["hosts"][host]
