@@ -1,0 +1,1042 @@
+# Copyright: eformidling.integrasjonspunkt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Network probes for connectivity_info: DNS, TCP to every address, TLS, HTTP, SNTP and HTTP CONNECT.
+
+Layout:
+
+* pure helpers (normalise an endpoint, classify socket errors, parse HTTP heads and SNTP replies, compare
+  addresses with documented IPs, summarise) that take values and never raise;
+* probe steps, each bounded by a timeout;
+* `probe_all`, which runs every step of every endpoint in one bounded pool of daemon threads. Work is
+  chained, never awaited inside a worker, so N endpoints of which some are blackholed take about one
+  timeout per step, not N timeouts.
+
+Python 3.8 compatible; standard library only.
+"""
+
+import contextlib
+import email.utils
+import errno
+import ipaddress
+import math
+import os
+import queue
+import socket
+import ssl
+import struct
+import tempfile
+import threading
+import time
+
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import noproxy
+
+PROTOCOLS = ("https", "tls", "tcp", "http", "amqps", "udp-ntp")
+TLS_PROTOCOLS = ("https", "tls", "amqps")
+HTTP_PROTOCOLS = ("https", "http")
+DEFAULT_PORTS = {"https": 443, "http": 80, "amqps": 5671, "udp-ntp": 123}
+SEVERITIES = ("fail", "warn")
+USER_AGENT = "eformidling.integrasjonspunkt-connectivity_info"
+MAX_HEAD = 65536
+
+# Keys of each endpoint result. Input keys with these names are not copied through.
+RESULT_KEYS = (
+    "name",
+    "host",
+    "port",
+    "protocol",
+    "ok",
+    "status",
+    "message",
+    "severity",
+    "partial",
+    "dns",
+    "tcp",
+    "tls",
+    "http",
+    "ntp",
+    "proxy",
+    "undocumented_addresses",
+    "elapsed_ms",
+)
+
+_UNREACHABLE = {
+    getattr(errno, n)
+    for n in ("ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN", "EADDRNOTAVAIL")
+    if hasattr(errno, n)
+}
+_TIMEOUT = {getattr(errno, n) for n in ("ETIMEDOUT", "EAGAIN", "EWOULDBLOCK", "EINPROGRESS") if hasattr(errno, n)}
+_REFUSED = {getattr(errno, n) for n in ("ECONNREFUSED",) if hasattr(errno, n)}
+
+# OpenSSL X509_V_ERR_* codes -> a short, stable reason.
+_VERIFY_REASONS = {
+    2: "untrusted",
+    9: "not_yet_valid",
+    10: "expired",
+    18: "self_signed",
+    19: "untrusted",
+    20: "untrusted",
+    21: "untrusted",
+    23: "revoked",
+    62: "hostname_mismatch",
+    64: "hostname_mismatch",
+}
+
+NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900-01-01 to 1970-01-01
+
+
+# --------------------------------------------------------------------------------------------------
+# Pure helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def _ms(seconds):
+    return round(seconds * 1000.0, 1)
+
+
+def _one_line(text, limit=300):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def classify_socket_error(exc):
+    """Map a socket exception to (status, message); status is refused, timeout, unreachable or error."""
+    if isinstance(exc, socket.timeout) or type(exc).__name__ == "TimeoutError":
+        return "timeout", "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused", "connection refused"
+    code = getattr(exc, "errno", None)
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    if code in _REFUSED:
+        return "refused", "connection refused"
+    if code in _TIMEOUT:
+        return "timeout", "timed out"
+    if code in _UNREACHABLE:
+        return "unreachable", _one_line(text)
+    return "error", _one_line(text)
+
+
+def verify_reason(code):
+    """A short reason for an OpenSSL certificate verification code."""
+    return _VERIFY_REASONS.get(code, "other") if isinstance(code, int) else "other"
+
+
+def _as_int(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _as_seconds(value):
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(number) or number <= 0 or math.isinf(number):
+        return None
+    return number
+
+
+def normalize_endpoint(raw, default_timeout):
+    """Validate one endpoint dict. Return (endpoint, error); error is a one-line string or None.
+
+    The returned endpoint always has name/host/port/protocol keys (possibly None) so that an invalid
+    entry can still be reported by name.
+    """
+    if not isinstance(raw, dict):
+        return {"name": str(raw), "host": None, "port": None, "protocol": None}, "the endpoint is not a dict"
+    ep = {
+        "name": raw.get("name"),
+        "host": raw.get("host"),
+        "port": None,
+        "protocol": raw.get("protocol") or "tcp",
+        "ips": raw.get("ips") or [],
+        "timeout": default_timeout,
+        "server_name": raw.get("server_name"),
+        "http_path": raw.get("http_path") or "/",
+        "severity": raw.get("severity") or "fail",
+        "use_proxy": raw.get("use_proxy", True),
+        "dropped": raw.get("dropped"),
+    }
+    protocol = str(ep["protocol"]).lower()
+    ep["protocol"] = protocol
+    port = raw.get("port")
+    if port is None:
+        port = DEFAULT_PORTS.get(protocol)
+    ep["port"] = _as_int(port)
+    if ep["name"] is None:
+        ep["name"] = "%s:%s" % (ep["host"], port)
+    ep["name"] = str(ep["name"])
+    if not isinstance(ep["host"], str) or not ep["host"].strip():
+        return ep, "host is missing or not a string"
+    ep["host"] = ep["host"].strip()
+    if ep["host"].startswith("[") and ep["host"].endswith("]"):
+        ep["host"] = ep["host"][1:-1]
+    if protocol not in PROTOCOLS:
+        return ep, "protocol %r is not one of %s" % (raw.get("protocol"), ", ".join(PROTOCOLS))
+    if ep["port"] is None or not 1 <= ep["port"] <= 65535:
+        return ep, "port %r is not an integer 1-65535" % (port,)
+    if "timeout" in raw and raw["timeout"] is not None:
+        seconds = _as_seconds(raw["timeout"])
+        if seconds is None:
+            return ep, "timeout %r is not a positive number of seconds" % (raw["timeout"],)
+        ep["timeout"] = seconds
+    if isinstance(ep["ips"], str):
+        ep["ips"] = [ep["ips"]]
+    if not isinstance(ep["ips"], list):
+        return ep, "ips must be a list of addresses or CIDR ranges"
+    ep["ips"] = [str(i) for i in ep["ips"]]
+    if ep["severity"] not in SEVERITIES:
+        return ep, "severity %r is not one of fail, warn" % (ep["severity"],)
+    if ep["server_name"] is not None and not isinstance(ep["server_name"], str):
+        return ep, "server_name must be a string"
+    if not isinstance(ep["http_path"], str) or not ep["http_path"].startswith("/"):
+        return ep, "http_path must be a string starting with /"
+    if not isinstance(ep["use_proxy"], bool):
+        return ep, "use_proxy must be a boolean"
+    return ep, None
+
+
+def undocumented_addresses(addresses, documented):
+    """Return the addresses not inside any documented IP or CIDR. Empty when nothing is documented."""
+    nets = []
+    for item in documented or []:
+        try:
+            nets.append(ipaddress.ip_network(str(item).strip(), strict=False))
+        except ValueError:
+            continue
+    if not nets:
+        return []
+    out = []
+    for addr in addresses or []:
+        try:
+            ip = ipaddress.ip_address(str(addr).split("%", 1)[0])
+        except ValueError:
+            out.append(addr)
+            continue
+        if not any(ip.version == n.version and ip in n for n in nets):
+            out.append(addr)
+    return out
+
+
+def parse_http_head(data):
+    """Parse an HTTP response head (bytes). Return {status_line, status_code, reason, headers} or None."""
+    if not isinstance(data, (bytes, bytearray)):
+        return None
+    head = bytes(data).split(b"\r\n\r\n", 1)[0]
+    lines = head.decode("iso-8859-1").split("\r\n")
+    status_line = lines[0].strip()
+    parts = status_line.split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit() or len(parts[1]) != 3:
+        return None
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            key, _, value = line.partition(":")
+            headers.setdefault(key.strip().lower(), value.strip())
+    return {
+        "status_line": _one_line(status_line, 200),
+        "status_code": int(parts[1]),
+        "reason": parts[2] if len(parts) > 2 else "",
+        "headers": headers,
+    }
+
+
+def parse_http_date(value):
+    """An HTTP Date header as epoch seconds (float), or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = email.utils.parsedate_tz(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if not parsed:
+        return None
+    try:
+        return float(email.utils.mktime_tz(parsed))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def date_skew(date_header, sent, received):
+    """Server clock minus local clock, in seconds, from a Date header (1 s resolution: +-1 s)."""
+    server = parse_http_date(date_header)
+    if server is None:
+        return None
+    # Date is truncated to the second; the true server time lies in [server, server + 1).
+    return round(server + 0.5 - (sent + received) / 2.0, 3)
+
+
+def sntp_request(transmit_time):
+    """A 48-byte SNTPv4 client request whose transmit timestamp is `transmit_time` (epoch seconds)."""
+    ntp = transmit_time + NTP_EPOCH_OFFSET
+    secs = int(ntp)
+    frac = int((ntp - secs) * 2**32) & 0xFFFFFFFF
+    return struct.pack("!B3x40xII", 0x23, secs & 0xFFFFFFFF, frac)
+
+
+def _ntp_time(secs, frac):
+    return secs - NTP_EPOCH_OFFSET + frac / 2.0**32
+
+
+def parse_sntp_reply(data, request, t1, t4):
+    """Check an SNTP reply against our request and compute offset/delay. Return (result, error)."""
+    if not isinstance(data, (bytes, bytearray)) or len(data) < 48:
+        return None, "short NTP reply (%d bytes)" % (len(data) if isinstance(data, (bytes, bytearray)) else 0)
+    first, stratum = data[0], data[1]
+    leap, mode = first >> 6, first & 0x7
+    if mode != 4:
+        return None, "not an NTP server reply (mode %d)" % mode
+    refid = bytes(data[12:16])
+    orig = bytes(data[24:32])
+    if request is not None and orig != bytes(request[40:48]):
+        return None, "NTP reply does not answer our request (origin timestamp differs)"
+    if stratum == 0:
+        code = refid.decode("ascii", "replace").strip("\x00")
+        return None, "kiss-o'-death from the server (%s)" % code
+    if leap == 3:
+        return None, "the server is not synchronised (leap indicator 3)"
+    t2 = _ntp_time(*struct.unpack("!II", data[32:40]))
+    t3 = _ntp_time(*struct.unpack("!II", data[40:48]))
+    offset = ((t2 - t1) + (t3 - t4)) / 2.0
+    delay = (t4 - t1) - (t3 - t2)
+    return {
+        "offset_seconds": round(offset, 6),
+        "delay_seconds": round(max(delay, 0.0), 6),
+        "stratum": stratum,
+        "leap": leap,
+    }, None
+
+
+def _name(dn):
+    """Flatten the subject/issuer tuples of ssl.getpeercert() into 'CN=x,O=y'."""
+    parts = []
+    for rdn in dn or ():
+        for pair in rdn:
+            if len(pair) == 2:
+                key = {"commonName": "CN", "organizationName": "O", "countryName": "C"}.get(pair[0], pair[0])
+                parts.append("%s=%s" % (key, pair[1]))
+    return ",".join(parts) or None
+
+
+def cert_summary(cert, now=None):
+    """subject, issuer, cert_not_after (ISO 8601) and cert_expires_in_days from a getpeercert() dict."""
+    out = {"subject": None, "issuer": None, "cert_not_after": None, "cert_expires_in_days": None}
+    if not isinstance(cert, dict) or not cert:
+        return out
+    out["subject"] = _name(cert.get("subject"))
+    out["issuer"] = _name(cert.get("issuer"))
+    not_after = cert.get("notAfter")
+    if not_after:
+        try:
+            stamp = ssl.cert_time_to_seconds(not_after)
+        except (ValueError, TypeError):
+            return out
+        out["cert_not_after"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))
+        out["cert_expires_in_days"] = math.floor((stamp - (time.time() if now is None else now)) / 86400.0)
+    return out
+
+
+def decode_der(der):
+    """Decode a DER certificate into the getpeercert() dict form, or {} (uses CPython's private helper)."""
+    helper = getattr(getattr(ssl, "_ssl", None), "_test_decode_cert", None)
+    if not der or helper is None:
+        return {}
+    fd, path = tempfile.mkstemp(suffix=".pem")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(ssl.DER_cert_to_PEM_cert(der))
+        return helper(path) or {}
+    except Exception:
+        return {}
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def endpoint_status(result):
+    """Decide (ok, status, message) for one finished endpoint result. Pure."""
+    name, host, port = result["name"], result["host"], result["port"]
+    target = "%s port %s" % (host, port)
+    proxy = result.get("proxy") or {}
+    dns = result.get("dns") or {}
+    if result.get("status") in ("invalid", "skipped", "timeout"):
+        return result["status"] == "skipped", result["status"], result.get("message")
+    if result["protocol"] == "udp-ntp":
+        ntp = result.get("ntp") or {}
+        if not dns.get("ok"):
+            return False, "dns_error", "DNS lookup of %s failed: %s" % (host, dns.get("error"))
+        if ntp.get("ok"):
+            return (
+                True,
+                "ok",
+                "NTP reply from %s: offset %+.3f s, stratum %s"
+                % (ntp.get("address"), ntp.get("offset_seconds") or 0.0, ntp.get("stratum")),
+            )
+        errors = "; ".join("%s %s" % (a["address"], a.get("error") or a["status"]) for a in ntp.get("addresses", []))
+        return False, "ntp_error", "no usable NTP reply from %s: %s" % (target, errors or ntp.get("error"))
+    if proxy.get("used"):
+        if proxy.get("error"):
+            return False, "proxy_error", "proxy %s: %s" % (proxy.get("url"), proxy.get("error"))
+    elif not dns.get("ok"):
+        return False, "dns_error", "DNS lookup of %s failed: %s" % (host, dns.get("error"))
+    else:
+        tcp = result.get("tcp") or []
+        good = [t for t in tcp if t["status"] == "ok"]
+        if not good:
+            statuses = {t["status"] for t in tcp}
+            for kind in ("timeout", "unreachable", "refused", "error"):
+                if kind in statuses:
+                    detail = ", ".join("%s %s" % (t["address"], t["status"]) for t in tcp)
+                    return False, "tcp_" + kind, "TCP connect to %s failed: %s" % (target, detail)
+            return False, "tcp_error", "TCP connect to %s: no address to try" % target
+    tls = result.get("tls")
+    if tls is not None and not tls.get("ok"):
+        if tls.get("verify_error"):
+            return (
+                False,
+                "tls_error",
+                "TLS certificate of %s not accepted (%s): %s" % (target, tls.get("verify_reason"), tls["verify_error"]),
+            )
+        return False, "tls_error", "TLS handshake with %s failed: %s" % (target, tls.get("error"))
+    http = result.get("http")
+    if http is not None and http.get("error"):
+        status = "proxy_error" if http.get("from_proxy") else "http_error"
+        return False, status, "HTTP request to %s failed: %s" % (target, http["error"])
+    bits = []
+    tcp = result.get("tcp") or []
+    if proxy.get("used"):
+        bits.append("via proxy %s" % proxy.get("url"))
+    else:
+        bits.append("%d/%d addresses reachable" % (len([t for t in tcp if t["status"] == "ok"]), len(tcp)))
+    if tls:
+        days = tls.get("cert_expires_in_days")
+        bits.append("%s, certificate valid for %s more days" % (tls.get("version"), days))
+    if http and http.get("status_code") is not None:
+        bits.append("HTTP %s" % http["status_code"])
+    if result.get("undocumented_addresses"):
+        bits.append("undocumented addresses: %s" % ", ".join(result["undocumented_addresses"]))
+    return True, "ok", "%s reachable: %s" % (name, "; ".join(bits))
+
+
+def summarize(results):
+    """summary dict for a list of endpoint results."""
+    failed = [r for r in results if not r.get("ok")]
+    return {
+        "total": len(results),
+        "ok": len(results) - len(failed),
+        "failed": len(failed),
+        "failed_names": [r.get("name") for r in failed],
+        "failed_severity_fail": len([r for r in failed if r.get("severity") != "warn"]),
+        "failed_severity_warn": len([r for r in failed if r.get("severity") == "warn"]),
+    }
+
+
+def redact_tree(value, urls):
+    """Copy of a JSON-like value with every proxy credential redacted from every string."""
+    if isinstance(value, dict):
+        return {redact_tree(k, urls): redact_tree(v, urls) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_tree(v, urls) for v in value]
+    if isinstance(value, str):
+        return noproxy.redact_text(value, urls)
+    return value
+
+
+# --------------------------------------------------------------------------------------------------
+# Probe steps (each bounded by `timeout`)
+# --------------------------------------------------------------------------------------------------
+
+
+def _gai_message(exc):
+    names = {
+        getattr(socket, "EAI_NONAME", None): "no such name (EAI_NONAME)",
+        getattr(socket, "EAI_AGAIN", None): "temporary failure: resolver unreachable or timed out (EAI_AGAIN)",
+        getattr(socket, "EAI_FAIL", None): "resolver failure (EAI_FAIL)",
+        getattr(socket, "EAI_NODATA", None): "the name has no address (EAI_NODATA)",
+    }
+    code = exc.args[0] if exc.args else None
+    return names.get(code) or _one_line(exc)
+
+
+def resolve(host, port, resolve_map, timeout, datagram=False):
+    """DNS step. Return {ok, addresses, error, source}. Bounded by `timeout` even if the resolver hangs."""
+    if noproxy._ip(host) is not None:
+        return {"ok": True, "addresses": [host], "error": None, "source": "literal"}
+    if resolve_map and host in resolve_map:
+        addrs = [str(a) for a in resolve_map[host]]
+        return {"ok": bool(addrs), "addresses": addrs, "error": None, "source": "resolve option"}
+    box = {}
+
+    def lookup():
+        try:
+            kind = socket.SOCK_DGRAM if datagram else socket.SOCK_STREAM
+            infos = socket.getaddrinfo(host, port, socket.AF_UNSPEC, kind)
+            seen = []
+            for info in infos:
+                addr = info[4][0]
+                if addr not in seen:
+                    seen.append(addr)
+            box["addresses"] = seen
+        except socket.gaierror as exc:
+            box["error"] = _gai_message(exc)
+        except Exception as exc:
+            box["error"] = _one_line(exc)
+
+    worker = threading.Thread(target=lookup, name="dns-" + host)
+    worker.daemon = True
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        return {"ok": False, "addresses": [], "error": "timed out after %s s" % timeout, "source": "resolver"}
+    if "error" in box:
+        return {"ok": False, "addresses": [], "error": box["error"], "source": "resolver"}
+    addrs = box.get("addresses") or []
+    return {"ok": bool(addrs), "addresses": addrs, "error": None if addrs else "no address", "source": "resolver"}
+
+
+def tcp_connect(address, port, timeout):
+    """Connect to address:port. Return (sock or None, report dict)."""
+    report = {"address": address, "port": port, "status": "error", "latency_ms": None, "error": None}
+    start = time.time()
+    sock = None
+    try:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        sock.connect((address, port))
+        report["status"] = "ok"
+        report["latency_ms"] = _ms(time.time() - start)
+        return sock, report
+    except Exception as exc:
+        report["status"], report["error"] = classify_socket_error(exc)
+        report["latency_ms"] = _ms(time.time() - start)
+        if sock is not None:
+            sock.close()
+        return None, report
+
+
+def _read_head(sock, deadline):
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < MAX_HEAD:
+        remaining = deadline - time.time()
+        if remaining <= 0:
+            raise socket.timeout("timed out")
+        sock.settimeout(remaining)
+        chunk = sock.recv(1) if data.endswith(b"\r\n") or data.endswith(b"\r") else sock.recv(1024)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def http_connect(sock, host, port, auth, timeout):
+    """Send CONNECT host:port on a socket connected to the proxy. Return (ok, status_line or error)."""
+    target = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+    lines = ["CONNECT %s HTTP/1.1" % target, "Host: %s" % target, "User-Agent: %s" % USER_AGENT]
+    if auth:
+        lines.append("Proxy-Authorization: %s" % auth)
+    try:
+        sock.settimeout(timeout)
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("ascii", "replace"))
+        # Read byte-wise after the first CRLF so no byte of the tunnelled stream is consumed.
+        data = b""
+        deadline = time.time() + timeout
+        while b"\r\n\r\n" not in data and len(data) < MAX_HEAD:
+            remaining = deadline - time.time()
+            if remaining <= 0:
+                raise socket.timeout("timed out")
+            sock.settimeout(remaining)
+            chunk = sock.recv(1)
+            if not chunk:
+                break
+            data += chunk
+    except Exception as exc:
+        return False, "CONNECT %s: %s" % (target, classify_socket_error(exc)[1])
+    head = parse_http_head(data)
+    if head is None:
+        return False, "CONNECT %s: no valid HTTP answer from the proxy" % target
+    if 200 <= head["status_code"] < 300:
+        return True, head["status_line"]
+    return False, "CONNECT %s refused: %s" % (target, head["status_line"])
+
+
+def tls_handshake(sock, server_name, contexts, timeout, reconnect):
+    """TLS handshake with verification. On a verification failure, `reconnect()` gives a fresh socket for
+    an unverified handshake that reads the version and certificate. Return the tls report dict."""
+    verified_ctx, unverified_ctx, ctx_error = contexts
+    report = {
+        "ok": False,
+        "version": None,
+        "server_name": server_name,
+        "verified": False,
+        "verify_error": None,
+        "verify_code": None,
+        "verify_reason": None,
+        "error": None,
+        "subject": None,
+        "issuer": None,
+        "cert_not_after": None,
+        "cert_expires_in_days": None,
+    }
+    if ctx_error:
+        report["error"] = ctx_error
+        sock.close()
+        return report, None
+    sni = server_name if server_name and noproxy._ip(server_name) is None else None
+    try:
+        sock.settimeout(timeout)
+        tls = verified_ctx.wrap_socket(sock, server_hostname=server_name)
+        report.update(cert_summary(tls.getpeercert()))
+        report["version"] = tls.version()
+        report["verified"] = True
+        report["ok"] = True
+        return report, tls
+    except ssl.SSLCertVerificationError as exc:
+        report["verify_code"] = getattr(exc, "verify_code", None)
+        report["verify_error"] = _one_line(getattr(exc, "verify_message", None) or exc)
+        report["verify_reason"] = verify_reason(report["verify_code"])
+    except Exception as exc:
+        kind, text = classify_socket_error(exc)
+        report["error"] = _one_line(getattr(exc, "reason", None) or text) if isinstance(exc, ssl.SSLError) else text
+        if kind == "timeout":
+            report["error"] = "handshake timed out"
+        sock.close()
+        return report, None
+    # Verification failed: look at what the server presents, without trusting it.
+    sock.close()
+    again = reconnect()
+    if again is not None:
+        try:
+            again.settimeout(timeout)
+            tls = unverified_ctx.wrap_socket(again, server_hostname=sni)
+            report["version"] = tls.version()
+            report.update(cert_summary(decode_der(tls.getpeercert(binary_form=True))))
+            tls.close()
+        except Exception:
+            again.close()
+    return report, None
+
+
+def http_head(sock, host, port, path, timeout, *, absolute=False, auth=None):
+    """Send HEAD and read the response head. Return the http report dict."""
+    report = {"status_code": None, "status_line": None, "date": None, "date_skew_seconds": None, "error": None}
+    authority = ("[%s]" % host if ":" in host else host) + ("" if port in (80, 443) else ":%d" % port)
+    target = ("http://%s%s" % (authority, path)) if absolute else path
+    lines = [
+        "HEAD %s HTTP/1.1" % target,
+        "Host: %s" % authority,
+        "User-Agent: %s" % USER_AGENT,
+        "Accept: */*",
+        "Connection: close",
+    ]
+    if auth:
+        lines.append("Proxy-Authorization: %s" % auth)
+    sent = time.time()
+    try:
+        sock.settimeout(timeout)
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("ascii", "replace"))
+        data = _read_head(sock, sent + timeout)
+    except Exception as exc:
+        report["error"] = classify_socket_error(exc)[1] if not isinstance(exc, ssl.SSLError) else _one_line(exc)
+        return report
+    received = time.time()
+    head = parse_http_head(data)
+    if head is None:
+        report["error"] = "no valid HTTP response" if data else "connection closed without a response"
+        return report
+    report["status_code"] = head["status_code"]
+    report["status_line"] = head["status_line"]
+    report["date"] = head["headers"].get("date")
+    report["date_skew_seconds"] = date_skew(report["date"], sent, received)
+    return report
+
+
+def sntp_query(address, port, timeout):
+    """One SNTP exchange with address:port. Return a per-address report dict."""
+    report = {"address": address, "status": "error", "latency_ms": None, "error": None}
+    start = time.time()
+    sock = None
+    try:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        sock.settimeout(timeout)
+        sock.connect((address, port))
+        t1 = time.time()
+        request = sntp_request(t1)
+        sock.send(request)
+        data = sock.recv(512)
+        t4 = time.time()
+    except Exception as exc:
+        report["status"], report["error"] = classify_socket_error(exc)
+        report["latency_ms"] = _ms(time.time() - start)
+        return report
+    finally:
+        if sock is not None:
+            sock.close()
+    report["latency_ms"] = _ms(t4 - start)
+    parsed, error = parse_sntp_reply(data, request, t1, t4)
+    if error:
+        report["error"] = error
+        return report
+    report["status"] = "ok"
+    report.update(parsed)
+    return report
+
+
+# --------------------------------------------------------------------------------------------------
+# Orchestration
+# --------------------------------------------------------------------------------------------------
+
+
+class _Pool:
+    """A bounded pool of daemon threads (a hung resolver never delays the module's exit)."""
+
+    def __init__(self, workers):
+        self._queue = queue.Queue()
+        for index in range(workers):
+            thread = threading.Thread(target=self._run, name="probe-%d" % index)
+            thread.daemon = True
+            thread.start()
+
+    def submit(self, fn, *args):
+        self._queue.put((fn, args))
+
+    def _run(self):
+        while True:
+            fn, args = self._queue.get()
+            with contextlib.suppress(Exception):  # every step records its own errors; never lose a worker
+                fn(*args)
+
+
+def make_contexts(ca_file):
+    """(verifying context, non-verifying context, error text or None)."""
+    try:
+        verified = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
+    except Exception as exc:
+        return None, None, "cannot load the CA file %s: %s" % (ca_file, _one_line(exc))
+    unverified = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    unverified.check_hostname = False
+    unverified.verify_mode = ssl.CERT_NONE
+    return verified, unverified, None
+
+
+class _Job:
+    """The state of one endpoint while its steps run on the pool."""
+
+    def __init__(self, ep, result):
+        self.ep = ep
+        self.result = result
+        self.lock = threading.Lock()
+        self.pending = 0
+        self.claimed = False
+        self.done = threading.Event()
+        self.start = time.time()
+
+
+def _finish(job):
+    with job.lock:
+        job.pending -= 1
+        if job.pending > 0:
+            return
+        result = job.result
+        result["elapsed_ms"] = _ms(time.time() - job.start)
+        result["ok"], result["status"], result["message"] = endpoint_status(result)
+        job.done.set()
+
+
+def _after_connect(job, sock, address, ctx):
+    """TLS and HTTP on a connected socket (direct to `address`, or a CONNECT tunnel when address is None)."""
+    ep, result = job.ep, job.result
+    protocol, timeout = ep["protocol"], ep["timeout"]
+    server_name = ep["server_name"] or ep["host"]
+    if protocol in TLS_PROTOCOLS:
+
+        def reconnect():
+            if address is not None:
+                return tcp_connect(address, ep["port"], timeout)[0]
+            return _tunnel(job, ctx, record=False)
+
+        tls, sock = tls_handshake(sock, server_name, ctx["contexts"], timeout, reconnect)
+        result["tls"] = tls
+        if sock is None:
+            return
+    if ctx["http"] and protocol in HTTP_PROTOCOLS:
+        result["http"] = http_head(sock, ep["host"], ep["port"], ep["http_path"], timeout)
+    sock.close()
+
+
+def _tcp_step(job, address, ctx):
+    try:
+        sock, report = tcp_connect(address, job.ep["port"], job.ep["timeout"])
+        with job.lock:
+            job.result["tcp"].append(report)
+            first = sock is not None and not job.claimed
+            if first:
+                job.claimed = True
+        if sock is not None:
+            if first:
+                _after_connect(job, sock, address, ctx)
+            else:
+                sock.close()
+    finally:
+        _finish(job)
+
+
+def _tunnel(job, ctx, record=True):
+    """Connect to the proxy and open a CONNECT tunnel. Return the socket or None (errors recorded)."""
+    ep, result = job.ep, job.result
+    parsed = ctx["proxy_parsed"][job.result["proxy"]["_raw"]]
+    proxy = result["proxy"]
+    if parsed["error"]:
+        proxy["error"] = parsed["error"]
+        return None
+    addresses = resolve(parsed["host"], parsed["port"], None, ep["timeout"])
+    if not addresses["ok"]:
+        proxy["error"] = "cannot resolve the proxy host: %s" % addresses["error"]
+        return None
+    sock, report = tcp_connect(addresses["addresses"][0], parsed["port"], ep["timeout"])
+    report["via_proxy"] = True
+    if record:
+        result["tcp"].append(report)
+    if sock is None:
+        proxy["error"] = "cannot connect to the proxy: %s" % report["error"]
+        return None
+    if ep["protocol"] == "http":
+        return sock  # plain HTTP goes through a forward proxy with an absolute URI, not CONNECT
+    ok, line = http_connect(sock, ep["host"], ep["port"], noproxy.proxy_authorization(parsed), ep["timeout"])
+    if record:
+        proxy["connect_status"] = line
+    if not ok:
+        proxy["error"] = line
+        sock.close()
+        return None
+    return sock
+
+
+def _proxy_step(job, ctx):
+    try:
+        ep, result = job.ep, job.result
+        sock = _tunnel(job, ctx)
+        if sock is None:
+            return
+        if ep["protocol"] == "http":
+            parsed = ctx["proxy_parsed"][result["proxy"]["_raw"]]
+            http = http_head(
+                sock,
+                ep["host"],
+                ep["port"],
+                ep["http_path"],
+                ep["timeout"],
+                absolute=True,
+                auth=noproxy.proxy_authorization(parsed),
+            )
+            sock.close()
+            # A forward proxy answers for the target: these codes are the proxy's own refusals.
+            if http["status_code"] in (403, 407, 502, 503, 504):
+                http["from_proxy"] = True
+                http["error"] = "the proxy answered %s" % http["status_line"]
+            if ctx["http"] or http.get("error"):
+                result["http"] = http
+            return
+        _after_connect(job, sock, None, ctx)
+    finally:
+        _finish(job)
+
+
+def _ntp_step(job, address, ctx):
+    try:
+        report = sntp_query(address, job.ep["port"], job.ep["timeout"])
+        with job.lock:
+            ntp = job.result["ntp"]
+            ntp["addresses"].append(report)
+            if report["status"] == "ok" and not ntp["ok"]:
+                ntp.update(
+                    {
+                        "ok": True,
+                        "address": address,
+                        "offset_seconds": report["offset_seconds"],
+                        "delay_seconds": report["delay_seconds"],
+                        "stratum": report["stratum"],
+                    }
+                )
+    finally:
+        _finish(job)
+
+
+def _endpoint_step(job, ctx):
+    """DNS, proxy decision, then fan out the per-address steps onto the pool."""
+    ep, result = job.ep, job.result
+    subtasks = []
+    try:
+        datagram = ep["protocol"] == "udp-ntp"
+        result["dns"] = resolve(ep["host"], ep["port"], ctx["resolve"], ep["timeout"], datagram=datagram)
+        result["undocumented_addresses"] = undocumented_addresses(result["dns"]["addresses"], ep["ips"])
+        choice = noproxy.select_proxy(
+            ep["protocol"],
+            ep["host"],
+            ep["port"],
+            proxy=ctx["proxy"],
+            no_proxy=ctx["no_proxy"],
+            environ=ctx["environ"],
+            use_proxy=ep["use_proxy"],
+        )
+        result["proxy"] = {
+            "used": choice["used"],
+            "url": noproxy.redact_url(choice["url"]) if choice["used"] else None,
+            "reason": choice["reason"],
+            "_raw": choice["url"] if choice["used"] else None,
+        }
+        if choice["used"]:
+            result["proxy"]["connect_status"] = None
+            result["proxy"]["error"] = None
+            if not result["dns"]["ok"]:
+                result["dns"]["note"] = "not needed: the proxy resolves the name"
+            subtasks.append((_proxy_step, (job, ctx)))
+        elif datagram:
+            result["ntp"] = {
+                "ok": False,
+                "address": None,
+                "offset_seconds": None,
+                "delay_seconds": None,
+                "stratum": None,
+                "error": None if result["dns"]["ok"] else "no address to query",
+                "addresses": [],
+            }
+            subtasks.extend((_ntp_step, (job, a, ctx)) for a in result["dns"]["addresses"])
+        else:
+            subtasks.extend((_tcp_step, (job, a, ctx)) for a in result["dns"]["addresses"])
+    except Exception as exc:  # never leave an endpoint unfinished
+        result["status"], result["message"] = "error", _one_line(exc)
+        subtasks = []
+    with job.lock:
+        job.pending += len(subtasks)
+    for fn, args in subtasks:
+        ctx["pool"].submit(fn, *args)
+    _finish(job)
+
+
+def _blank_result(raw, ep):
+    result = {}
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if key not in RESULT_KEYS and not str(key).startswith("_"):
+                result[key] = value
+    result.update(
+        {
+            "name": ep.get("name"),
+            "host": ep.get("host"),
+            "port": ep.get("port"),
+            "protocol": ep.get("protocol"),
+            "severity": ep.get("severity") or "fail",
+            "ok": False,
+            "status": None,
+            "message": None,
+            "partial": False,
+            "dns": None,
+            "tcp": [],
+            "tls": None,
+            "http": None,
+            "ntp": None,
+            "proxy": None,
+            "undocumented_addresses": [],
+            "elapsed_ms": 0.0,
+        }
+    )
+    return result
+
+
+def probe_all(
+    endpoints,
+    *,
+    timeout=5.0,
+    max_workers=16,
+    proxy=None,
+    no_proxy=None,
+    ca_file=None,
+    http=False,
+    resolve_map=None,
+    environ=None,
+):
+    """Probe every endpoint concurrently. Return the list of endpoint results, in input order.
+
+    Proxy credentials are redacted from every string of the result.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    timeout = _as_seconds(timeout) or 5.0
+    workers = max(1, min(int(max_workers or 1), 64))
+    jobs, results = [], []
+    for raw in endpoints or []:
+        ep, error = normalize_endpoint(raw, timeout)
+        result = _blank_result(raw, ep)
+        results.append(result)
+        if error:
+            result["status"], result["message"] = "invalid", "invalid endpoint %s: %s" % (ep.get("name"), error)
+            continue
+        if ep.get("dropped"):
+            result.update({"ok": True, "status": "skipped", "message": "dropped: %s" % ep["dropped"]})
+            continue
+        jobs.append(_Job(ep, result))
+    urls = [u for u in (proxy,) if u] + [
+        environ[v]
+        for v in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")
+        if environ.get(v)
+    ]
+    ctx = {
+        "pool": _Pool(min(workers, max(1, len(jobs) * 2))) if jobs else None,
+        "proxy": proxy,
+        "no_proxy": no_proxy,
+        "environ": environ,
+        "contexts": make_contexts(ca_file),
+        "http": bool(http),
+        "resolve": resolve_map or {},
+        "proxy_parsed": {u: noproxy.parse_proxy_url(u) for u in urls},
+    }
+    for job in jobs:
+        job.pending = 1
+        ctx["pool"].submit(_endpoint_step, job, ctx)
+    # Each endpoint runs at most: DNS, proxy DNS+connect, CONNECT, TLS, a second TLS, HTTP.
+    longest = max([j.ep["timeout"] for j in jobs] or [timeout])
+    waves = max(1, math.ceil(len(jobs) * 2.0 / workers))
+    deadline = time.time() + 7 * longest * waves + 2
+    by_result = {id(job.result): job for job in jobs}
+    for job in jobs:
+        job.done.wait(max(0.0, deadline - time.time()))
+    out = []
+    for result in results:
+        job = by_result.get(id(result))
+        if job is None:
+            out.append(redact_tree(_tidy(result), urls))
+            continue
+        with job.lock:
+            if not job.done.is_set():
+                result["ok"], result["status"] = False, "timeout"
+                result["message"] = "the probe did not finish before the overall deadline"
+                result["elapsed_ms"] = _ms(time.time() - job.start)
+            out.append(redact_tree(_tidy(result), urls))
+    return out
+
+
+def _tidy(result):
+    """Drop internal keys, flag partial reachability and put per-address lists in resolver order."""
+    if isinstance(result.get("proxy"), dict):
+        result["proxy"].pop("_raw", None)
+    order = list((result.get("dns") or {}).get("addresses") or [])
+
+    def rank(item):
+        addr = item.get("address")
+        return (bool(item.get("via_proxy")), order.index(addr) if addr in order else len(order), str(addr))
+
+    tcp = sorted(result.get("tcp") or [], key=rank)
+    result["tcp"] = tcp
+    direct = [t for t in tcp if not t.get("via_proxy")]
+    ok_count = len([t for t in direct if t["status"] == "ok"])
+    result["partial"] = bool(result.get("ok") and 0 < ok_count < len(direct))
+    if isinstance(result.get("ntp"), dict):
+        result["ntp"]["addresses"] = sorted(result["ntp"]["addresses"], key=rank)
+    return result
