@@ -1,0 +1,260 @@
+# Copyright: eformidling.integrasjonspunkt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Direct NTP probes from the target: ntplib when importable, else a minimal SNTP (RFC 4330) client of our own.
+
+Offsets follow the collection's convention, ``offset_seconds = local clock - true time`` (positive: local clock
+ahead). NTP itself reports server minus local, so every offset is negated once, here.
+
+Bounds: every packet waits at most ``timeout`` seconds; a server that never answers costs exactly one timeout
+(the rest of its burst is not sent); a server costs at most ``samples * timeout``; servers are probed in parallel
+threads, and ``probe_servers`` returns after at most ``samples * timeout + 1`` seconds even if name resolution
+hangs (such a server is reported as timed out).
+"""
+
+import os
+import socket
+import struct
+import threading
+import time
+
+NTP_EPOCH_DELTA = 2208988800  # seconds from 1900-01-01 to 1970-01-01
+NTP_PORT = 123
+_PACKET = struct.Struct(">BBbbII4sQQQQ")
+
+try:
+    import ntplib
+
+    HAS_NTPLIB = True
+except Exception:  # depends on the target; a broken ntplib counts as missing
+    ntplib = None
+    HAS_NTPLIB = False
+
+
+def parse_server(spec):
+    """'host', 'host:port', '[v6]:port', 'v6' -> (host, port) or None for garbage."""
+    if not isinstance(spec, str):
+        return None
+    spec = spec.strip()
+    if not spec or any(c.isspace() for c in spec):
+        return None
+    host, port = spec, NTP_PORT
+    if spec.startswith("["):
+        close = spec.find("]")
+        if close < 0:
+            return None
+        host, rest = spec[1:close], spec[close + 1 :]
+        if rest:
+            if not rest.startswith(":"):
+                return None
+            port = _port(rest[1:])
+    elif spec.count(":") == 1:
+        host, port_text = spec.split(":")
+        port = _port(port_text)
+    if not host or port is None:
+        return None
+    return host, port
+
+
+def _port(text):
+    if not text.isdigit():
+        return None
+    port = int(text)
+    return port if 0 < port < 65536 else None
+
+
+def to_ntp(seconds):
+    """Unix seconds -> 64-bit NTP timestamp."""
+    value = seconds + NTP_EPOCH_DELTA
+    return (int(value) << 32 | int((value % 1) * 2**32)) & 0xFFFFFFFFFFFFFFFF
+
+
+def from_ntp(stamp):
+    """64-bit NTP timestamp -> Unix seconds."""
+    return (stamp >> 32) + (stamp & 0xFFFFFFFF) / 2**32 - NTP_EPOCH_DELTA
+
+
+def build_request(transmit_ntp):
+    """A 48-byte SNTP v4 client request (LI 0, VN 4, mode 3) carrying our transmit timestamp."""
+    return _PACKET.pack(0x23, 0, 0, 0, 0, 0, b"\0\0\0\0", 0, 0, 0, transmit_ntp)
+
+
+def parse_reply(data, sent_ntp, t1, t4):
+    """Check and decode a server reply -> (sample, None) or (None, reason).
+
+    ``sent_ntp`` is the transmit timestamp we sent (the reply must echo it as its origin); ``t1``/``t4`` are our
+    send/receive times in Unix seconds. ``sample`` = {offset_seconds (our convention), delay_seconds, stratum,
+    leap, root_delay_seconds, root_dispersion_seconds}. Stratum 0 (kiss-o'-death) and leap 3 replies are refused.
+    """
+    if not isinstance(data, (bytes, bytearray)) or len(data) < 48:
+        return None, "short reply"
+    first, stratum, _poll, _prec, root_delay, root_disp, _refid, _ref, origin, recv, xmit = _PACKET.unpack(
+        bytes(data[:48])
+    )
+    leap, mode = first >> 6, first & 0x7
+    if mode != 4:
+        return None, "not a server reply (mode %d)" % mode
+    if origin != sent_ntp:
+        return None, "reply does not echo our timestamp"
+    if stratum == 0:
+        return None, "kiss-o'-death or unsynchronised server (stratum 0)"
+    if leap == 3:
+        return None, "server not synchronised (leap 3)"
+    if not recv or not xmit:
+        return None, "reply without timestamps"
+    t2, t3 = from_ntp(recv), from_ntp(xmit)
+    server_minus_local = ((t2 - t1) + (t3 - t4)) / 2.0
+    return {
+        "offset_seconds": -server_minus_local,
+        "delay_seconds": max(0.0, (t4 - t1) - (t3 - t2)),
+        "stratum": stratum,
+        "leap": leap,
+        "root_delay_seconds": root_delay / 65536.0,
+        "root_dispersion_seconds": root_disp / 65536.0,
+    }, None
+
+
+def _resolve(host, port):
+    infos = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+    if not infos:
+        raise OSError("no address for %s" % host)
+    return infos[0]
+
+
+def builtin_sample(host, port, timeout):
+    """One SNTP exchange with our own client -> (sample, None) or (None, error)."""
+    try:
+        family, socktype, proto, _canon, address = _resolve(host, port)
+    except (OSError, UnicodeError) as exc:
+        return None, "cannot resolve %s: %s" % (host, exc)
+    sock = socket.socket(family, socktype, proto)
+    try:
+        sock.settimeout(timeout)
+        sock.connect(address)
+        t1 = time.time()
+        sent = to_ntp(t1) ^ (int.from_bytes(os.urandom(2), "big"))  # random low bits: unpredictable origin
+        sock.send(build_request(sent))
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None, "timed out after %.3g s" % timeout
+            sock.settimeout(remaining)
+            data = sock.recv(512)
+            t4 = time.time()
+            sample, error = parse_reply(data, sent, t1, t4)
+            if error != "reply does not echo our timestamp":
+                return sample, error
+    except socket.timeout:
+        return None, "timed out after %.3g s" % timeout
+    except OSError as exc:
+        return None, str(exc) or exc.__class__.__name__
+    finally:
+        sock.close()
+
+
+def ntplib_sample(host, port, timeout):
+    """One exchange through ntplib -> (sample, None) or (None, error); same checks as the builtin client."""
+    try:
+        stats = ntplib.NTPClient().request(host, version=4, port=port, timeout=timeout)
+    except Exception as exc:  # ntplib raises NTPException, OSError, gaierror
+        message = str(exc) or exc.__class__.__name__
+        if "No response received" in message:
+            message = "timed out after %.3g s" % timeout
+        return None, message
+    if stats.stratum == 0:
+        return None, "kiss-o'-death or unsynchronised server (stratum 0)"
+    if stats.leap == 3:
+        return None, "server not synchronised (leap 3)"
+    return {
+        "offset_seconds": -stats.offset,
+        "delay_seconds": max(0.0, stats.delay),
+        "stratum": stats.stratum,
+        "leap": stats.leap,
+        "root_delay_seconds": stats.root_delay,
+        "root_dispersion_seconds": stats.root_dispersion,
+    }, None
+
+
+def choose_client(requested="auto"):
+    """'auto' -> ntplib when importable, else builtin. Asking for ntplib where it is missing gives builtin."""
+    if requested == "builtin" or not HAS_NTPLIB:
+        return "builtin"
+    return "ntplib"
+
+
+def empty_result(spec, client="auto", error=None):
+    """A probe result with nothing measured."""
+    parsed = parse_server(spec) or (None, None)
+    return {
+        "server": spec,
+        "host": parsed[0],
+        "port": parsed[1],
+        "reachable": False,
+        "offset_seconds": None,
+        "delay_seconds": None,
+        "stratum": None,
+        "leap": None,
+        "root_delay_seconds": None,
+        "root_dispersion_seconds": None,
+        "client": choose_client(client),
+        "samples_sent": 0,
+        "samples_ok": 0,
+        "error": error,
+    }
+
+
+def probe_server(spec, samples=4, timeout=1.0, client="auto"):
+    """Probe one server: send up to `samples` packets one after another, keep the best reply by delay."""
+    result = empty_result(spec, client)
+    parsed = parse_server(spec)
+    if parsed is None:
+        result["error"] = "not a valid server (host, host:port or [ipv6]:port): %r" % (spec,)
+        return result
+    result["host"], result["port"] = parsed
+    sample_fn = ntplib_sample if result["client"] == "ntplib" else builtin_sample
+    best, errors = None, []
+    for _ in range(max(1, int(samples))):
+        result["samples_sent"] += 1
+        sample, error = sample_fn(parsed[0], parsed[1], timeout)
+        if sample is None:
+            errors.append(error)
+            if error.startswith("cannot resolve") or (result["samples_ok"] == 0 and error.startswith("timed out")):
+                break  # a dead or unknown server costs one timeout, not a whole burst
+            continue
+        result["samples_ok"] += 1
+        if best is None or sample["delay_seconds"] < best["delay_seconds"]:
+            best = sample
+    if best is not None:
+        result.update(best)
+        result["reachable"] = True
+    if errors:
+        failed = "%d of %d packets failed: %s" % (len(errors), result["samples_sent"], errors[-1])
+        result["error"] = errors[-1] if best is None else failed
+    return result
+
+
+def probe_servers(specs, samples=4, timeout=1.0, client="auto"):
+    """Probe every server concurrently (one thread each); results in the order of `specs`."""
+    specs = list(specs or [])
+    results = [None] * len(specs)
+
+    def work(i, spec):
+        try:
+            results[i] = probe_server(spec, samples, timeout, client)
+        except Exception as exc:  # one broken probe must not break the facts
+            results[i] = empty_result(spec, client, "probe failed: %s" % exc)
+
+    threads = []
+    for i, spec in enumerate(specs):
+        thread = threading.Thread(target=work, args=(i, spec), name="ntp-probe-%d" % i)
+        thread.daemon = True
+        thread.start()
+        threads.append(thread)
+    budget = max(1, int(samples)) * timeout + 1.0
+    deadline = time.monotonic() + budget
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    for i, spec in enumerate(specs):
+        if results[i] is None:  # still blocked, typically in name resolution
+            results[i] = empty_result(spec, client, "timed out (no answer within the %.3g s probe budget)" % budget)
+    return results
