@@ -7,7 +7,7 @@ import re
 
 # `openjdk version "17.0.15" 2025-04-15`, `java version "1.8.0_392"`, `openjdk version "25" 2025-09-16 LTS`
 _VERSION_LINE = re.compile(r'^\s*(?:openjdk|java)\s+version\s+"([^"]+)"', re.IGNORECASE | re.MULTILINE)
-_RUNTIME_LINE = re.compile(r"^\s*(.*(?:Runtime Environment|Java\(TM\)).*)$", re.MULTILINE)
+_RUNTIME_LINE = re.compile(r"^\s*(.*Runtime Environment.*\(build .*)$", re.MULTILINE)
 _VENDORS = (
     ("Temurin", "Eclipse Temurin"),
     ("AdoptOpenJDK", "AdoptOpenJDK"),

@@ -39,7 +39,7 @@ def parse_mountinfo(text):
     mounts = []
     if not isinstance(text, str):
         return mounts
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): only \n ends a line, other breaks are path bytes
         fields = line.split(" ")
         try:
             sep = fields.index("-", 6)

@@ -398,9 +398,10 @@ def collect_container_engine(run, which, probe=True):
     return section
 
 
-def collect_runtimes(run, which, java_home=None, java_paths=None, probe_container_engine=True):
+def collect_runtimes(run, which, java_home=None, java_paths=None, probe_container_engine=True, jvm_dirs=java.JVM_DIRS):
+    """runtimes section: Java runtimes and the container engine."""
     section = {
-        "java": collect_java(run, which, java_home, java_paths),
+        "java": collect_java(run, which, java_home, java_paths, jvm_dirs),
         "container_engine": collect_container_engine(run, which, probe_container_engine),
     }
     section["available"] = section["java"]["available"] or section["container_engine"]["available"]
