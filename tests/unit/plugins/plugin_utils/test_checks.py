@@ -1,0 +1,336 @@
+"""The preflight judgement: every check, its IDs, statuses, ignore semantics and isolation."""
+
+import copy
+import os
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import checks, thresholds
+
+GIB = 1024**3
+GB = 1000**3
+
+HEALTHY = {
+    "resources": {
+        "cpu": {"available": True, "online": 2, "affinity": 2, "cgroup_quota": None, "effective": 2.0},
+        "memory": {
+            "available": True,
+            "mem_total_bytes": 4 * GIB,
+            "mem_available_bytes": 3 * GIB,
+            "cgroup_limit_bytes": None,
+            "effective_bytes": 4 * GIB,
+        },
+        "disk": [
+            {
+                "path": "/var/lib/integrasjonspunkt",
+                "measured_path": "/var/lib",
+                "exists": False,
+                "mount_point": "/",
+                "fstype": "ext4",
+                "available_bytes": 50 * GB,
+                "read_only": False,
+                "notes": [],
+            }
+        ],
+        "platform": {
+            "available": True,
+            "distribution": "Debian",
+            "distribution_version": "13",
+            "virtualization": {"role": "guest", "type": "kvm"},
+        },
+        "runtimes": {
+            "available": True,
+            "java": {"available": True, "best_major": 21, "runtimes": [{"path": "/usr/bin/java", "major": 21}]},
+            "container_engine": {"available": False, "reason": "no docker or podman"},
+        },
+    },
+    "timesync": {
+        "service": {"present": ["chrony"], "active": ["chrony"], "conflict": False, "name": "chrony"},
+        "synchronised": True,
+        "offset_seconds": -0.0004,
+        "source": "chrony",
+        "chrony": {"available": True, "unsync_reasons": []},
+        "timezone": {"name": "Europe/Oslo", "oslo_equivalent": True, "abbreviation": "CET"},
+        "probes": [
+            {
+                "server": "ntp1.example",
+                "reachable": True,
+                "offset_seconds": -0.0006,
+                "delay_seconds": 0.001,
+                "client": "ntplib",
+            }
+        ],
+    },
+    "connectivity": {
+        "eformidling": {"name": "eformidling", "ok": True, "status": "ok", "tls": {"cert_expires_in_days": 200}},
+        "ntp": {"name": "ntp", "ok": True, "status": "ok"},
+    },
+    "port": {"port": 9093, "in_use": False, "holders": [], "holders_complete": True},
+    "endpoints": [
+        {"name": "eformidling", "host": "eformidling.no", "port": 443, "protocol": "https", "ips": ["139.105.36.173"]},
+        {"name": "ntp", "host": "time.google.com", "port": 123, "protocol": "udp-ntp", "severity": "warn"},
+    ],
+    "install_endpoints": [],
+    "settings": {
+        "environment": "production",
+        "services": ["DPO"],
+        "version": "4.0.8",
+        "run_mode": "java",
+        "install_dir": "/opt/integrasjonspunkt",
+        "data_dir": "/var/lib/integrasjonspunkt",
+        "port": 9093,
+        "retained_messages": 1000000,
+        "external_database": False,
+        "external_queue": False,
+        "einnsyn_same_host": False,
+    },
+}
+
+
+def ctx(**changes):
+    c = copy.deepcopy(HEALTHY)
+    c["thresholds"] = thresholds.defaults()
+    for path, value in changes.items():
+        node = c
+        keys = path.split("__")
+        for k in keys[:-1]:
+            node = node[int(k)] if isinstance(node, list) else node[k]
+        node[keys[-1]] = value
+    return c
+
+
+def by_id(results):
+    return {r["id"]: r for r in results}
+
+
+def test_healthy_host_passes_every_check():
+    results = checks.run_checks(ctx())
+    bad = [r for r in results if r["status"] not in ("pass", "info")]
+    assert bad == []
+    ids = set(by_id(results))
+    assert {"resources.cpu", "resources.memory", "resources.disk", "runtime.java", "inbound.port"} <= ids
+    assert {"time.service", "time.synchronised", "time.offset", "time.probe", "time.timezone"} <= ids
+    assert {"connectivity.eformidling", "connectivity.ntp"} <= ids
+    assert "runtime.container_engine" not in ids  # java mode
+
+
+def test_every_result_carries_the_report_fields():
+    for r in checks.run_checks(ctx(resources__cpu__effective=0.5)):
+        for key in ("id", "title", "status", "severity", "measured", "required", "unit", "message", "fix", "doc_url"):
+            assert key in r, (r["id"], key)
+        assert r["doc_url"].startswith("https://docs.digdir.no/"), r["id"]
+        assert r["status"] in checks.STATUSES
+
+
+@pytest.mark.parametrize(
+    ("change", "check_id", "status"),
+    [
+        ({"resources__cpu__effective": 0.5}, "resources.cpu", "fail"),
+        ({"resources__memory__effective_bytes": 1 * GIB}, "resources.memory", "fail"),
+        ({"resources__memory__effective_bytes": int(1.85 * GIB)}, "resources.memory", "pass"),  # a "2 GB" VM
+        ({"resources__disk__0__available_bytes": 1 * GB}, "resources.disk", "fail"),
+        ({"resources__disk__0__read_only": True}, "resources.disk", "fail"),
+        ({"resources__disk__0__notes": ["on tmpfs: lost at reboot"]}, "resources.disk", "warn"),
+        ({"port__in_use": True}, "inbound.port", "fail"),
+        ({"timesync__synchronised": False}, "time.synchronised", "fail"),
+        ({"timesync__synchronised": None}, "time.synchronised", "unknown"),
+        ({"timesync__offset_seconds": 0.5, "timesync__probes__0__offset_seconds": 0.5}, "time.offset", "warn"),
+        ({"timesync__offset_seconds": -30.0, "timesync__probes__0__offset_seconds": -30.0}, "time.offset", "fail"),
+        ({"timesync__timezone": {"name": "UTC", "oslo_equivalent": False}}, "time.timezone", "warn"),
+        (
+            {"timesync__timezone": {"name": None, "oslo_equivalent": None, "reason": "broken"}},
+            "time.timezone",
+            "unknown",
+        ),
+        ({"timesync__service": {"present": ["chrony"], "active": [], "conflict": False}}, "time.service", "fail"),
+        ({"timesync__service": {"active": ["chrony", "ntpd"], "conflict": True}}, "time.service", "warn"),
+        (
+            {"connectivity__eformidling": {"ok": False, "status": "tcp_timeout", "message": "timed out"}},
+            "connectivity.eformidling",
+            "fail",
+        ),
+        (
+            {"connectivity__eformidling": {"ok": True, "status": "ok", "tls": {"cert_expires_in_days": 3}}},
+            "connectivity.eformidling",
+            "warn",
+        ),
+        (
+            {"connectivity__ntp": {"ok": False, "status": "ntp_error", "message": "timed out"}},
+            "connectivity.ntp",
+            "fail",
+        ),
+        (
+            {"connectivity__ntp": {"ok": False, "status": "dns_error", "message": "no such host"}},
+            "connectivity.ntp",
+            "warn",
+        ),
+        (
+            {"resources__runtimes__java": {"available": False, "best_major": None, "runtimes": []}},
+            "runtime.java",
+            "info",
+        ),
+        ({"resources__runtimes__java": {"available": True, "best_major": 17, "runtimes": []}}, "runtime.java", "info"),
+    ],
+)
+def test_each_fault_has_its_id_and_status(change, check_id, status):
+    results = by_id(checks.run_checks(ctx(**change)))
+    assert results[check_id]["status"] == status, results[check_id]
+    others = [r for r in results.values() if r["id"] != check_id and r["status"] not in ("pass", "info")]
+    assert others == [], "a single fault must not spill into other checks"
+
+
+def test_memory_failure_names_measured_required_and_fix():
+    r = by_id(
+        checks.run_checks(ctx(resources__memory__effective_bytes=1 * GIB, resources__memory__cgroup_limit_bytes=GIB))
+    )
+    mem = r["resources.memory"]
+    assert (mem["measured"], mem["required"], mem["unit"]) == (1024, 2048, "MiB")
+    assert "cgroup limit" in mem["message"]
+    assert "MemoryMax" in mem["fix"]
+
+
+def test_einnsyn_on_same_host_adds_memory():
+    r = by_id(checks.run_checks(ctx(settings__einnsyn_same_host=True)))
+    assert r["resources.memory"]["required"] == 3072
+    r = by_id(checks.run_checks(ctx(settings__einnsyn_same_host=True, resources__memory__effective_bytes=2 * GIB)))
+    assert r["resources.memory"]["status"] == "fail"
+
+
+def test_disk_requirement_follows_messages_and_external_database():
+    t = thresholds.defaults()
+    assert checks.required_disk_gb({"retained_messages": 1000000}, t) == 2.0
+    assert checks.required_disk_gb({"retained_messages": 5000000}, t) == 9.2
+    assert checks.required_disk_gb({"retained_messages": 0}, t) == 2.0
+    assert checks.required_disk_gb({"retained_messages": 1000000, "external_database": True}, t) == 0.6
+
+
+def test_java_missing_on_debian_12_needs_temurin():
+    r = by_id(
+        checks.run_checks(
+            ctx(
+                resources__runtimes__java={"available": False, "best_major": None, "runtimes": []},
+                resources__platform__distribution_version="12",
+            )
+        )
+    )
+    assert r["runtime.java"]["status"] == "warn"
+    assert "Temurin" in r["runtime.java"]["message"]
+
+
+def test_java_8_is_enough_for_2x():
+    r = by_id(
+        checks.run_checks(
+            ctx(
+                settings__version="2.28.6",
+                resources__runtimes__java={"available": True, "best_major": 8, "runtimes": []},
+            )
+        )
+    )
+    assert r["runtime.java"]["status"] == "pass"
+    assert r["runtime.java"]["required"] == 8
+
+
+def test_docker_mode_checks_engine_and_external_storage():
+    r = by_id(checks.run_checks(ctx(settings__run_mode="docker")))
+    assert r["runtime.container_engine"]["status"] == "fail"
+    assert r["config.docker_external_storage"]["status"] == "fail"
+    assert "runtime.java" not in r
+
+
+def test_port_held_by_integrasjonspunkt_passes():
+    r = by_id(checks.run_checks(ctx(port__in_use=True, port__held_by_integrasjonspunkt=True)))
+    assert r["inbound.port"]["status"] == "pass"
+
+
+def test_port_holder_unnamed_without_root_says_so():
+    r = by_id(checks.run_checks(ctx(port__in_use=True, port__holders_complete=False)))
+    assert "needs root" in r["inbound.port"]["measured"]
+
+
+def test_ignore_downgrades_fail_to_warn_and_keeps_reason():
+    c = ctx(resources__cpu__effective=0.5)
+    results = by_id(checks.run_checks(c, ignore=[{"id": "resources.cpu", "reason": "test VM"}]))
+    assert results["resources.cpu"]["status"] == "warn"
+    assert results["resources.cpu"]["ignored"] == "test VM"
+
+
+def test_ignore_needs_reason_and_known_id():
+    valid = checks.known_ids(["eformidling"], [])
+    with pytest.raises(ValueError, match="needs a reason"):
+        checks.run_checks(ctx(), ignore=[{"id": "resources.cpu", "reason": " "}], valid_ids=valid)
+    with pytest.raises(ValueError, match=r"unknown check 'resources\.gpu'"):
+        checks.run_checks(ctx(), ignore=[{"id": "resources.gpu", "reason": "x"}], valid_ids=valid)
+    # an endpoint that exists in the catalogue but is not selected for this host is still a valid ID
+    checks.run_checks(ctx(), ignore=[{"id": "connectivity.eformidling", "reason": "x"}], valid_ids=valid)
+
+
+def test_exception_in_one_check_becomes_its_failure_only():
+    c = ctx()
+    c["resources"]["cpu"]["effective"] = "not-a-number"
+    results = by_id(checks.run_checks(c))
+    assert results["resources.cpu"]["status"] == "fail"
+    assert "the check itself failed" in results["resources.cpu"]["message"]
+    assert results["resources.memory"]["status"] == "pass"
+
+
+def test_missing_facts_give_unknown_not_a_crash():
+    c = ctx()
+    c["resources"] = {"cpu": {"available": False, "reason": "no /proc"}}
+    c["timesync"] = {}
+    results = by_id(checks.run_checks(c))
+    assert results["resources.cpu"]["status"] == "unknown"
+    assert results["resources.cpu"]["message"] == "no /proc"
+    assert results["time.offset"]["status"] == "unknown"
+
+
+def test_install_endpoint_failures_are_warnings():
+    c = ctx()
+    c["install_endpoints"] = [{"name": "github", "host": "github.com", "port": 443, "protocol": "https"}]
+    c["connectivity"]["github"] = {"ok": False, "status": "tcp_timeout", "message": "timed out"}
+    r = by_id(checks.run_checks(c))
+    assert r["install.github"]["status"] == "warn"
+    assert r["install.github"]["category"] == "install_endpoints"
+
+
+def test_thresholds_override_and_reject_unknown():
+    assert thresholds.merged({"cpu_min": 2})["cpu_min"] == 2.0
+    with pytest.raises(ValueError, match="unknown key 'cpus'"):
+        thresholds.merged({"cpus": 2})
+    with pytest.raises(ValueError, match="must be a number"):
+        thresholds.merged({"cpu_min": "many"})
+
+
+def test_argument_spec_lists_every_threshold():
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec_path = os.path.join(here, "..", "..", "..", "..", "roles", "preflight", "meta", "argument_specs.yml")
+    with open(spec_path) as fh:
+        spec = yaml.safe_load(fh)
+    options = spec["argument_specs"]["main"]["options"]["preflight_thresholds"]["options"]
+    assert set(options) == set(thresholds.THRESHOLDS)
+
+
+facts_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(resources=facts_values, timesync=facts_values, port=facts_values)
+def test_garbage_facts_never_raise(resources, timesync, port):
+    c = ctx()
+    c["resources"] = resources if isinstance(resources, dict) else {}
+    c["timesync"] = timesync if isinstance(timesync, dict) else {}
+    c["port"] = port if isinstance(port, dict) else {}
+    results = checks.run_checks(c)
+    assert {r["status"] for r in results} <= set(checks.STATUSES)
+
+
+def test_probe_disagreeing_with_daemon_warns():
+    r = by_id(checks.run_checks(ctx(timesync__probes__0__offset_seconds=2.0)))
+    assert r["time.probe"]["status"] == "warn"
+    assert r["time.probe"]["measured"] > 0.5
