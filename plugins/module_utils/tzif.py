@@ -125,7 +125,7 @@ def parse_posix_tz(text):
     """
     try:
         text = (text or "").strip()
-        match = re.match(r"^%s%s(?:%s(%s)?(?:,([^,]+),([^,]+))?)?$" % (_NAME, _OFFSET, _NAME, _OFFSET), text)
+        match = re.match(r"^%s%s(?:%s%s?(?:,([^,]+),([^,]+))?)?$" % (_NAME, _OFFSET, _NAME, _OFFSET), text)
         if not match:
             return None
         std_abbr, std_off, dst_abbr, dst_off, start, end = match.groups()
@@ -180,13 +180,22 @@ def rule_transitions(rule, year):
     return start, end
 
 
+def _year_of(t):
+    """UTC calendar year of Unix time `t`, or None outside the years 2..9998."""
+    try:
+        year = (datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=t)).year
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return year if 1 < year < 9999 else None
+
+
 def _rule_offset(rule, t):
     std = (rule["std_offset"], False, rule["std_abbr"])
-    if not rule.get("dst_abbr"):
+    year = _year_of(t)
+    if not rule.get("dst_abbr") or year is None:
         return std
     dst = (rule["dst_offset"], True, rule["dst_abbr"])
-    year = datetime.datetime.fromtimestamp(0, datetime.timezone.utc) + datetime.timedelta(seconds=t)
-    start, end = rule_transitions(rule, year.year)
+    start, end = rule_transitions(rule, year)
     if start < end:
         return dst if start <= t < end else std
     return std if end <= t < start else dst
@@ -215,10 +224,9 @@ def transitions_between(zone, t0, t1):
     """All instants in [t0, t1] where the zone's rules say the offset may change (TZif data and footer rule)."""
     instants = [t for t, _idx in zone["transitions"] if t0 <= t <= t1]
     rule = zone.get("rule")
-    if rule and rule.get("dst_abbr"):
-        first_year = datetime.datetime.fromtimestamp(0, datetime.timezone.utc) + datetime.timedelta(seconds=t0)
-        last_year = datetime.datetime.fromtimestamp(0, datetime.timezone.utc) + datetime.timedelta(seconds=t1)
-        for year in range(first_year.year - 1, last_year.year + 2):
+    first_year, last_year = _year_of(t0), _year_of(t1)
+    if rule and rule.get("dst_abbr") and first_year and last_year:
+        for year in range(first_year - 1, last_year + 2):
             for instant in rule_transitions(rule, year):
                 if t0 <= instant <= t1:
                     instants.append(instant)

@@ -11,7 +11,7 @@ socket, pidfile and driftfile in a private temp dir of mode 0700. Nothing is eve
     ChronyServer(port=None, bind="127.0.0.1", faketime_offset=None, stratum=8)
         .port, .address ("127.0.0.1:PORT"), .socket, .tracking(), .stop()
         faketime_offset="+30s" runs the server under `faketime -f +30s`: it serves a clock 30 s ahead.
-    ChronyClient(server_port=None, server="127.0.0.1", iburst=True, minpoll=0, maxpoll=2, local_stratum=None)
+    ChronyClient(server_port=None, *, server="127.0.0.1", iburst=True, minpoll=0, maxpoll=2, local_stratum=None)
         .socket, .tracking(), .sources(), .wait_synced(timeout), .wait_for(predicate, timeout, what), .stop()
         server_port=None gives a client with no sources (use local_stratum=N for the 7F7F0101 local reference).
 
@@ -72,7 +72,8 @@ class _Chronyd:
             "bindcmdaddress %s" % self.socket,
             "pidfile %s" % os.path.join(self.dir, "chronyd.pid"),
             "driftfile %s" % os.path.join(self.dir, "chrony.drift"),
-        ] + list(conf_lines)
+            *conf_lines,
+        ]
         with open(self.conf, "w") as fh:
             fh.write("\n".join(lines) + "\n")
         argv = [CHRONYD, "-x", "-d", "-u", "root", "-f", self.conf]
@@ -130,7 +131,8 @@ class _Chronyd:
                 return
             if time.monotonic() >= deadline:
                 raise RuntimeError(
-                    "%s not reached within %ss; tracking=%s sources=%s" % (what, timeout, self.tracking(), self.sources())
+                    "%s not reached within %ss; tracking=%s sources=%s"
+                    % (what, timeout, self.tracking(), self.sources())
                 )
             time.sleep(0.25)
 
@@ -182,7 +184,7 @@ class ChronyClient(_Chronyd):
 
     role = "client"
 
-    def __init__(self, server_port=None, server="127.0.0.1", iburst=True, minpoll=0, maxpoll=2, local_stratum=None):
+    def __init__(self, server_port=None, *, server="127.0.0.1", iburst=True, minpoll=0, maxpoll=2, local_stratum=None):
         lines = ["port 0"]
         if server_port:
             lines.append(
