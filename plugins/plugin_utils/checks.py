@@ -16,6 +16,7 @@ DOCS = {
     "production": "https://docs.digdir.no/docs/eFormidling/Miljo/produksjon",
     "test": "https://docs.digdir.no/docs/eFormidling/Miljo/test",
     "docker": "https://docs.digdir.no/docs/eFormidling/installasjon/installasjon_docker",
+    "last_ned": "https://docs.digdir.no/docs/eFormidling/installasjon/last_ned",
 }
 
 STATUSES = ("pass", "info", "warn", "unknown", "fail")
@@ -424,7 +425,7 @@ class EndpointCheck(Check):
         self.severity = entry.get("severity") or "fail"
         if phase != "runtime" and self.severity == "fail":
             self.severity = "warn"  # only the install role's downloads need these
-        self.doc = ctx_env_doc(entry)
+        self.doc = ctx_env_doc(entry) if phase == "runtime" else "last_ned"
 
     def evaluate(self, ctx):
         e = self.entry
@@ -565,14 +566,23 @@ class TimeOffsetCheck(Check):
     def evaluate(self, ctx):
         ts = ctx["timesync"] or {}
         t = ctx["thresholds"]
-        offset, how = ts.get("offset_seconds"), ts.get("source")
+        # An unsynchronised daemon or kernel reports a stale or zero offset: only trust it when synced,
+        # and otherwise measure with the direct probe.
+        offset, how = (ts.get("offset_seconds"), ts.get("source")) if ts.get("synchronised") is True else (None, None)
         if offset is None:
             best = best_probe(ts)
             if best:
                 offset, how = best["offset_seconds"], "direct probe of %s" % best["server"]
         required = "|offset| <= %s" % t["time_offset_warn_seconds"]
         if offset is None:
-            return outcome("unknown", None, required, "s", "no offset could be measured")
+            return outcome(
+                "unknown",
+                None,
+                required,
+                "s",
+                "no offset could be measured: the clock is not synchronised and no NTP server answered a direct probe",
+                "Make an NTP server reachable (preflight_ntp_servers) so the offset can be measured.",
+            )
         measured = round(float(offset), 4)
         msg = "clock is %.4f s %s (%s; offset = local - true time)" % (
             abs(measured),

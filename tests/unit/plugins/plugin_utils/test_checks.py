@@ -334,3 +334,18 @@ def test_probe_disagreeing_with_daemon_warns():
     r = by_id(checks.run_checks(ctx(timesync__probes__0__offset_seconds=2.0)))
     assert r["time.probe"]["status"] == "warn"
     assert r["time.probe"]["measured"] > 0.5
+
+
+def test_offset_of_an_unsynchronised_clock_comes_from_the_probe_or_is_unknown():
+    r = by_id(checks.run_checks(ctx(timesync__synchronised=False, timesync__offset_seconds=0.0)))
+    assert r["time.offset"]["measured"] == -0.0006  # the probe, not the daemon's stale zero
+    assert "direct probe" in r["time.offset"]["message"]
+    r = by_id(checks.run_checks(ctx(timesync__synchronised=False, timesync__offset_seconds=0.0, timesync__probes=[])))
+    assert r["time.offset"]["status"] == "unknown"
+
+
+def test_install_endpoints_link_to_the_download_page():
+    c = ctx()
+    c["install_endpoints"] = [{"name": "github", "host": "github.com", "port": 443, "protocol": "https"}]
+    c["connectivity"]["github"] = {"ok": True, "status": "ok"}
+    assert by_id(checks.run_checks(c))["install.github"]["doc_url"].endswith("/last_ned")
