@@ -277,7 +277,7 @@ def sntp_request(transmit_time):
     ntp = transmit_time + NTP_EPOCH_OFFSET
     secs = int(ntp)
     frac = int((ntp - secs) * 2**32) & 0xFFFFFFFF
-    return struct.pack("!B3x40xII", 0x23, secs & 0xFFFFFFFF, frac)
+    return struct.pack("!B39xII", 0x23, secs & 0xFFFFFFFF, frac)
 
 
 def _ntp_time(secs, frac):

@@ -1,0 +1,257 @@
+"""connectivity_info against real servers: TLS on 127.0.0.x signed by a test CA, tinyproxy, nftables, chronyd.
+
+Everything but the NTP case runs inside a network namespace of its own (`eftest-conn-<pid>`): the module
+is run there with `ip netns exec`, names come from that namespace's /etc/hosts, and its resolver points at
+a port where nothing answers. The NTP case uses a loopback chronyd (always `-x`).
+"""
+
+import json
+import time
+
+import pytest
+
+from tests.integration.chrony_fixtures import ChronyServer
+from tests.integration.net_fixtures import CertAuthority, NetNS
+
+TIMEOUT = 2.0
+PASSWORD = "S3cr3t-Pr0xy-Passw0rd"
+USER = "eftest-proxy-user"
+
+HOSTS = {
+    "valid.eftest": ["127.0.0.2"],
+    "expired.eftest": ["127.0.0.3"],
+    "wrong.eftest": ["127.0.0.4"],
+    "selfsigned.eftest": ["127.0.0.5"],
+    "plain.eftest": ["127.0.0.6"],
+    "refused.eftest": ["127.0.0.7"],
+    "blackhole.eftest": ["127.0.0.9"],
+    "blackhole2.eftest": ["127.0.0.10"],
+    "blackhole3.eftest": ["127.0.0.11"],
+    "dual.eftest": ["127.0.0.2", "::1"],
+}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    ca = CertAuthority(str(tmp_path_factory.mktemp("ca")))
+    ns = NetNS(HOSTS)
+    try:
+        valid = ca.issue("valid", ["valid.eftest", "dual.eftest"], ips=["127.0.0.2"])
+        ns.serve("127.0.0.2", 443, *valid)
+        ns.serve("127.0.0.2", 9443, *valid)  # a TLS port the proxy refuses to CONNECT to
+        ns.serve("127.0.0.3", 443, *ca.issue("expired", ["expired.eftest"], days=(-30, -2)))
+        ns.serve("127.0.0.4", 443, *ca.issue("other", ["other.eftest"]))
+        ns.serve("127.0.0.5", 443, *ca.issue("self", ["selfsigned.eftest"], self_signed=True))
+        ns.serve("127.0.0.6", 2525)
+        ns.drop(["127.0.0.9", "127.0.0.10", "127.0.0.11"], 443)
+        proxy = ns.tinyproxy(8888, connect_ports=[443])
+        auth_proxy = ns.tinyproxy(8889, connect_ports=[443], basic_auth=(USER, PASSWORD))
+        yield {"ns": ns, "ca": ca.ca_file, "proxy": proxy, "auth_proxy": auth_proxy}
+    finally:
+        ns.close()
+
+
+def _by_name(result):
+    assert "endpoints" in result, result
+    return {e["name"]: e for e in result["endpoints"]}
+
+
+def _run(run_module, lab, args, **kwargs):
+    args = dict(args)
+    args.setdefault("ca_file", lab["ca"])
+    args.setdefault("timeout", TIMEOUT)
+    return run_module("connectivity_info", args, prefix=lab["ns"].prefix, **kwargs)
+
+
+def test_direct_outcomes_are_classified(run_module, lab):
+    eps = [
+        {"name": "valid", "host": "valid.eftest", "port": 443, "protocol": "https", "ips": ["127.0.0.2"]},
+        {"name": "expired", "host": "expired.eftest", "port": 443, "protocol": "https"},
+        {"name": "wrong", "host": "wrong.eftest", "port": 443, "protocol": "tls"},
+        {"name": "selfsigned", "host": "selfsigned.eftest", "port": 443, "protocol": "amqps"},
+        {"name": "plain", "host": "plain.eftest", "port": 2525, "protocol": "tcp", "purpose": "kept"},
+        {"name": "refused", "host": "refused.eftest", "port": 2526, "protocol": "tcp"},
+        {"name": "blackhole", "host": "blackhole.eftest", "port": 443, "protocol": "https", "timeout": 1},
+        {"name": "nodns", "host": "missing.eftest", "port": 443, "protocol": "https"},
+        {"name": "dual", "host": "dual.eftest", "port": 443, "protocol": "https", "ips": ["127.0.0.0/30"]},
+        {"name": "pinned", "host": "pinned.eftest", "port": 443, "protocol": "https", "server_name": "valid.eftest"},
+        {"name": "bad", "host": "valid.eftest", "port": 70000, "protocol": "https"},
+        {"name": "gone", "host": "valid.eftest", "port": 443, "protocol": "https", "dropped": "not used here"},
+    ]
+    result = _run(run_module, lab, {"endpoints": eps, "http": True, "resolve": {"pinned.eftest": ["127.0.0.2"]}})
+    assert not result.get("failed"), result
+    assert result["changed"] is False
+    r = _by_name(result)
+
+    v = r["valid"]
+    assert (v["ok"], v["status"]) == (True, "ok"), v
+    assert v["dns"]["addresses"] == ["127.0.0.2"]
+    assert v["tcp"][0]["status"] == "ok" and v["tcp"][0]["latency_ms"] >= 0
+    assert v["tls"]["verified"] and v["tls"]["version"].startswith("TLSv1.")
+    assert v["tls"]["server_name"] == "valid.eftest"
+    assert 88 <= v["tls"]["cert_expires_in_days"] <= 90
+    assert v["tls"]["issuer"] == "CN=eftest CA"
+    assert v["http"]["status_code"] == 200
+    assert abs(v["http"]["date_skew_seconds"]) <= 2
+    assert v["undocumented_addresses"] == []
+    assert v["proxy"] == {"used": False, "url": None, "reason": "no proxy configured"}
+
+    e = r["expired"]
+    assert (e["ok"], e["status"], e["tls"]["verify_reason"]) == (False, "tls_error", "expired"), e
+    assert "expired" in e["tls"]["verify_error"]
+    assert e["tls"]["cert_expires_in_days"] < 0 and e["tls"]["version"]
+
+    w = r["wrong"]
+    assert (w["status"], w["tls"]["verify_reason"]) == ("tls_error", "hostname_mismatch"), w
+    assert "wrong.eftest" in w["tls"]["verify_error"]
+    assert w["tls"]["subject"] == "CN=other.eftest"
+
+    s = r["selfsigned"]
+    assert (s["status"], s["tls"]["verify_reason"]) == ("tls_error", "self_signed"), s
+    assert "self-signed" in s["tls"]["verify_error"] or "self signed" in s["tls"]["verify_error"]
+
+    p = r["plain"]
+    assert (p["ok"], p["status"], p["tls"]) == (True, "ok", None), p
+    assert p["purpose"] == "kept"  # extra catalogue keys pass through
+
+    assert (r["refused"]["status"], r["refused"]["tcp"][0]["status"]) == ("tcp_refused", "refused")
+
+    b = r["blackhole"]
+    assert (b["status"], b["tcp"][0]["status"]) == ("tcp_timeout", "timeout"), b
+    assert 900 <= b["tcp"][0]["latency_ms"] < 1900  # the per-endpoint timeout (1 s) applied
+
+    n = r["nodns"]
+    assert (n["ok"], n["status"], n["dns"]["ok"]) == (False, "dns_error", False), n
+    assert n["dns"]["error"] and n["tcp"] == []
+
+    d = r["dual"]
+    assert set(d["dns"]["addresses"]) == {"127.0.0.2", "::1"}, d
+    assert {t["address"]: t["status"] for t in d["tcp"]} == {"127.0.0.2": "ok", "::1": "refused"}
+    assert (d["ok"], d["status"], d["partial"]) == (True, "ok", True), d
+    assert d["undocumented_addresses"] == ["::1"]
+
+    pin = r["pinned"]
+    assert (pin["status"], pin["dns"]["source"], pin["tls"]["server_name"]) == ("ok", "resolve option", "valid.eftest")
+
+    assert (r["bad"]["ok"], r["bad"]["status"]) == (False, "invalid")
+    assert "port" in r["bad"]["message"]
+    assert (r["gone"]["ok"], r["gone"]["status"]) == (True, "skipped")
+
+    assert result["summary"]["total"] == len(eps)
+    assert set(result["summary"]["failed_names"]) == {
+        "expired",
+        "wrong",
+        "selfsigned",
+        "refused",
+        "blackhole",
+        "nodns",
+        "bad",
+    }
+
+
+def test_check_mode_returns_the_same_probe(run_module, lab):
+    eps = [{"name": "valid", "host": "valid.eftest", "port": 443, "protocol": "https"}]
+    result = _run(run_module, lab, {"endpoints": eps}, check=True)
+    assert result["changed"] is False and _by_name(result)["valid"]["status"] == "ok", result
+
+
+def test_proxy_connect_allowed_and_refused(run_module, lab):
+    eps = [
+        {"name": "allowed", "host": "valid.eftest", "port": 443, "protocol": "https"},
+        {"name": "refused-port", "host": "valid.eftest", "port": 9443, "protocol": "tls"},
+        {"name": "nodns-local", "host": "missing.eftest", "port": 443, "protocol": "https"},
+        {"name": "bypass", "host": "127.0.0.2", "port": 443, "protocol": "https", "server_name": "valid.eftest"},
+        {"name": "direct-only", "host": "plain.eftest", "port": 2525, "protocol": "tcp", "use_proxy": False},
+    ]
+    result = _run(run_module, lab, {"endpoints": eps, "proxy": lab["proxy"], "no_proxy": "10.0.0.0/8, 127.0.0.0/8"})
+    r = _by_name(result)
+    a = r["allowed"]
+    assert (a["ok"], a["status"], a["proxy"]["used"]) == (True, "ok", True), a
+    assert a["proxy"]["url"] == lab["proxy"] and a["proxy"]["connect_status"].startswith("HTTP/1.")
+    assert a["tls"]["verified"] and a["tcp"][0]["via_proxy"] and a["tcp"][0]["address"] == "127.0.0.1"
+
+    refused = r["refused-port"]
+    assert (refused["ok"], refused["status"]) == (False, "proxy_error"), refused
+    assert "403" in refused["proxy"]["error"] and "403" in refused["message"]
+
+    # The proxy resolves names itself: a local DNS failure is reported but does not fail the endpoint.
+    n = r["nodns-local"]
+    assert n["dns"]["ok"] is False and n["dns"]["note"]
+    assert n["status"] == "proxy_error" and n["proxy"]["used"]  # the proxy cannot resolve it either
+
+    by = r["bypass"]
+    assert (by["ok"], by["proxy"]["used"]) == (True, False), by
+    assert "127.0.0.0/8" in by["proxy"]["reason"]
+    assert by["tcp"][0]["address"] == "127.0.0.2"
+
+    do = r["direct-only"]
+    assert (do["ok"], do["proxy"]["used"]) == (True, False) and "use_proxy" in do["proxy"]["reason"]
+
+
+def test_proxy_from_environment_without_no_proxy_match(run_module, lab):
+    eps = [{"name": "literal", "host": "127.0.0.2", "port": 443, "protocol": "https", "server_name": "valid.eftest"}]
+    env = {"https_proxy": lab["proxy"], "no_proxy": "example.org,.eftest"}
+    r = _by_name(_run(run_module, lab, {"endpoints": eps}, env=env))["literal"]
+    assert (r["ok"], r["proxy"]["used"]) == (True, True), r
+    assert r["proxy"]["reason"] == "from the environment variable https_proxy"
+
+
+def test_credentialed_proxy_is_redacted_everywhere(run_module, lab):
+    good = lab["auth_proxy"].replace("http://", "http://%s:%s@" % (USER, PASSWORD))
+    bad = lab["auth_proxy"].replace("http://", "http://%s:%s-wrong@" % (USER, PASSWORD))
+    eps = [{"name": "valid", "host": "valid.eftest", "port": 443, "protocol": "https"}]
+    ok = _run(run_module, lab, {"endpoints": eps, "proxy": good, "http": True})
+    refused = _run(run_module, lab, {"endpoints": eps, "proxy": bad})
+    via_env = _run(run_module, lab, {"endpoints": eps}, env={"HTTPS_PROXY": good})
+    for result in (ok, refused, via_env):
+        text = json.dumps(result)
+        assert PASSWORD not in text and USER not in text, text
+        assert "********@127.0.0.1:8889" in text
+    assert _by_name(ok)["valid"]["status"] == "ok", ok
+    assert ok["invocation"]["module_args"]["proxy"] == "http://********@127.0.0.1:8889"
+    assert ok["proxy"] == "http://********@127.0.0.1:8889"
+    r = _by_name(refused)["valid"]
+    # tinyproxy answers a bad Proxy-Authorization with 401 (RFC 9110 says 407); either is the proxy's refusal.
+    assert r["status"] == "proxy_error" and ("407" in r["message"] or "401" in r["message"]), r
+    assert _by_name(via_env)["valid"]["status"] == "ok"
+
+
+def test_blackholed_endpoints_cost_one_timeout_not_n(run_module, lab):
+    timeout = 3.0
+    eps = [
+        {"name": "valid", "host": "valid.eftest", "port": 443, "protocol": "https"},
+        {"name": "plain", "host": "plain.eftest", "port": 2525, "protocol": "tcp"},
+        {"name": "bh1", "host": "blackhole.eftest", "port": 443, "protocol": "https"},
+        {"name": "bh2", "host": "blackhole2.eftest", "port": 443, "protocol": "tls"},
+        {"name": "bh3", "host": "blackhole3.eftest", "port": 443, "protocol": "tcp"},
+    ]
+    start = time.time()
+    result = _run(run_module, lab, {"endpoints": eps, "timeout": timeout, "max_workers": 4})
+    wall = time.time() - start
+    r = _by_name(result)
+    assert [r[n]["status"] for n in ("bh1", "bh2", "bh3")] == ["tcp_timeout"] * 3, result
+    assert r["valid"]["ok"] and r["plain"]["ok"]
+    elapsed = result["elapsed_ms"] / 1000.0
+    print("blackhole case: module %.2f s, ansible run %.2f s, timeout %.1f s" % (elapsed, wall, timeout))
+    assert timeout * 0.9 <= elapsed < 2 * timeout, result["elapsed_ms"]
+
+
+def test_ntp_endpoint_served_by_loopback_chronyd(run_module):
+    with ChronyServer() as server:
+        eps = [
+            {"name": "ntp", "host": "127.0.0.1", "port": server.port, "protocol": "udp-ntp", "severity": "warn"},
+            {"name": "ntp-nothing", "host": "127.0.0.1", "port": server.port + 1, "protocol": "udp-ntp"},
+        ]
+        # A proxy in the environment must not be used for NTP (and is never contacted).
+        result = run_module(
+            "connectivity_info", {"endpoints": eps, "timeout": 2}, env={"https_proxy": "http://127.0.0.1:9"}
+        )
+    r = _by_name(result)
+    ntp = r["ntp"]
+    assert (ntp["ok"], ntp["status"]) == (True, "ok"), ntp
+    assert abs(ntp["ntp"]["offset_seconds"]) < 0.5 and ntp["ntp"]["stratum"] == 8
+    assert ntp["ntp"]["delay_seconds"] >= 0 and ntp["tcp"] == []
+    assert ntp["proxy"] == {"used": False, "url": None, "reason": "NTP is UDP: never proxied"}
+    miss = r["ntp-nothing"]
+    assert (miss["ok"], miss["status"]) == (False, "ntp_error"), miss
+    assert miss["ntp"]["addresses"][0]["status"] in ("refused", "timeout")
