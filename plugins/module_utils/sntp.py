@@ -199,12 +199,14 @@ def empty_result(spec, client="auto", error=None):
         "client": choose_client(client),
         "samples_sent": 0,
         "samples_ok": 0,
+        "duration_seconds": 0.0,
         "error": error,
     }
 
 
 def probe_server(spec, samples=4, timeout=1.0, client="auto"):
     """Probe one server: send up to `samples` packets one after another, keep the best reply by delay."""
+    started = time.monotonic()
     result = empty_result(spec, client)
     parsed = parse_server(spec)
     if parsed is None:
@@ -230,6 +232,7 @@ def probe_server(spec, samples=4, timeout=1.0, client="auto"):
     if errors:
         failed = "%d of %d packets failed: %s" % (len(errors), result["samples_sent"], errors[-1])
         result["error"] = errors[-1] if best is None else failed
+    result["duration_seconds"] = round(time.monotonic() - started, 6)
     return result
 
 
@@ -257,4 +260,5 @@ def probe_servers(specs, samples=4, timeout=1.0, client="auto"):
     for i, spec in enumerate(specs):
         if results[i] is None:  # still blocked, typically in name resolution
             results[i] = empty_result(spec, client, "timed out (no answer within the %.3g s probe budget)" % budget)
+            results[i]["duration_seconds"] = budget
     return results

@@ -625,6 +625,10 @@ ansible_facts:
               description: Valid replies received.
               type: int
               returned: always
+            duration_seconds:
+              description: Time this server's probe took (bounded by O(probe_samples) x O(probe_timeout)).
+              type: float
+              returned: always
             error:
               description: The last error, or C(null).
               type: str

@@ -1,0 +1,341 @@
+"""timesync_facts against real chronyd daemons on loopback (all `-x`), real NTP probes and real time zones.
+
+All daemons of this file start at once (module-scoped `lab`), so the slow parts overlap: the "unreachable"
+client's server is stopped in the background as soon as that client has synchronised, and its reach has
+usually dropped to 0 by the time its test runs. Every module run names its NTP servers explicitly: nothing
+outside 127.0.0.1 is ever contacted. Time zones are changed only inside private mount namespaces.
+"""
+
+import concurrent.futures
+import datetime
+import os
+import shutil
+import socket
+import tempfile
+import time
+import types
+
+import pytest
+import zoneinfo
+
+from tests.integration import harness
+from tests.integration.chrony_fixtures import ChronyClient, ChronyServer, free_udp_port
+
+SYSTEM_PYTHON = "/usr/bin/python3"  # has no ntplib: exercises the built-in SNTP client
+
+
+def facts(args, **kwargs):
+    """Run timesync_facts; return (facts, result). Refuses runs that would probe outside loopback."""
+    assert args.get("probe") is False or all(s.startswith(("127.", "[::1]")) for s in args.get("ntp_servers", [None]))
+    result = harness.run_module("timesync_facts", args, **kwargs)
+    assert not result.get("failed"), result
+    assert result["changed"] is False
+    return result["ansible_facts"]["eformidling_timesync"], result
+
+
+@pytest.fixture(scope="module")
+def lab():
+    started = []
+
+    def start(cls, *args, **kwargs):
+        daemon = cls(*args, **kwargs)
+        started.append(daemon)
+        return daemon
+
+    try:
+        lab = types.SimpleNamespace(t0=time.monotonic())
+        lab.server = start(ChronyServer)
+        lab.ahead = start(ChronyServer, faketime_offset="+30s")
+        lab.doomed = start(ChronyServer)
+        lab.synced = start(ChronyClient, server_port=lab.server.port)
+        # No iburst and a 64 s poll: one sample arrives at once, the next only after 64 s, so it stays unsynced.
+        lab.fresh = start(ChronyClient, server_port=lab.server.port, iburst=False, minpoll=6, maxpoll=6)
+        lab.skewed = start(ChronyClient, server_port=lab.ahead.port)
+        lab.orphan = start(ChronyClient, server_port=lab.doomed.port)
+        lab.local = start(ChronyClient, local_stratum=10)
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+
+        def orphan_server():
+            lab.orphan.wait_synced(20)
+            lab.doomed.stop()
+
+        lab.orphaned = pool.submit(orphan_server)
+        yield lab
+        pool.shutdown(wait=True)
+    finally:
+        for daemon in started:
+            daemon.cleanup()
+
+
+def test_not_yet_synced(lab):
+    assert time.monotonic() - lab.t0 < 50, "the 'fresh' client would poll again at 64 s"
+    ts, _ = facts({"chronyc_socket": lab.fresh.socket, "probe": False})
+    chrony = ts["chrony"]
+    assert chrony["available"] is True
+    assert chrony["synchronised"] is False
+    assert ts["synchronised"] is False
+    assert ts["source"] == "chrony"
+    assert chrony["tracking"]["reference_id"] == "00000000"
+    assert chrony["tracking"]["leap_status"] == "Not synchronised"
+    assert "no selected (*) source with reach above 0" in chrony["unsync_reasons"]
+    assert ts["probes"] == []
+
+
+def test_synced(lab):
+    lab.synced.wait_synced(20)
+    ts, _ = facts({"chronyc_socket": lab.synced.socket, "ntp_servers": [lab.server.address], "probe_samples": 3})
+    chrony = ts["chrony"]
+    assert chrony["synchronised"] is True, chrony["unsync_reasons"]
+    assert chrony["unsync_reasons"] == []
+    assert (ts["synchronised"], ts["source"]) == (True, "chrony")
+    assert "chrony" in ts["service"]["present"]
+    assert "chrony" in ts["service"]["active"]
+    assert ts["service"]["name"] == "chrony"
+    tracking = chrony["tracking"]
+    assert tracking["reference_id"] == "7F000001"
+    assert tracking["reference_name"] == "127.0.0.1"
+    assert tracking["stratum"] == 9
+    assert tracking["leap_status"] == "Normal"
+    assert 0 <= tracking["ref_age_seconds"] < 30
+    assert abs(ts["offset_seconds"]) < 0.05
+    assert ts["max_error_seconds"] == pytest.approx(
+        abs(tracking["offset_seconds"]) + tracking["root_dispersion_seconds"] + tracking["root_delay_seconds"] / 2
+    )
+    (source,) = chrony["sources"]
+    assert (source["mode"], source["state"], source["name"]) == ("server", "selected", "127.0.0.1")
+    assert source["reach"] > 0
+    assert int(source["reach_octal"], 8) == source["reach"]
+    assert source["last_rx_seconds"] is not None
+    (probe,) = ts["probes"]
+    assert probe["reachable"] is True
+    assert probe["port"] == lab.server.port
+    assert probe["stratum"] == 8
+    assert probe["samples_sent"] == probe["samples_ok"] == 3
+    assert abs(probe["offset_seconds"]) < 0.05
+    assert probe["error"] is None
+    assert ts["kernel"]["available"] is True
+    assert ts["ntpd"]["synchronised"] is None
+    assert ts["offset_convention"].startswith("offset_seconds = local clock - true time")
+
+
+def test_check_mode_returns_the_same(lab):
+    lab.synced.wait_synced(20)
+    args = {"chronyc_socket": lab.synced.socket, "ntp_servers": [lab.server.address], "probe_samples": 2}
+    normal, _ = facts(args)
+    checked, result = facts(args, check=True)
+    assert result["changed"] is False
+
+    def shape(value):
+        if isinstance(value, dict):
+            return {k: shape(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [shape(v) for v in value]
+        return type(value).__name__
+
+    assert shape(checked) == shape(normal)
+    for key in ("synchronised", "source", "service", "timezone"):
+        assert checked[key] == normal[key]
+    assert checked["chrony"]["synchronised"] is normal["chrony"]["synchronised"] is True
+    assert checked["probes"][0]["reachable"] is normal["probes"][0]["reachable"] is True
+
+
+def test_local_reference_is_not_synchronised(lab):
+    ts, _ = facts({"chronyc_socket": lab.local.socket, "probe": False})
+    chrony = ts["chrony"]
+    assert chrony["tracking"]["reference_id"] == "7F7F0101"
+    assert chrony["tracking"]["leap_status"] == "Normal"  # the trap: leap alone would say synchronised
+    assert chrony["synchronised"] is False
+    assert any("7F7F0101" in reason for reason in chrony["unsync_reasons"])
+    assert chrony["sources"] == []
+
+
+def test_server_30s_ahead(lab):
+    """Offset ~ -30 s (local clock behind) in chrony's view and in direct probes; ntplib and builtin agree."""
+    lab.skewed.wait_synced(20)
+    args = {"chronyc_socket": lab.skewed.socket, "ntp_servers": [lab.ahead.address]}
+    runs = {
+        "ntplib": (dict(args, probe_client="auto"), {}),
+        "builtin": (dict(args, probe_client="builtin"), {}),
+        "system-python": (args, {"inventory": harness.local_inventory(interpreter=SYSTEM_PYTHON)}),
+    }
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {name: pool.submit(facts, a, **kw) for name, (a, kw) in runs.items()}
+        results = {name: future.result()[0] for name, future in futures.items()}
+    probes = {name: ts["probes"][0] for name, ts in results.items()}
+    assert probes["ntplib"]["client"] == "ntplib"
+    assert probes["builtin"]["client"] == "builtin"
+    assert probes["system-python"]["client"] == "builtin"  # ntplib cannot be imported there
+    for name, ts in results.items():
+        assert ts["chrony"]["synchronised"] is True, (name, ts["chrony"]["unsync_reasons"])
+        assert ts["chrony"]["tracking"]["offset_seconds"] == pytest.approx(-30.0, abs=0.05), name
+        assert ts["offset_seconds"] == pytest.approx(-30.0, abs=0.05), name
+        assert ts["max_error_seconds"] > 29.9
+        assert 0 <= ts["chrony"]["tracking"]["ref_age_seconds"] < 30  # measured on true time, not local
+        assert probes[name]["reachable"] is True
+        assert probes[name]["offset_seconds"] == pytest.approx(-30.0, abs=0.05), name
+    assert abs(probes["ntplib"]["offset_seconds"] - probes["builtin"]["offset_seconds"]) < 0.005
+    assert abs(probes["ntplib"]["offset_seconds"] - probes["system-python"]["offset_seconds"]) < 0.005
+    print(
+        "\nmeasured offsets: chrony %.6f s; probes ntplib %.6f s, builtin %.6f s, builtin on %s %.6f s"
+        % (
+            results["ntplib"]["chrony"]["tracking"]["offset_seconds"],
+            probes["ntplib"]["offset_seconds"],
+            probes["builtin"]["offset_seconds"],
+            SYSTEM_PYTHON,
+            probes["system-python"]["offset_seconds"],
+        )
+    )
+
+
+def test_probes_are_concurrent_and_bounded(lab):
+    """Three silent servers with a 2 s timeout each cost about 2 s together, not 6 s or 3 x 4 x 2 s."""
+    sinks = []
+    for _ in range(3):
+        sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sink.bind(("127.0.0.1", 0))  # bound but never read: requests vanish, no ICMP error
+        sinks.append(sink)
+    closed_port = free_udp_port()
+    servers = ["127.0.0.1:%d" % s.getsockname()[1] for s in sinks] + ["127.0.0.1:%d" % closed_port, lab.server.address]
+    try:
+        for client in ("ntplib", "builtin"):
+            args = {"ntp_servers": servers, "probe_timeout": 2, "probe_samples": 4, "probe_client": client}
+            started = time.monotonic()
+            ts, _ = facts(dict(args, chronyc_socket=lab.synced.socket))
+            elapsed = time.monotonic() - started
+            silent, closed, alive = ts["probes"][:3], ts["probes"][3], ts["probes"][4]
+            for probe in silent:
+                assert probe["reachable"] is False
+                assert probe["samples_sent"] == 1, probe  # a dead server costs one timeout, not a burst
+                assert "timed out" in probe["error"]
+                assert 1.9 < probe["duration_seconds"] < 2.5
+            assert closed["reachable"] is False
+            assert closed["error"]
+            assert alive["reachable"] is True
+            assert alive["samples_ok"] == 4
+            assert elapsed < 6.0, "probes ran one after another (%.1f s)" % elapsed
+    finally:
+        for sink in sinks:
+            sink.close()
+
+
+def test_chronyd_not_answering_is_unknown(lab):
+    missing = os.path.join(tempfile.mkdtemp(prefix="no-chronyd-"), "chronyd.sock")
+    ts, _ = facts({"chronyc_socket": missing, "probe": False})
+    assert ts["chrony"]["available"] is False
+    assert ts["chrony"]["synchronised"] is None
+    assert "did not answer" in ts["chrony"]["reason"]
+    # No daemon answered, so the kernel view decides (this machine's kernel: no discipline, maxerror 16 s).
+    assert ts["source"] == "kernel"
+    assert ts["synchronised"] is ts["kernel"]["synchronised"]
+    shutil.rmtree(os.path.dirname(missing), ignore_errors=True)
+
+
+def test_server_stopped_source_unreachable(lab):
+    lab.orphaned.result(timeout=30)
+    lab.orphan.wait_unreachable(60)
+    ts, _ = facts({"chronyc_socket": lab.orphan.socket, "ntp_servers": [lab.doomed.address], "probe_timeout": 0.5})
+    chrony = ts["chrony"]
+    assert chrony["tracking"]["leap_status"] == "Normal"  # chrony still says Normal: judge by source and reach
+    assert chrony["tracking"]["reference_id"] == "7F000001"
+    (source,) = chrony["sources"]
+    assert source["reach"] == 0
+    assert source["state"] != "selected"
+    assert chrony["synchronised"] is False
+    assert chrony["unsync_reasons"] == ["no selected (*) source with reach above 0"]
+    assert ts["synchronised"] is False
+    (probe,) = ts["probes"]
+    assert probe["reachable"] is False
+    assert probe["error"]
+
+
+# --------------------------------------------------------------------------- time zones
+
+
+def _namespace_prefix(localtime_source, timezone_text, workdir):
+    """argv prefix running the command in a private mount namespace with our /etc/localtime and /etc/timezone.
+
+    A bind mount onto /etc/localtime lands on its symlink target (/usr/share/zoneinfo/Etc/UTC here), inside this
+    namespace only; /etc/timezone then names the zone, as on Debian.
+    """
+    tz_file = os.path.join(workdir, "timezone")
+    with open(tz_file, "w") as fh:
+        fh.write(timezone_text)
+    script = 'mount --bind "$1" /etc/localtime && mount --bind "$2" /etc/timezone && shift 2 && exec "$@"'
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", localtime_source, tz_file]
+
+
+TZ_CASES = {
+    "Europe/Oslo": True,
+    "UTC": False,
+    "Europe/Berlin": True,
+    "America/New_York": False,
+}
+
+
+@pytest.fixture(scope="module")
+def tz_results():
+    """Run every time-zone case at once, each in its own mount namespace; {case: facts}."""
+    for tool in ("unshare", "mount"):
+        if not shutil.which(tool):
+            pytest.fail("%s is required for the time-zone tests (util-linux)" % tool)
+    workdir = tempfile.mkdtemp(prefix="tz-cases-")
+    os.chmod(workdir, 0o755)
+    garbage = os.path.join(workdir, "broken-localtime")
+    with open(garbage, "wb") as fh:
+        fh.write(b"TZif2\0\0\0 this is not a time zone file")
+    cases = {name: ("/usr/share/zoneinfo/" + name, name + "\n") for name in TZ_CASES}
+    cases["broken"] = (garbage, "Europe/Oslo\n")
+    cases["link-only"] = ("/usr/share/zoneinfo/Etc/UTC", "")  # empty /etc/timezone: the name comes from the link
+    jobs = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(cases)) as pool:
+        for case, (localtime, tz_text) in cases.items():
+            casedir = tempfile.mkdtemp(prefix="tz-", dir=workdir)
+            os.chmod(casedir, 0o755)
+            prefix = _namespace_prefix(localtime, tz_text, casedir)
+            jobs[case] = pool.submit(facts, {"probe": False}, prefix=prefix)
+        results = {case: job.result()[0]["timezone"] for case, job in jobs.items()}
+    shutil.rmtree(workdir, ignore_errors=True)
+    # The real machine was never changed.
+    assert os.readlink("/etc/localtime").endswith("Etc/UTC")
+    with open("/usr/share/zoneinfo/Etc/UTC", "rb") as fh:
+        assert len(fh.read()) < 200
+    return results
+
+
+@pytest.mark.parametrize(("name", "equivalent"), TZ_CASES.items())
+def test_timezone(tz_results, name, equivalent):
+    tz = tz_results[name]
+    now = datetime.datetime.now(zoneinfo.ZoneInfo(name))
+    assert tz["name"] == name
+    assert tz["source"] == "/etc/timezone"
+    assert tz["oslo_equivalent"] is equivalent
+    assert tz["utc_offset_seconds"] == int(now.utcoffset().total_seconds())
+    assert tz["abbreviation"] == now.tzname()
+    assert tz["is_dst"] is bool(now.dst())
+    assert tz["reason"] is None
+
+
+def test_timezone_broken_localtime(tz_results):
+    tz = tz_results["broken"]
+    assert tz["name"] == "Europe/Oslo"
+    assert tz["utc_offset_seconds"] is None
+    assert tz["abbreviation"] is None
+    assert tz["oslo_equivalent"] is None
+    assert "/etc/localtime is not a valid TZif file" in tz["reason"]
+
+
+def test_timezone_name_from_link(tz_results):
+    tz = tz_results["link-only"]
+    assert (tz["name"], tz["source"]) == ("Etc/UTC", "/etc/localtime")
+    assert (tz["utc_offset_seconds"], tz["abbreviation"], tz["oslo_equivalent"]) == (0, "UTC", False)
+
+
+def test_module_runs_on_the_system_python_without_ntplib():
+    probe = harness.run_module(
+        "ansible.builtin.command",
+        {"argv": [SYSTEM_PYTHON, "-c", "import ntplib"]},
+        inventory=harness.local_inventory(interpreter=SYSTEM_PYTHON),
+    )
+    # test_server_30s_ahead relies on this to exercise the built-in client through interpreter choice alone.
+    assert probe.get("rc") == 1, probe
+    assert "No module named 'ntplib'" in probe.get("stderr", ""), probe
