@@ -109,7 +109,7 @@ def mount_notes(mount):
         notes.append(note)
     root = mount.get("root")
     if isinstance(root, str) and root not in ("/", "") and mount.get("fstype") not in ("cgroup", "cgroup2"):
-        notes.append("bind mount of %s from %s" % (root, mount.get("source")))
+        notes.append(f"bind mount of {root} from {mount.get('source')}")
     if is_read_only(mount):
         notes.append("mounted read-only")
     return notes
@@ -133,7 +133,7 @@ def statvfs_numbers(st):
     }
 
 
-def disk_report(path, mounts, exists=os.path.exists, statvfs=os.statvfs, realpath=os.path.realpath):
+def disk_report(path, mounts, exists=os.path.exists, statvfs=os.statvfs, realpath=os.path.realpath, access=os.access):
     """Measure the filesystem that holds (or will hold) `path`; never raises."""
     report = {
         "available": False,
@@ -156,7 +156,9 @@ def disk_report(path, mounts, exists=os.path.exists, statvfs=os.statvfs, realpat
     measured = nearest_existing(abspath, exists)
     report["exists"] = measured == abspath
     if not report["exists"]:
-        report["notes"].append("path does not exist yet; measured its nearest existing ancestor %s" % measured)
+        report["notes"].append(f"path does not exist yet; measured its nearest existing ancestor {measured}")
+        if not access(measured, os.X_OK):
+            report["notes"].append(f"no permission to look inside {measured}: {abspath} may exist after all")
     try:
         resolved = realpath(measured)
     except Exception:
@@ -164,7 +166,7 @@ def disk_report(path, mounts, exists=os.path.exists, statvfs=os.statvfs, realpat
     report["measured_path"] = measured
     if resolved != measured:
         report["resolved_path"] = resolved
-        report["notes"].append("%s resolves to %s" % (measured, resolved))
+        report["notes"].append(f"{measured} resolves to {resolved}")
     mount = find_mount(mounts, resolved)
     if mount:
         report["mount_point"] = mount["mount_point"]
@@ -173,11 +175,11 @@ def disk_report(path, mounts, exists=os.path.exists, statvfs=os.statvfs, realpat
         report["read_only"] = is_read_only(mount)
         report["notes"].extend(mount_notes(mount))
     else:
-        report["notes"].append("no mount in mountinfo holds %s" % resolved)
+        report["notes"].append(f"no mount in mountinfo holds {resolved}")
     try:
         st = statvfs(resolved)
     except Exception as exc:
-        report["reason"] = "statvfs(%s) failed: %s" % (resolved, exc)
+        report["reason"] = f"statvfs({resolved}) failed: {exc}"
         return report
     report.update(statvfs_numbers(st))
     if report["read_only"] is None:
