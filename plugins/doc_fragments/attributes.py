@@ -14,6 +14,7 @@ attributes:
     support: none
     description: Nothing is changed, so there is no diff.
   platform:
+    support: full
     platforms: posix
     description: Linux targets with Python 3.8 or newer. No root is needed.
 """

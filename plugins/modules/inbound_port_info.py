@@ -27,7 +27,7 @@ extends_documentation_fragment:
   - eformidling.integrasjonspunkt.attributes
   - eformidling.integrasjonspunkt.attributes.INFO_MODULE
 author:
-  - eformidling.integrasjonspunkt maintainers
+  - eFormidling collection maintainers (@eformidling-ansible)
 """
 
 EXAMPLES = r"""

@@ -60,14 +60,19 @@ options:
 attributes:
   action:
     support: full
+    description: Runs on the controller as an action plugin; nothing is sent to the host.
   check_mode:
     support: full
+    description: Pure judgement over facts; check mode gives the same result.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is no diff.
   platform:
+    support: full
     platforms: all
+    description: Runs on the controller.
 author:
-  - eformidling.integrasjonspunkt maintainers
+  - eFormidling collection maintainers (@eformidling-ansible)
 """
 
 EXAMPLES = r"""

@@ -38,13 +38,17 @@ attributes:
     support: full
   check_mode:
     support: full
+    description: Check mode gives the same summary.
     details: The report files are written in check mode too; they are the controller-side output, not a change.
   diff_mode:
     support: none
+    description: Nothing on a host is changed, so there is no diff.
   platform:
+    support: full
     platforms: all
+    description: Runs on the controller.
 author:
-  - eformidling.integrasjonspunkt maintainers
+  - eFormidling collection maintainers (@eformidling-ansible)
 """
 
 EXAMPLES = r"""
