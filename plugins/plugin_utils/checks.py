@@ -37,7 +37,7 @@ JAVA_PACKAGES = {
 def java_package(distribution, version):
     """The distribution package that provides Java 21, or None when a Temurin repository is needed."""
     try:
-        major = int(str(version).split(".")[0])
+        major = int(str(version).split(".", 1)[0])
     except (TypeError, ValueError):
         return None
     family = {"Rocky": "RedHat", "AlmaLinux": "RedHat", "CentOS": "RedHat", "OracleLinux": "RedHat"}.get(
@@ -55,7 +55,7 @@ def java_package(distribution, version):
 def required_java_major(version):
     """integrasjonspunkt v3 and v4 need Java 21 (CHANGELOG 'Java 21+ oppgradering'); 2.x ran on Java 8."""
     try:
-        return 21 if int(str(version).lstrip("v").split(".")[0]) >= 3 else 8
+        return 21 if int(str(version).lstrip("v").split(".", 1)[0]) >= 3 else 8
     except ValueError:
         return 21
 
