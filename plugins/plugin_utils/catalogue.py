@@ -51,8 +51,9 @@ ADD_DEFAULTS = {
     "source": "inventory override",
 }
 
+# realpath: a collection tree made of symlinks (ansible-test, .build/collections) still finds the data file.
 DATA_FILE = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "data", "endpoints.yml"
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))), "data", "endpoints.yml"
 )
 
 
@@ -120,10 +121,11 @@ def version_in_range(version, spec):
             raise CatalogueError("bad version clause %r in %r" % (clause.strip(), spec))
         other = parse_version(target)
         if op == "~=":
-            rel = _release(other)
-            if len(rel) < 2:
+            parts = _VERSION.match(target).group(1).split(".")
+            if len(parts) < 2:
                 raise CatalogueError("~= needs at least two release parts in %r" % spec)
-            ok = current >= other and _release(current)[: len(rel) - 1] == rel[:-1]
+            prefix = tuple(int(p) for p in parts[:-1])
+            ok = current >= other and _release(current)[: len(prefix)] == prefix
         else:
             ok = {
                 ">=": current >= other,

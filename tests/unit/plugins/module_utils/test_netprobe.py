@@ -1,0 +1,285 @@
+"""Pure helpers of plugins/module_utils/netprobe.py: error classification, parsers, status, redaction."""
+
+import errno
+import socket
+import ssl
+import struct
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import netprobe
+
+ERRORS = [
+    (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), "refused"),
+    (OSError(errno.ECONNREFUSED, "Connection refused"), "refused"),
+    (socket.timeout("timed out"), "timeout"),
+    (TimeoutError("timed out"), "timeout"),
+    (OSError(errno.ETIMEDOUT, "Connection timed out"), "timeout"),
+    (OSError(errno.ENETUNREACH, "Network is unreachable"), "unreachable"),
+    (OSError(errno.EHOSTUNREACH, "No route to host"), "unreachable"),
+    (OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address"), "unreachable"),
+    (OSError(errno.EPERM, "Operation not permitted"), "error"),
+    (ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"), "error"),
+    (ValueError("odd"), "error"),
+]
+
+
+@pytest.mark.parametrize(("exc", "status"), ERRORS)
+def test_classify_socket_error(exc, status):
+    got, message = netprobe.classify_socket_error(exc)
+    assert got == status
+    assert message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (10, "expired"),
+        (9, "not_yet_valid"),
+        (62, "hostname_mismatch"),
+        (18, "self_signed"),
+        (20, "untrusted"),
+        (23, "revoked"),
+        (999, "other"),
+        (None, "other"),
+    ],
+)
+def test_verify_reason(code, reason):
+    assert netprobe.verify_reason(code) == reason
+
+
+def test_parse_http_head():
+    head = netprobe.parse_http_head(
+        b"HTTP/1.1 404 Not Found\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nServer: x\r\n\r\nbody"
+    )
+    assert head["status_code"] == 404 and head["reason"] == "Not Found"
+    assert head["headers"]["date"] == "Sun, 06 Nov 1994 08:49:37 GMT"
+    assert netprobe.parse_http_head(b"HTTP/1.0 403 Access violation\r\n\r\n")["status_line"] == (
+        "HTTP/1.0 403 Access violation"
+    )
+    for bad in (b"", b"SSH-2.0-OpenSSH\r\n", b"HTTP/1.1 abc\r\n\r\n", None, "text"):
+        assert netprobe.parse_http_head(bad) is None
+
+
+def test_date_skew():
+    stamp = 784111777.0  # Sun, 06 Nov 1994 08:49:37 GMT
+    assert netprobe.parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") == stamp
+    assert netprobe.date_skew("Sun, 06 Nov 1994 08:49:37 GMT", stamp - 30.1, stamp - 29.9) == 30.5
+    assert netprobe.date_skew("garbage", 0, 1) is None
+    assert netprobe.date_skew(None, 0, 1) is None
+
+
+def _reply(request, t2, t3, stratum=2, leap=0, mode=4, refid=b"GPS\x00"):
+    def ntp(t):
+        t += netprobe.NTP_EPOCH_OFFSET
+        return struct.pack("!II", int(t), int((t - int(t)) * 2**32))
+
+    return (
+        struct.pack("!BBbb", (leap << 6) | (4 << 3) | mode, stratum, 0, -20)
+        + b"\x00" * 8
+        + refid
+        + b"\x00" * 8
+        + request[40:48]
+        + ntp(t2)
+        + ntp(t3)
+    )
+
+
+def test_sntp_round_trip_offset_and_delay():
+    t1 = time.time()
+    request = netprobe.sntp_request(t1)
+    assert len(request) == 48 and request[0] == 0x23
+    # Server 10 s ahead, 20 ms each way, 1 ms processing.
+    reply = _reply(request, t1 + 10.02, t1 + 10.021)
+    parsed, error = netprobe.parse_sntp_reply(reply, request, t1, t1 + 0.041)
+    assert error is None
+    assert parsed["offset_seconds"] == pytest.approx(10.0, abs=1e-3)
+    assert parsed["delay_seconds"] == pytest.approx(0.04, abs=1e-3)
+    assert parsed["stratum"] == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [({"stratum": 0, "refid": b"RATE"}, "RATE"), ({"leap": 3}, "not synchronised"), ({"mode": 3}, "mode 3")],
+)
+def test_sntp_bad_replies(kwargs, fragment):
+    t1 = time.time()
+    request = netprobe.sntp_request(t1)
+    parsed, error = netprobe.parse_sntp_reply(_reply(request, t1, t1, **kwargs), request, t1, t1)
+    assert parsed is None and fragment in error
+
+
+def test_sntp_reply_must_answer_our_request():
+    t1 = time.time()
+    reply = _reply(netprobe.sntp_request(t1 - 100), t1, t1)
+    assert "origin" in netprobe.parse_sntp_reply(reply, netprobe.sntp_request(t1), t1, t1)[1]
+    assert "short" in netprobe.parse_sntp_reply(b"\x24" * 10, None, t1, t1)[1]
+
+
+def test_undocumented_addresses():
+    ips = ["139.105.36.128/27", "13.74.107.66", "2001:db8::/32", "not-an-ip"]
+    addrs = ["139.105.36.132", "139.105.36.200", "13.74.107.66", "2001:db8::5", "fe80::1%eth0", "junk"]
+    assert netprobe.undocumented_addresses(addrs, ips) == ["139.105.36.200", "fe80::1%eth0", "junk"]
+    assert netprobe.undocumented_addresses(addrs, []) == []
+
+
+NORMALIZE = [
+    ({"host": "a.org", "protocol": "https"}, None, 443),
+    ({"host": "a.org", "protocol": "udp-ntp"}, None, 123),
+    ({"host": "[::1]", "port": "8443", "protocol": "tls"}, None, 8443),
+    ({"host": "a.org"}, "port", None),  # tcp needs a port
+    ({"host": "a.org", "port": 0, "protocol": "tcp"}, "port", 0),
+    ({"host": "a.org", "port": True, "protocol": "tcp"}, "port", None),
+    ({"port": 443, "protocol": "https"}, "host", 443),
+    ({"host": "a.org", "protocol": "ftp", "port": 21}, "protocol", 21),
+    ({"host": "a.org", "protocol": "https", "timeout": -1}, "timeout", 443),
+    ({"host": "a.org", "protocol": "https", "timeout": "x"}, "timeout", 443),
+    ({"host": "a.org", "protocol": "https", "severity": "fatal"}, "severity", 443),
+    ({"host": "a.org", "protocol": "https", "ips": "10.0.0.1"}, None, 443),
+    ({"host": "a.org", "protocol": "https", "ips": {"a": 1}}, "ips", 443),
+    ({"host": "a.org", "protocol": "https", "http_path": "x"}, "http_path", 443),
+    ({"host": "a.org", "protocol": "https", "use_proxy": "no"}, "use_proxy", 443),
+    ("not a dict", "not a dict", None),
+]
+
+
+@pytest.mark.parametrize(("raw", "error", "port"), NORMALIZE)
+def test_normalize_endpoint(raw, error, port):
+    ep, got = netprobe.normalize_endpoint(raw, 5.0)
+    if error is None:
+        assert got is None and ep["port"] == port
+    else:
+        assert error in got
+    assert ep["name"]
+
+
+def _result(**kw):
+    base = {
+        "name": "x",
+        "host": "h",
+        "port": 443,
+        "protocol": "https",
+        "status": None,
+        "dns": {"ok": True, "addresses": ["192.0.2.1"]},
+        "tcp": [{"address": "192.0.2.1", "status": "ok"}],
+        "tls": None,
+        "http": None,
+        "ntp": None,
+        "proxy": {"used": False},
+    }
+    base.update(kw)
+    return base
+
+
+STATUS = [
+    (_result(), True, "ok"),
+    (_result(dns={"ok": False, "error": "no such name"}, tcp=[]), False, "dns_error"),
+    (_result(tcp=[{"address": "a", "status": "refused"}, {"address": "b", "status": "timeout"}]), False, "tcp_timeout"),
+    (_result(tcp=[{"address": "a", "status": "unreachable"}]), False, "tcp_unreachable"),
+    (_result(tcp=[{"address": "a", "status": "refused"}]), False, "tcp_refused"),
+    (_result(tcp=[{"address": "a", "status": "refused"}, {"address": "b", "status": "ok"}]), True, "ok"),
+    (
+        _result(tls={"ok": False, "verify_error": "certificate has expired", "verify_reason": "expired"}),
+        False,
+        "tls_error",
+    ),
+    (_result(tls={"ok": False, "error": "handshake timed out"}), False, "tls_error"),
+    (_result(http={"error": "connection closed"}), False, "http_error"),
+    (_result(http={"error": "the proxy answered 502", "from_proxy": True}), False, "proxy_error"),
+    (
+        _result(proxy={"used": True, "url": "u", "error": "CONNECT refused: HTTP/1.0 403 Access violation"}),
+        False,
+        "proxy_error",
+    ),
+    # through a proxy a local DNS failure does not count
+    (_result(dns={"ok": False, "error": "x"}, proxy={"used": True, "url": "u", "error": None}), True, "ok"),
+    (_result(protocol="udp-ntp", ntp={"ok": True, "address": "a", "offset_seconds": 0.1, "stratum": 2}), True, "ok"),
+    (
+        _result(protocol="udp-ntp", ntp={"ok": False, "addresses": [{"address": "a", "status": "timeout"}]}),
+        False,
+        "ntp_error",
+    ),
+    (_result(status="invalid", message="bad"), False, "invalid"),
+    (_result(status="skipped", message="dropped"), True, "skipped"),
+]
+
+
+@pytest.mark.parametrize(("result", "ok", "status"), STATUS)
+def test_endpoint_status(result, ok, status):
+    got_ok, got_status, message = netprobe.endpoint_status(result)
+    assert (got_ok, got_status) == (ok, status)
+    assert message and "\n" not in message
+
+
+def test_summarize_counts_by_severity():
+    results = [
+        {"name": "a", "ok": True, "severity": "fail"},
+        {"name": "b", "ok": False, "severity": "fail"},
+        {"name": "c", "ok": False, "severity": "warn"},
+    ]
+    assert netprobe.summarize(results) == {
+        "total": 3,
+        "ok": 1,
+        "failed": 2,
+        "failed_names": ["b", "c"],
+        "failed_severity_fail": 1,
+        "failed_severity_warn": 1,
+    }
+
+
+def test_redact_tree_reaches_every_string():
+    url = "http://bob:hunter2-secret@proxy:3128"
+    tree = {"a": [url, {"b": "error via %s" % url}], "hunter2-secret": 1, "n": 5, "none": None}
+    text = repr(netprobe.redact_tree(tree, [url]))
+    assert "hunter2-secret" not in text and "bob:" not in text
+    assert "http://********@proxy:3128" in text
+
+
+def test_cert_summary_from_getpeercert_dict():
+    cert = {
+        "subject": ((("commonName", "a.example"),), (("organizationName", "Org"),)),
+        "issuer": ((("commonName", "CA"),),),
+        "notAfter": "Jan  1 00:00:00 2030 GMT",
+    }
+    now = ssl.cert_time_to_seconds("Dec 22 00:00:00 2029 GMT")
+    summary = netprobe.cert_summary(cert, now=now)
+    assert summary == {
+        "subject": "CN=a.example,O=Org",
+        "issuer": "CN=CA",
+        "cert_not_after": "2030-01-01T00:00:00Z",
+        "cert_expires_in_days": 10,
+    }
+    assert netprobe.cert_summary({})["cert_expires_in_days"] is None
+    assert netprobe.cert_summary({"notAfter": "garbage"})["cert_not_after"] is None
+
+
+def test_probe_all_never_raises_on_bad_input():
+    results = netprobe.probe_all([None, 5, {"host": ""}, {"host": "x", "protocol": "gopher", "port": 70}], timeout=1)
+    assert [r["status"] for r in results] == ["invalid"] * 4
+    assert netprobe.probe_all(None) == []
+
+
+@given(st.binary(max_size=300))
+def test_parsers_never_raise(data):
+    netprobe.parse_http_head(data)
+    netprobe.parse_sntp_reply(data, None, 0.0, 0.0)
+
+
+@given(st.text(max_size=60))
+def test_http_date_parser_never_raises(text):
+    value = netprobe.parse_http_date(text)
+    assert value is None or isinstance(value, float)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["name", "host", "port", "protocol", "ips", "timeout", "severity"]),
+        st.one_of(st.none(), st.integers(), st.text(max_size=10), st.booleans(), st.floats()),
+    )
+)
+def test_normalize_endpoint_never_raises(raw):
+    ep, error = netprobe.normalize_endpoint(raw, 5.0)
+    assert isinstance(ep, dict) and (error is None or isinstance(error, str))
