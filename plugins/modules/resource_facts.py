@@ -22,7 +22,7 @@ description:
   - It needs no root.
   - It makes no judgement. Compare the values with the requirements in a later task or role.
 author:
-  - eformidling.integrasjonspunkt contributors
+  - eFormidling collection maintainers (@eformidling-ansible)
 options:
   paths:
     description:
