@@ -14,7 +14,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT):$(VENV)/lib/python3.11/site-pack
 export PYTHONDONTWRITEBYTECODE := 1
 
 APT_PACKAGES := chrony faketime tinyproxy debootstrap systemd-container nftables iptables \
-	gnupg iproute2 util-linux rsync shellcheck openjdk-17-jdk-headless curl ca-certificates
+	gnupg iproute2 util-linux rsync shellcheck openjdk-17-jdk-headless curl ca-certificates mount e2fsprogs
 
 .PHONY: help
 help: ## List the targets
