@@ -20,7 +20,7 @@ description:
   - An invalid catalogue, an invalid override or an unknown name in C(replace)/C(drop) fails with a message
     that names the entry and the field.
 author:
-  - eformidling.integrasjonspunkt contributors
+  - eFormidling collection maintainers (@eformidling-ansible)
 options:
   _terms:
     description: Not used; give no positional terms.
@@ -121,7 +121,7 @@ _raw:
     source: {description: Where the docs or code say so., type: str}
     note: {description: Conflicts and caveats., type: str, returned: when set}
     use_proxy: {description: False for clients that never use an HTTP proxy., type: bool, returned: when set}
-    dropped: {description: The drop reason., type: str, returned: with include_dropped=true, for dropped entries}
+    dropped: {description: The drop reason., type: str, returned: "with include_dropped=true, for dropped entries"}
 """
 
 from ansible.errors import AnsibleLookupError

@@ -237,7 +237,7 @@ def parse_http_head(data):
     headers = {}
     for line in lines[1:]:
         if ":" in line:
-            key, _, value = line.partition(":")
+            key, _sep, value = line.partition(":")
             headers.setdefault(key.strip().lower(), value.strip())
     return {
         "status_line": _one_line(status_line, 200),

@@ -57,7 +57,7 @@ def _split_host_port(entry):
             return host, int(rest[1:])
         return host, None
     if entry.count(":") == 1:
-        host, _, port = entry.partition(":")
+        host, _sep, port = entry.partition(":")
         if port.isdigit():
             return host, int(port)
         return host, None
