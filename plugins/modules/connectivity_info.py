@@ -31,7 +31,7 @@ description:
   - Read-only, needs no root. Endpoint lists usually come from the lookup
     P(eformidling.integrasjonspunkt.endpoints#lookup).
 author:
-  - eformidling.integrasjonspunkt contributors
+  - eFormidling collection maintainers (@eformidling-ansible)
 extends_documentation_fragment:
   - eformidling.integrasjonspunkt.attributes
   - eformidling.integrasjonspunkt.attributes.INFO_MODULE
