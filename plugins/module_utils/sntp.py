@@ -215,7 +215,7 @@ def probe_server(spec, samples=4, timeout=1.0, client="auto"):
     result["host"], result["port"] = parsed
     sample_fn = ntplib_sample if result["client"] == "ntplib" else builtin_sample
     best, errors = None, []
-    for _ in range(max(1, int(samples))):
+    for _attempt in range(max(1, int(samples))):
         result["samples_sent"] += 1
         sample, error = sample_fn(parsed[0], parsed[1], timeout)
         if sample is None:

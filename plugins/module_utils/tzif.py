@@ -102,7 +102,7 @@ def _hms(text):
 
 def _parse_rule_date(text):
     """'M3.5.0/3', 'J60', '59/2' -> (kind, values, seconds_after_local_midnight) or None."""
-    date, _, at = text.partition("/")
+    date, _sep, at = text.partition("/")
     seconds = _hms(at) if at else 7200
     match = re.match(r"^M(\d{1,2})\.(\d)\.(\d)$", date)
     if match:

@@ -34,7 +34,7 @@ description:
     otherwise a minimal SNTP client shipped in this collection. Each result names the client it used.
   - Never fails because a tool is missing, needs no root, and changes nothing.
 author:
-  - eformidling.integrasjonspunkt contributors
+  - eFormidling collection maintainers (@eformidling-ansible)
 options:
   ntp_servers:
     description:
@@ -74,6 +74,10 @@ options:
       - By default chronyc tries its own socket and then 127.0.0.1/::1 port 323, which works unprivileged.
     type: str
     aliases: [chronyc_socket]
+  chronyc_port:
+    description:
+      - Passed to C(chronyc -p), the UDP command port when O(chronyc_host) is an address (chrony's default is 323).
+    type: int
   reference_time_max_age:
     description:
       - Seconds after which chrony's reference time counts as stale, so the clock is no longer synchronised.
@@ -746,7 +750,12 @@ def gather(module):
     service = services(module)
     now = time.time()
 
-    chronyc = ["chronyc"] + (["-h", params["chronyc_host"]] if params["chronyc_host"] else []) + ["-c"]
+    chronyc = ["chronyc"]
+    if params["chronyc_host"]:
+        chronyc += ["-h", params["chronyc_host"]]
+    if params["chronyc_port"]:
+        chronyc += ["-p", str(params["chronyc_port"])]
+    chronyc.append("-c")
     tracking = run(module, [*chronyc, "tracking"])
     sources = run(module, [*chronyc, "sources"]) if tracking is not None and tracking[0] == 0 else None
     chrony = timesync.chrony_view(tracking, sources, now, params["reference_time_max_age"])
@@ -805,6 +814,7 @@ def main():
             "probe_samples": {"type": "int", "default": 4},
             "probe_client": {"type": "str", "default": "auto", "choices": ["auto", "ntplib", "builtin"]},
             "chronyc_host": {"type": "str", "aliases": ["chronyc_socket"]},
+            "chronyc_port": {"type": "int"},
             "reference_time_max_age": {"type": "float", "default": 3600},
         },
         supports_check_mode=True,

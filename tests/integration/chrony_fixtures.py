@@ -11,9 +11,12 @@ socket, pidfile and driftfile in a private temp dir of mode 0700. Nothing is eve
     ChronyServer(port=None, bind="127.0.0.1", faketime_offset=None, stratum=8)
         .port, .address ("127.0.0.1:PORT"), .socket, .tracking(), .stop()
         faketime_offset="+30s" runs the server under `faketime -f +30s`: it serves a clock 30 s ahead.
-    ChronyClient(server_port=None, *, server="127.0.0.1", iburst=True, minpoll=0, maxpoll=2, local_stratum=None)
-        .socket, .tracking(), .sources(), .wait_synced(timeout), .wait_for(predicate, timeout, what), .stop()
+    ChronyClient(server_port=None, *, server="127.0.0.1", iburst=True, minpoll=0, maxpoll=2, local_stratum=None,
+                 cmdport=None)
+        .socket, .tracking(), .sources(), .wait_synced(timeout), .wait_unreachable(timeout),
+        .wait_for(predicate, timeout, what), .stop(), .cleanup(); also a context manager.
         server_port=None gives a client with no sources (use local_stratum=N for the 7F7F0101 local reference).
+        cmdport=N also serves chronyc on UDP 127.0.0.1:N, which unprivileged users may query (`chronyc -p N`).
 
 Missing chronyd/faketime or a daemon that dies fails loudly (RuntimeError), never skips.
 """
@@ -57,7 +60,7 @@ class _Chronyd:
 
     role = "chronyd"
 
-    def __init__(self, conf_lines, faketime_offset=None):
+    def __init__(self, conf_lines, faketime_offset=None, cmdport=None):
         if not CHRONYD:
             raise RuntimeError("chronyd is not installed (Makefile system-deps installs chrony)")
         if faketime_offset and not FAKETIME:
@@ -67,13 +70,16 @@ class _Chronyd:
         self.socket = os.path.join(self.dir, "chronyd.sock")
         self.conf = os.path.join(self.dir, "chrony.conf")
         self.log = os.path.join(self.dir, "chronyd.log")
+        self.cmdport = cmdport
         lines = [
-            "cmdport 0",
+            "cmdport %d" % (cmdport or 0),
             "bindcmdaddress %s" % self.socket,
             "pidfile %s" % os.path.join(self.dir, "chronyd.pid"),
             "driftfile %s" % os.path.join(self.dir, "chrony.drift"),
             *conf_lines,
         ]
+        if cmdport:  # read-only monitoring over UDP from 127.0.0.1 needs no privileges
+            lines.append("bindcmdaddress 127.0.0.1")
         with open(self.conf, "w") as fh:
             fh.write("\n".join(lines) + "\n")
         argv = [CHRONYD, "-x", "-d", "-u", "root", "-f", self.conf]
@@ -184,7 +190,17 @@ class ChronyClient(_Chronyd):
 
     role = "client"
 
-    def __init__(self, server_port=None, *, server="127.0.0.1", iburst=True, minpoll=0, maxpoll=2, local_stratum=None):
+    def __init__(
+        self,
+        server_port=None,
+        *,
+        server="127.0.0.1",
+        iburst=True,
+        minpoll=0,
+        maxpoll=2,
+        local_stratum=None,
+        cmdport=None,
+    ):
         lines = ["port 0"]
         if server_port:
             lines.append(
@@ -193,7 +209,7 @@ class ChronyClient(_Chronyd):
             )
         if local_stratum:
             lines.append("local stratum %d" % local_stratum)
-        super().__init__(lines)
+        super().__init__(lines, cmdport=cmdport)
 
     def is_synced(self):
         """Chrony's own view: a real reference and a selected source with reach > 0."""

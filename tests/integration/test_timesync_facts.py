@@ -24,13 +24,18 @@ from tests.integration.chrony_fixtures import ChronyClient, ChronyServer, free_u
 SYSTEM_PYTHON = "/usr/bin/python3"  # has no ntplib: exercises the built-in SNTP client
 
 
-def facts(args, **kwargs):
-    """Run timesync_facts; return (facts, result). Refuses runs that would probe outside loopback."""
+def run(args, **kwargs):
+    """Run timesync_facts; return the host result. Refuses runs that would probe outside loopback."""
     assert args.get("probe") is False or all(s.startswith(("127.", "[::1]")) for s in args.get("ntp_servers", [None]))
     result = harness.run_module("timesync_facts", args, **kwargs)
     assert not result.get("failed"), result
     assert result["changed"] is False
-    return result["ansible_facts"]["eformidling_timesync"], result
+    return result
+
+
+def facts(args, **kwargs):
+    """Run timesync_facts; return ansible_facts.eformidling_timesync."""
+    return run(args, **kwargs)["ansible_facts"]["eformidling_timesync"]
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +58,7 @@ def lab():
         lab.skewed = start(ChronyClient, server_port=lab.ahead.port)
         lab.orphan = start(ChronyClient, server_port=lab.doomed.port)
         lab.local = start(ChronyClient, local_stratum=10)
+        lab.monitored = start(ChronyClient, server_port=lab.server.port, cmdport=free_udp_port())
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
 
         def orphan_server():
@@ -69,7 +75,7 @@ def lab():
 
 def test_not_yet_synced(lab):
     assert time.monotonic() - lab.t0 < 50, "the 'fresh' client would poll again at 64 s"
-    ts, _ = facts({"chronyc_socket": lab.fresh.socket, "probe": False})
+    ts = facts({"chronyc_socket": lab.fresh.socket, "probe": False})
     chrony = ts["chrony"]
     assert chrony["available"] is True
     assert chrony["synchronised"] is False
@@ -83,7 +89,7 @@ def test_not_yet_synced(lab):
 
 def test_synced(lab):
     lab.synced.wait_synced(20)
-    ts, _ = facts({"chronyc_socket": lab.synced.socket, "ntp_servers": [lab.server.address], "probe_samples": 3})
+    ts = facts({"chronyc_socket": lab.synced.socket, "ntp_servers": [lab.server.address], "probe_samples": 3})
     chrony = ts["chrony"]
     assert chrony["synchronised"] is True, chrony["unsync_reasons"]
     assert chrony["unsync_reasons"] == []
@@ -121,8 +127,9 @@ def test_synced(lab):
 def test_check_mode_returns_the_same(lab):
     lab.synced.wait_synced(20)
     args = {"chronyc_socket": lab.synced.socket, "ntp_servers": [lab.server.address], "probe_samples": 2}
-    normal, _ = facts(args)
-    checked, result = facts(args, check=True)
+    normal = facts(args)
+    result = run(args, check=True)
+    checked = result["ansible_facts"]["eformidling_timesync"]
     assert result["changed"] is False
 
     def shape(value):
@@ -140,7 +147,7 @@ def test_check_mode_returns_the_same(lab):
 
 
 def test_local_reference_is_not_synchronised(lab):
-    ts, _ = facts({"chronyc_socket": lab.local.socket, "probe": False})
+    ts = facts({"chronyc_socket": lab.local.socket, "probe": False})
     chrony = ts["chrony"]
     assert chrony["tracking"]["reference_id"] == "7F7F0101"
     assert chrony["tracking"]["leap_status"] == "Normal"  # the trap: leap alone would say synchronised
@@ -160,7 +167,7 @@ def test_server_30s_ahead(lab):
     }
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
         futures = {name: pool.submit(facts, a, **kw) for name, (a, kw) in runs.items()}
-        results = {name: future.result()[0] for name, future in futures.items()}
+        results = {name: future.result() for name, future in futures.items()}
     probes = {name: ts["probes"][0] for name, ts in results.items()}
     assert probes["ntplib"]["client"] == "ntplib"
     assert probes["builtin"]["client"] == "builtin"
@@ -190,7 +197,7 @@ def test_server_30s_ahead(lab):
 def test_probes_are_concurrent_and_bounded(lab):
     """Three silent servers with a 2 s timeout each cost about 2 s together, not 6 s or 3 x 4 x 2 s."""
     sinks = []
-    for _ in range(3):
+    for _sink_number in range(3):
         sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sink.bind(("127.0.0.1", 0))  # bound but never read: requests vanish, no ICMP error
         sinks.append(sink)
@@ -200,7 +207,7 @@ def test_probes_are_concurrent_and_bounded(lab):
         for client in ("ntplib", "builtin"):
             args = {"ntp_servers": servers, "probe_timeout": 2, "probe_samples": 4, "probe_client": client}
             started = time.monotonic()
-            ts, _ = facts(dict(args, chronyc_socket=lab.synced.socket))
+            ts = facts(dict(args, chronyc_socket=lab.synced.socket))
             elapsed = time.monotonic() - started
             silent, closed, alive = ts["probes"][:3], ts["probes"][3], ts["probes"][4]
             for probe in silent:
@@ -218,9 +225,51 @@ def test_probes_are_concurrent_and_bounded(lab):
             sink.close()
 
 
+def _nobody_inventory(workdir):
+    """A local host whose module interpreter runs as nobody (uid 65534, no groups); modules are piped in."""
+    wrapper = os.path.join(workdir, "python-as-nobody")
+    with open(wrapper, "w") as fh:
+        fh.write('#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups %s "$@"\n' % SYSTEM_PYTHON)
+    os.chmod(wrapper, 0o755)
+    return harness.local_inventory(interpreter=wrapper)
+
+
+def test_unprivileged(lab):
+    """As nobody: chronyc over the UDP command port works; the root-only socket gives unknown, not false."""
+    if not shutil.which("setpriv"):
+        pytest.fail("setpriv (util-linux) is required")
+    workdir = tempfile.mkdtemp(prefix="nobody-")
+    os.chmod(workdir, 0o755)
+    inventory = _nobody_inventory(workdir)
+    env = {"ANSIBLE_PIPELINING": "1"}  # the module never lands in root's private temp dir
+    lab.monitored.wait_synced(20)
+    runs = [
+        ("ansible.builtin.command", {"argv": ["id", "-u"]}),
+        ("timesync_facts", {"chronyc_host": "127.0.0.1", "chronyc_port": lab.monitored.cmdport,
+                            "ntp_servers": [lab.server.address]}),
+        ("timesync_facts", {"chronyc_socket": lab.monitored.socket, "probe": False}),
+    ]  # fmt: skip
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        futures = [pool.submit(harness.run_module, m, a, inventory=inventory, env=env) for m, a in runs]
+        whoami, over_udp, over_socket = (f.result() for f in futures)
+    shutil.rmtree(workdir, ignore_errors=True)
+    assert whoami["stdout"] == "65534"
+    ts = over_udp["ansible_facts"]["eformidling_timesync"]
+    assert ts["chrony"]["synchronised"] is True, ts["chrony"]
+    assert (ts["synchronised"], ts["source"]) == (True, "chrony")
+    assert ts["kernel"]["available"] is True  # adjtimex read needs no privilege
+    assert ts["timezone"]["utc_offset_seconds"] is not None
+    assert ts["probes"][0]["reachable"] is True
+    assert ts["probes"][0]["client"] == "builtin"
+    denied = over_socket["ansible_facts"]["eformidling_timesync"]["chrony"]
+    assert denied["available"] is False
+    assert denied["synchronised"] is None
+    assert "did not answer" in denied["reason"]
+
+
 def test_chronyd_not_answering_is_unknown(lab):
     missing = os.path.join(tempfile.mkdtemp(prefix="no-chronyd-"), "chronyd.sock")
-    ts, _ = facts({"chronyc_socket": missing, "probe": False})
+    ts = facts({"chronyc_socket": missing, "probe": False})
     assert ts["chrony"]["available"] is False
     assert ts["chrony"]["synchronised"] is None
     assert "did not answer" in ts["chrony"]["reason"]
@@ -233,7 +282,7 @@ def test_chronyd_not_answering_is_unknown(lab):
 def test_server_stopped_source_unreachable(lab):
     lab.orphaned.result(timeout=30)
     lab.orphan.wait_unreachable(60)
-    ts, _ = facts({"chronyc_socket": lab.orphan.socket, "ntp_servers": [lab.doomed.address], "probe_timeout": 0.5})
+    ts = facts({"chronyc_socket": lab.orphan.socket, "ntp_servers": [lab.doomed.address], "probe_timeout": 0.5})
     chrony = ts["chrony"]
     assert chrony["tracking"]["leap_status"] == "Normal"  # chrony still says Normal: judge by source and reach
     assert chrony["tracking"]["reference_id"] == "7F000001"
@@ -293,7 +342,7 @@ def tz_results():
             os.chmod(casedir, 0o755)
             prefix = _namespace_prefix(localtime, tz_text, casedir)
             jobs[case] = pool.submit(facts, {"probe": False}, prefix=prefix)
-        results = {case: job.result()[0]["timezone"] for case, job in jobs.items()}
+        results = {case: job.result()["timezone"] for case, job in jobs.items()}
     shutil.rmtree(workdir, ignore_errors=True)
     # The real machine was never changed.
     assert os.readlink("/etc/localtime").endswith("Etc/UTC")
