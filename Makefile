@@ -74,6 +74,10 @@ molecule: venv system-deps ## molecule test --all
 argspec: venv ## Each role's meta/argument_specs.yml matches its defaults/main.yml
 	python tests/helpers/check_argument_specs.py roles/*/
 
+.PHONY: compat
+compat: venv ## The preflight playbook under every ansible-core release requires_ansible claims
+	tests/compat/run.sh
+
 .PHONY: build
 build: venv ## ansible-galaxy collection build, then install the tarball into an empty path
 	rm -f eformidling-integrasjonspunkt-*.tar.gz
@@ -81,5 +85,5 @@ build: venv ## ansible-galaxy collection build, then install the tarball into an
 	tests/helpers/check_built_collection.sh eformidling-integrasjonspunkt-*.tar.gz
 
 .PHONY: test
-test: system-deps venv lint argspec sanity unit integration molecule build ## Everything CI runs
+test: system-deps venv lint argspec sanity unit integration molecule compat build ## Everything CI runs
 	@echo "make test: all layers passed"

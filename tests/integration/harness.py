@@ -58,9 +58,9 @@ def run_module(module, args=None, inventory=None, host="localhost", check=False,
         inv,
         "-m",
         fqcn,
-        "-a",
-        json.dumps(args or {}),
     ]
+    if args:  # `-a '{}'` reads as raw params, which most modules refuse
+        cmd += ["-a", json.dumps(args)]
     if check:
         cmd.append("--check")
     proc = subprocess.run(cmd, env=ansible_env(env), capture_output=True, text=True, timeout=timeout, check=False)
