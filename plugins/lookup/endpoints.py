@@ -65,6 +65,12 @@ options:
         holding the reason. M(eformidling.integrasjonspunkt.connectivity_info) reports them as C(skipped).
     type: bool
     default: false
+  ntp_host:
+    description:
+      - The integrasjonspunkt's NTP host (C(difi.move.ntp.host), normally from C(integrasjonspunkt_ntp_host)).
+        The catalogue's C(ntp) entry is pointed at it, before O(overrides) are applied.
+      - Omit to keep the catalogue's C(time.google.com), the integrasjonspunkt's default.
+    type: str
   catalogue:
     description: Path of another catalogue file in the same format. Defaults to the collection's C(data/endpoints.yml).
     type: path
@@ -145,6 +151,7 @@ class LookupModule(LookupBase):
                 phase=self.get_option("phase"),
                 overrides=self.get_option("overrides") or None,
                 include_dropped=self.get_option("include_dropped"),
+                ntp_host=self.get_option("ntp_host"),
             )
         except catalogue.CatalogueError as exc:
             raise AnsibleLookupError("eformidling.integrasjonspunkt.endpoints: %s" % exc) from exc

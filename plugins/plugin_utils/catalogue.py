@@ -375,15 +375,41 @@ def apply_overrides(entries, overrides):
     return result, dropped
 
 
+# The catalogue entry for the integrasjonspunkt's own NTP check (difi.move.ntp.host).
+NTP_ENTRY = "ntp"
+
+
+def with_ntp_host(entries, ntp_host):
+    """Point the NTP check entry at the configured difi.move.ntp.host (default time.google.com)."""
+    if not ntp_host:
+        return entries
+    out = []
+    for entry in entries:
+        if entry.get("name") == NTP_ENTRY and entry.get("protocol") == "udp-ntp" and entry.get("host") != ntp_host:
+            out.append(dict(entry, host=ntp_host, ips=[], source="integrasjonspunkt_ntp_host (difi.move.ntp.host)"))
+        else:
+            out.append(entry)
+    return out
+
+
 def endpoints_for(
-    entries, *, environment, services=None, version=None, phase="runtime", overrides=None, include_dropped=False
+    entries,
+    *,
+    environment,
+    services=None,
+    version=None,
+    phase="runtime",
+    overrides=None,
+    include_dropped=False,
+    ntp_host=None,
 ):
-    """The lookup's pipeline: environment, overrides, then services/version/phase. Return a list of dicts.
+    """The lookup's pipeline: environment, NTP host, overrides, then services/version/phase.
 
     With include_dropped, dropped entries that would otherwise have been selected are appended with a
-    `dropped` key holding the reason (connectivity_info reports them as skipped).
+    `dropped` key holding the reason (connectivity_info reports them as skipped). Overrides come after
+    the NTP host, so an explicit `replace` of the `ntp` entry wins.
     """
-    in_env = select(entries, environment=environment)
+    in_env = with_ntp_host(select(entries, environment=environment), ntp_host)
     kept, dropped = apply_overrides(in_env, overrides)
     chosen = select(kept, services=services, version=version, phase=phase)
     out = [copy.deepcopy(e) for e in chosen]

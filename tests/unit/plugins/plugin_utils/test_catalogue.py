@@ -270,3 +270,19 @@ def test_endpoints_for_pipeline_and_include_dropped(entries):
     # dropping a name that exists only in another environment is an error
     with pytest.raises(cat.CatalogueError, match="altinn2"):
         cat.endpoints_for(entries, environment="test", overrides={"drop": [{"name": "altinn2", "reason": "x"}]})
+
+
+def test_ntp_host_points_the_ntp_entry_at_the_configured_server():
+    entries = cat.load()
+    chosen = cat.endpoints_for(entries, environment="production", ntp_host="ntp.intern.example")
+    ntp = [e for e in chosen if e["name"] == "ntp"]
+    assert [e["host"] for e in ntp] == ["ntp.intern.example"]
+    assert ntp[0]["ips"] == []
+    # an explicit replace still wins over the NTP host
+    chosen = cat.endpoints_for(
+        entries,
+        environment="production",
+        ntp_host="ntp.intern.example",
+        overrides={"replace": [{"name": "ntp", "host": "127.0.0.1", "port": 11123}]},
+    )
+    assert [(e["host"], e["port"]) for e in chosen if e["name"] == "ntp"] == [("127.0.0.1", 11123)]
