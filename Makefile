@@ -53,6 +53,7 @@ lint: venv ## ruff (lint + format check) and ansible-lint (profile production)
 	ruff check .
 	ruff format --check .
 	ansible-lint --offline
+	antsibull-changelog lint
 
 .PHONY: sanity
 sanity: venv ## ansible-test sanity, every test, Python 3.11, offline

@@ -10,8 +10,11 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import report
 
-FORMATS = {"json": ("preflight.json", report.json_report), "junit": ("preflight-junit.xml", report.junit_report)}
-FORMATS["markdown"] = ("preflight.md", report.markdown_report)
+FORMATS = {
+    "json": ("preflight.json", report.json_report),
+    "junit": ("preflight-junit.xml", report.junit_report),
+    "markdown": ("preflight.md", report.markdown_report),
+}
 
 
 class ActionModule(ActionBase):
