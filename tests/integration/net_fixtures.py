@@ -67,7 +67,7 @@ class CertAuthority:
             .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
             .sign(self.key, hashes.SHA256())
         )
-        self.ca_file, _ = _write_pair(directory, "ca", self.cert, self.key)
+        self.ca_file, _ca_key_file = _write_pair(directory, "ca", self.cert, self.key)
 
     def issue(self, stem, names, ips=(), days=(-1, 90), self_signed=False):
         """Leaf for `names` (SAN DNS) and `ips` (SAN IP), valid from now+days[0] to now+days[1]."""

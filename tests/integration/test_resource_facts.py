@@ -94,7 +94,7 @@ def cgroup_factory():
 
     yield make
     for path in reversed(made):
-        for _ in range(50):
+        for _attempt in range(50):
             try:
                 os.rmdir(path)
                 break
