@@ -1,28 +1,15 @@
 """Real chronyd NTP servers and clients on loopback, for integration and molecule tests.
 
-Every daemon runs with `-x` (it never touches the system clock), `-d` (foreground, so `stop()` is a plain
-terminate), `-u root` (no privilege drop into a temp dir it could not read), `cmdport 0` and its own command
-socket, pidfile and driftfile in a private temp dir of mode 0700. Nothing is ever sent beyond 127.0.0.1.
-
-    with ChronyServer() as server, ChronyClient(server_port=server.port) as client:
-        client.wait_synced(timeout=20)
-        run_module("timesync_facts", {"chronyc_host": client.socket, "ntp_servers": [server.address]})
-
-    ChronyServer(port=None, bind="127.0.0.1", faketime_offset=None, stratum=8)
-        .port, .address ("127.0.0.1:PORT"), .socket, .tracking(), .stop()
-        faketime_offset="+30s" runs the server under `faketime -f +30s`: it serves a clock 30 s ahead.
-    ChronyClient(server_port=None, *, server="127.0.0.1", iburst=True, minpoll=0, maxpoll=2, local_stratum=None,
-                 cmdport=None)
-        .socket, .tracking(), .sources(), .wait_synced(timeout), .wait_unreachable(timeout),
-        .wait_for(predicate, timeout, what), .stop(), .cleanup(); also a context manager.
-        server_port=None gives a client with no sources (use local_stratum=N for the 7F7F0101 local reference).
-        cmdport=N also serves chronyc on UDP 127.0.0.1:N, which unprivileged users may query (`chronyc -p N`).
-
-Missing chronyd/faketime or a daemon that dies fails loudly (RuntimeError), never skips.
+Every daemon runs with `-x` (it never touches the system clock), `-d` (foreground, in its own process group,
+so `stop()` also ends the chronyd that `faketime` forks), `-u root` (no privilege drop into a temp dir it could
+not read), `cmdport 0` and its own command socket, pidfile and driftfile in a private temp dir of mode 0700.
+Nothing is ever sent beyond 127.0.0.1.
 """
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -86,7 +73,10 @@ class _Chronyd:
         if faketime_offset:
             argv = [FAKETIME, "-f", str(faketime_offset), *argv]
         self._logfh = open(self.log, "w")  # noqa: SIM115 -- lives as long as the daemon
-        self.proc = subprocess.Popen(argv, stdout=self._logfh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        # Own process group: `faketime` forks chronyd as a child, and stop() must end both.
+        self.proc = subprocess.Popen(
+            argv, stdout=self._logfh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
         self._wait_socket()
 
     def _wait_socket(self, timeout=10):
@@ -101,6 +91,13 @@ class _Chronyd:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError("chronyd did not open %s within %ss:\n%s" % (self.socket, timeout, self.read_log()))
+
+    def _group_alive(self):
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
     def read_log(self):
         try:
@@ -142,14 +139,23 @@ class _Chronyd:
                 )
             time.sleep(0.25)
 
+    def _signal_group(self, sig):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, sig)
+
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        # Signal the whole group even when the direct child is gone: a faketime-forked chronyd may remain.
+        self._signal_group(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._signal_group(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while self._group_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self._group_alive():
+            self._signal_group(signal.SIGKILL)
         if not self._logfh.closed:
             self._logfh.close()
 
