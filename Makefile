@@ -81,9 +81,18 @@ compat: venv ## The preflight playbook under every ansible-core release requires
 
 .PHONY: build
 build: venv ## ansible-galaxy collection build, then install the tarball into an empty path
-	rm -f eformidling-integrasjonspunkt-*.tar.gz
-	ansible-galaxy collection build --force .
+	rm -rf eformidling-integrasjonspunkt-*.tar.gz .build/release
+	@# Build from the files git knows about, so local scratch (reports, caches) never ships.
+	mkdir -p .build/release
+	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c 'test -e "{}" && echo "{}"' \
+	  | rsync -a --files-from=- ./ .build/release/
+	ansible-galaxy collection build --force --output-path . .build/release
 	tests/helpers/check_built_collection.sh eformidling-integrasjonspunkt-*.tar.gz
+	rm -rf .build/ee && ansible-builder create -f execution-environment.yml --context .build/ee >/dev/null
+	grep -q 'ntplib==0.4.0' .build/ee/_build/requirements.txt
+	grep -q 'eformidling-integrasjonspunkt.tar.gz' .build/ee/_build/requirements.yml
+	test -f .build/ee/_build/collections/eformidling-integrasjonspunkt-0.1.0.tar.gz
+	@echo "ansible-builder create: build context in .build/ee"
 
 .PHONY: test
 test: system-deps venv lint argspec sanity unit integration molecule compat build ## Everything CI runs

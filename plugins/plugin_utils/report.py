@@ -33,7 +33,7 @@ def host_rows(per_host):
                 "host": host,
                 "state": "failed" if counts["fail"] else "passed",
                 "counts": counts,
-                "failed_ids": [r["id"] for r in results if r["status"] == "fail"],
+                "failed_ids": sorted(r["id"] for r in results if r["status"] == "fail"),
             }
         )
     return rows

@@ -5,16 +5,22 @@ set -euo pipefail
 tarball=$(readlink -f "$1")
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
+printf '[defaults]\n' > "$scratch/none.cfg"
+export ANSIBLE_CONFIG="$scratch/none.cfg" ANSIBLE_COLLECTIONS_PATH="$scratch"
 ansible-galaxy collection install --offline -p "$scratch" "$tarball" >/dev/null
 root="$scratch/ansible_collections/eformidling/integrasjonspunkt"
+[ -d "$root/plugins/modules" ] || { echo "no plugins/modules in $tarball" >&2; exit 1; }
 for f in "$root"/plugins/modules/*.py; do
   name=$(basename "$f" .py)
-  ANSIBLE_COLLECTIONS_PATH="$scratch" ANSIBLE_CONFIG=/dev/null \
-    ansible-doc "eformidling.integrasjonspunkt.$name" > "$scratch/$name.txt"
+  ansible-doc "eformidling.integrasjonspunkt.$name" > "$scratch/$name.txt"
   grep -q "EXAMPLES" "$scratch/$name.txt" || { echo "ansible-doc $name rendered no EXAMPLES" >&2; exit 1; }
   echo "ansible-doc eformidling.integrasjonspunkt.$name: ok"
 done
-for forbidden in tests/unit molecule .venv Makefile; do
+ansible-doc -t lookup eformidling.integrasjonspunkt.endpoints > /dev/null
+echo "ansible-doc -t lookup eformidling.integrasjonspunkt.endpoints: ok"
+ansible-doc -t role eformidling.integrasjonspunkt.preflight > /dev/null
+echo "ansible-doc -t role eformidling.integrasjonspunkt.preflight: ok"
+for forbidden in tests/unit tests/integration molecule .venv .build Makefile preflight-reports .hypothesis; do
   if [ -e "$root/$forbidden" ]; then echo "built tarball contains $forbidden" >&2; exit 1; fi
 done
 echo "built collection installs from $(basename "$tarball") and its docs render"
