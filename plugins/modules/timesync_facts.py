@@ -41,10 +41,17 @@ options:
       - NTP servers to probe directly, each C(host), C(host:port) or C([ipv6]:port) (port 123 by default).
       - When not given, the servers configured for the running time daemon (chrony.conf with its C(confdir),
         C(sourcedir) and C(include) files, ntp.conf, timesyncd.conf; all of them when no daemon runs) plus
-        C(time.google.com), the host the integrasjonspunkt checks its own clock against at startup.
+        O(check_host), the host the integrasjonspunkt checks its own clock against at startup.
       - An empty list probes nothing.
     type: list
     elements: str
+  check_host:
+    description:
+      - The NTP host the integrasjonspunkt checks its own clock against (C(difi.move.ntp.host)), added to the
+        configured servers when O(ntp_servers) is not given. The preflight role passes C(integrasjonspunkt_ntp_host).
+      - An empty string adds nothing.
+    type: str
+    default: time.google.com
   probe:
     description: Probe the NTP servers directly. When false, C(probes) is an empty list and nothing is sent.
     type: bool
@@ -783,7 +790,7 @@ def gather(module):
     configured = configured_servers(service["active"])
     servers = params["ntp_servers"]
     if servers is None:
-        servers = timesync.unique([*configured, DEFAULT_EXTRA_SERVER])
+        servers = timesync.unique([*configured, params["check_host"]] if params["check_host"] else configured)
     probes = []
     if params["probe"] and servers:
         probes = sntp.probe_servers(servers, params["probe_samples"], params["probe_timeout"], params["probe_client"])
@@ -809,6 +816,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "ntp_servers": {"type": "list", "elements": "str"},
+            "check_host": {"type": "str", "default": DEFAULT_EXTRA_SERVER},
             "probe": {"type": "bool", "default": True},
             "probe_timeout": {"type": "float", "default": 1.0},
             "probe_samples": {"type": "int", "default": 4},

@@ -416,7 +416,17 @@ def test_default_servers_come_from_the_daemon_configuration():
     prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
               'mount --bind "$1" /etc/chrony && shift && exec "$@"', "sh", etc]  # fmt: skip
     ts = facts({"probe": False}, prefix=prefix)
+    # the default probe list is the configured servers plus check_host (integrasjonspunkt_ntp_host);
+    # every address is on loopback with nothing listening, so each probe fails fast
+    # (harness directly: the loopback guard in run() cannot see that chrony.conf is the bind-mounted one)
+    result = harness.run_module(
+        "timesync_facts", {"check_host": "127.0.0.9:9", "probe_timeout": 0.3, "probe_samples": 1}, prefix=prefix
+    )
+    probed = result["ansible_facts"]["eformidling_timesync"]
     shutil.rmtree(etc, ignore_errors=True)
+    assert [p["server"] for p in probed["probes"]][-1] == "127.0.0.9:9"
+    assert len(probed["probes"]) == 6
+    assert not any(p["reachable"] for p in probed["probes"])
     assert ts["probes"] == []
     assert ts["ntp_servers_configured"] == [
         "127.0.0.1:11123",
