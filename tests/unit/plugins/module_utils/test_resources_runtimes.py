@@ -68,7 +68,7 @@ def test_parse_java_version(fixture, version, major, vendor):
     assert "Runtime Environment" in parsed["runtime"]
 
 
-@pytest.mark.parametrize("fixture", ["garbage-broken-install.txt", "garbage-vm-error.txt", "garbage-binary.txt"])
+@pytest.mark.parametrize("fixture", ["garbage-broken-install.txt", "garbage-vm-error.txt", "garbage-binary.bin"])
 def test_parse_java_version_garbage(fixture):
     parsed = java.parse_java_version(fixture_text(fixture))
     assert parsed["major"] is None
