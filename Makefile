@@ -94,6 +94,10 @@ build: venv ## ansible-galaxy collection build, then install the tarball into an
 	test -f .build/ee/_build/collections/eformidling-integrasjonspunkt-0.1.0.tar.gz
 	@echo "ansible-builder create: build context in .build/ee"
 
+.PHONY: bench
+bench: venv system-deps ## Benchmarks: preflight against the stock-module baseline, scale, module alone (root)
+	python bench/run.py $(ARGS)
+
 .PHONY: test
 test: system-deps venv lint argspec sanity unit integration molecule compat build ## Everything CI runs
 	@echo "make test: all layers passed"

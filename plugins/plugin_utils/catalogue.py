@@ -240,17 +240,26 @@ def validate(entries, origin="catalogue"):
     return out
 
 
+_LOADED = {}  # (path, mtime, size) -> validated entries; lookups run many times per play
+
+
 def load(path=None):
     """Read and validate the catalogue file (default: the collection's data/endpoints.yml)."""
     path = path or DATA_FILE
     try:
+        st = os.stat(path)
+        key = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
+        if key in _LOADED:
+            return copy.deepcopy(_LOADED[key])
         with open(path) as fh:
-            doc = yaml.safe_load(fh)
+            doc = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogueError("cannot read the catalogue %s: %s" % (path, exc)) from exc
     if not isinstance(doc, dict) or "endpoints" not in doc:
         raise CatalogueError("%s: top level must be a mapping with an 'endpoints' list" % path)
-    return validate(doc["endpoints"], origin=os.path.basename(path))
+    entries = validate(doc["endpoints"], origin=os.path.basename(path))
+    _LOADED[key] = entries
+    return copy.deepcopy(entries)
 
 
 # ------------------------------------------------------------------------------------------ selection
