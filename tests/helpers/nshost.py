@@ -180,7 +180,7 @@ def down(name, state_dir, quiet=False):
             if back.startswith(p["home"] + os.sep):
                 _run("losetup", "-d", dev["name"], check=False)
     if os.path.isdir(p["cgroup"]):
-        for _ in range(100):
+        for _attempt in range(100):
             with open(os.path.join(p["cgroup"], "cgroup.procs")) as fh:
                 left = [int(x) for x in fh.read().split()]
             if left:
@@ -298,7 +298,7 @@ def nsexec(name, state_dir, command):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for cmd in ("up", "down", "exec", "_init"):
         sp = sub.add_parser(cmd)

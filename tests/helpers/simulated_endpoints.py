@@ -572,7 +572,7 @@ def _zombie(pid):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("start", help="start the servers, write DIR/vars.yml")
     p.add_argument("--state-dir", required=True)

@@ -183,7 +183,7 @@ def compare(doc, other):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--report-dir", required=True)
     parser.add_argument("--expect", required=True, help="JSON object {host: expectation}")
     parser.add_argument("--compare-to", help="another report directory that must give the same verdicts")
