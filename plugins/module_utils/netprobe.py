@@ -23,12 +23,11 @@ import os
 import queue
 import socket
 import ssl
-import struct
 import tempfile
 import threading
 import time
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import noproxy
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import noproxy, sntp
 
 PROTOCOLS = ("https", "tls", "tcp", "http", "amqps", "udp-ntp")
 TLS_PROTOCOLS = ("https", "tls", "amqps")
@@ -80,8 +79,6 @@ _VERIFY_REASONS = {
     62: "hostname_mismatch",
     64: "hostname_mismatch",
 }
-
-NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900-01-01 to 1970-01-01
 
 
 # --------------------------------------------------------------------------------------------------
@@ -270,47 +267,6 @@ def date_skew(date_header, sent, received):
         return None
     # Date is truncated to the second; the true server time lies in [server, server + 1).
     return round(server + 0.5 - (sent + received) / 2.0, 3)
-
-
-def sntp_request(transmit_time):
-    """A 48-byte SNTPv4 client request whose transmit timestamp is `transmit_time` (epoch seconds)."""
-    ntp = transmit_time + NTP_EPOCH_OFFSET
-    secs = int(ntp)
-    frac = int((ntp - secs) * 2**32) & 0xFFFFFFFF
-    return struct.pack("!B39xII", 0x23, secs & 0xFFFFFFFF, frac)
-
-
-def _ntp_time(secs, frac):
-    return secs - NTP_EPOCH_OFFSET + frac / 2.0**32
-
-
-def parse_sntp_reply(data, request, t1, t4):
-    """Check an SNTP reply against our request and compute offset/delay. Return (result, error)."""
-    if not isinstance(data, (bytes, bytearray)) or len(data) < 48:
-        return None, "short NTP reply (%d bytes)" % (len(data) if isinstance(data, (bytes, bytearray)) else 0)
-    first, stratum = data[0], data[1]
-    leap, mode = first >> 6, first & 0x7
-    if mode != 4:
-        return None, "not an NTP server reply (mode %d)" % mode
-    refid = bytes(data[12:16])
-    orig = bytes(data[24:32])
-    if request is not None and orig != bytes(request[40:48]):
-        return None, "NTP reply does not answer our request (origin timestamp differs)"
-    if stratum == 0:
-        code = refid.decode("ascii", "replace").strip("\x00")
-        return None, "kiss-o'-death from the server (%s)" % code
-    if leap == 3:
-        return None, "the server is not synchronised (leap indicator 3)"
-    t2 = _ntp_time(*struct.unpack("!II", data[32:40]))
-    t3 = _ntp_time(*struct.unpack("!II", data[40:48]))
-    offset = ((t2 - t1) + (t3 - t4)) / 2.0
-    delay = (t4 - t1) - (t3 - t2)
-    return {
-        "offset_seconds": round(offset, 6),
-        "delay_seconds": round(max(delay, 0.0), 6),
-        "stratum": stratum,
-        "leap": leap,
-    }, None
 
 
 def _name(dn):
@@ -658,34 +614,29 @@ def http_head(sock, host, port, path, timeout, *, absolute=False, auth=None):
 
 
 def sntp_query(address, port, timeout):
-    """One SNTP exchange with address:port. Return a per-address report dict."""
+    """One SNTP exchange with address:port (module_utils.sntp's client). Return a per-address report dict.
+
+    offset_seconds follows the collection's convention: local clock minus the server's clock.
+    """
     report = {"address": address, "status": "error", "latency_ms": None, "error": None}
     start = time.time()
-    sock = None
     try:
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_DGRAM)
-        sock.settimeout(timeout)
-        sock.connect((address, port))
-        t1 = time.time()
-        request = sntp_request(t1)
-        sock.send(request)
-        data = sock.recv(512)
-        t4 = time.time()
+        sample, error = sntp.exchange(address, port, timeout)
     except Exception as exc:
         report["status"], report["error"] = classify_socket_error(exc)
         report["latency_ms"] = _ms(time.time() - start)
         return report
-    finally:
-        if sock is not None:
-            sock.close()
-    report["latency_ms"] = _ms(t4 - start)
-    parsed, error = parse_sntp_reply(data, request, t1, t4)
+    report["latency_ms"] = _ms(time.time() - start)
     if error:
         report["error"] = error
         return report
     report["status"] = "ok"
-    report.update(parsed)
+    report.update(
+        offset_seconds=round(sample["offset_seconds"], 6),
+        delay_seconds=round(sample["delay_seconds"], 6),
+        stratum=sample["stratum"],
+        leap=sample["leap"],
+    )
     return report
 
 

@@ -120,12 +120,13 @@ def _resolve(host, port):
     return infos[0]
 
 
-def builtin_sample(host, port, timeout):
-    """One SNTP exchange with our own client -> (sample, None) or (None, error)."""
-    try:
-        family, socktype, proto, _canon, address = _resolve(host, port)
-    except (OSError, UnicodeError) as exc:
-        return None, "cannot resolve %s: %s" % (host, exc)
+def exchange(host, port, timeout):
+    """One SNTP exchange with our own client -> (sample, None) or (None, protocol error).
+
+    Socket errors (refused, unreachable, timeout, resolution) are raised, so that callers can classify
+    them; connectivity_info does, per address.
+    """
+    family, socktype, proto, _canon, address = _resolve(host, port)
     sock = socket.socket(family, socktype, proto)
     try:
         sock.settimeout(timeout)
@@ -137,19 +138,27 @@ def builtin_sample(host, port, timeout):
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return None, "timed out after %.3g s" % timeout
+                raise socket.timeout("timed out after %.3g s" % timeout)
             sock.settimeout(remaining)
             data = sock.recv(512)
             t4 = time.time()
             sample, error = parse_reply(data, sent, t1, t4)
             if error != "reply does not echo our timestamp":
                 return sample, error
-    except socket.timeout:
-        return None, "timed out after %.3g s" % timeout
-    except OSError as exc:
-        return None, str(exc) or exc.__class__.__name__
     finally:
         sock.close()
+
+
+def builtin_sample(host, port, timeout):
+    """One SNTP exchange with our own client -> (sample, None) or (None, error)."""
+    try:
+        return exchange(host, port, timeout)
+    except socket.timeout:
+        return None, "timed out after %.3g s" % timeout
+    except (OSError, UnicodeError) as exc:
+        if isinstance(exc, (socket.gaierror, UnicodeError)):
+            return None, "cannot resolve %s: %s" % (host, exc)
+        return None, str(exc) or exc.__class__.__name__
 
 
 def ntplib_sample(host, port, timeout):

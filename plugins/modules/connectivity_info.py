@@ -381,7 +381,7 @@ endpoints:
           description: The address whose reply is reported.
           type: str
         offset_seconds:
-          description: Server clock minus local clock.
+          description: Local clock minus the server clock (the collection's convention, as in timesync_facts).
           type: float
         delay_seconds:
           description: Round-trip delay.

@@ -3,14 +3,14 @@
 import errno
 import socket
 import ssl
-import struct
+import threading
 import time
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import netprobe
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import netprobe, sntp
 
 ERRORS = [
     (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), "refused"),
@@ -72,51 +72,38 @@ def test_date_skew():
     assert netprobe.date_skew(None, 0, 1) is None
 
 
-def _reply(request, t2, t3, stratum=2, leap=0, mode=4, refid=b"GPS\x00"):
-    def ntp(t):
-        t += netprobe.NTP_EPOCH_OFFSET
-        return struct.pack("!II", int(t), int((t - int(t)) * 2**32))
+def _sntp_responder(ahead):
+    """A loopback UDP server answering one SNTP request as a server `ahead` seconds ahead would."""
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind(("127.0.0.1", 0))
 
-    return (
-        struct.pack("!BBbb", (leap << 6) | (4 << 3) | mode, stratum, 0, -20)
-        + b"\x00" * 8
-        + refid
-        + b"\x00" * 8
-        + request[40:48]
-        + ntp(t2)
-        + ntp(t3)
-    )
+    def answer():
+        data, peer = srv.recvfrom(512)
+        now = time.time() + ahead
+        stamp = sntp.to_ntp(now)
+        reply = sntp._PACKET.pack(0x24, 2, 0, -20, 0, 0, b"GPS\0", stamp, sntp._PACKET.unpack(data)[10], stamp, stamp)
+        srv.sendto(reply, peer)
+        srv.close()
 
-
-def test_sntp_round_trip_offset_and_delay():
-    t1 = time.time()
-    request = netprobe.sntp_request(t1)
-    assert len(request) == 48 and request[0] == 0x23
-    # Server 10 s ahead, 20 ms each way, 1 ms processing.
-    reply = _reply(request, t1 + 10.02, t1 + 10.021)
-    parsed, error = netprobe.parse_sntp_reply(reply, request, t1, t1 + 0.041)
-    assert error is None
-    assert parsed["offset_seconds"] == pytest.approx(10.0, abs=1e-3)
-    assert parsed["delay_seconds"] == pytest.approx(0.04, abs=1e-3)
-    assert parsed["stratum"] == 2
+    threading.Thread(target=answer, daemon=True).start()
+    return srv.getsockname()[1]
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "fragment"),
-    [({"stratum": 0, "refid": b"RATE"}, "RATE"), ({"leap": 3}, "not synchronised"), ({"mode": 3}, "mode 3")],
-)
-def test_sntp_bad_replies(kwargs, fragment):
-    t1 = time.time()
-    request = netprobe.sntp_request(t1)
-    parsed, error = netprobe.parse_sntp_reply(_reply(request, t1, t1, **kwargs), request, t1, t1)
-    assert parsed is None and fragment in error
+def test_sntp_query_uses_the_collection_offset_convention():
+    """connectivity_info and timesync_facts share one SNTP client: offset = local clock - server clock."""
+    port = _sntp_responder(ahead=10.0)
+    report = netprobe.sntp_query("127.0.0.1", port, 2.0)
+    assert report["status"] == "ok", report
+    assert report["offset_seconds"] == pytest.approx(-10.0, abs=0.05)
+    assert report["stratum"] == 2
 
 
-def test_sntp_reply_must_answer_our_request():
-    t1 = time.time()
-    reply = _reply(netprobe.sntp_request(t1 - 100), t1, t1)
-    assert "origin" in netprobe.parse_sntp_reply(reply, netprobe.sntp_request(t1), t1, t1)[1]
-    assert "short" in netprobe.parse_sntp_reply(b"\x24" * 10, None, t1, t1)[1]
+def test_sntp_query_classifies_a_refused_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    report = netprobe.sntp_query("127.0.0.1", port, 1.0)
+    assert report["status"] == "refused", report
 
 
 def test_undocumented_addresses():
@@ -265,7 +252,6 @@ def test_probe_all_never_raises_on_bad_input():
 @given(st.binary(max_size=300))
 def test_parsers_never_raise(data):
     netprobe.parse_http_head(data)
-    netprobe.parse_sntp_reply(data, None, 0.0, 0.0)
 
 
 @given(st.text(max_size=60))
