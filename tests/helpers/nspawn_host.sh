@@ -135,8 +135,8 @@ cmd_stop() {
   local name=${1:?NAME} np
   np=$(nspawn_pid "$name") || { rm -f "$(nspawn_pid_file "$name")"; return 0; }
   kill -TERM "$np"
-  local i
-  for i in $(seq 1 120); do kill -0 "$np" 2>/dev/null || break; sleep 0.5; done
+  local _
+  for _ in $(seq 1 120); do kill -0 "$np" 2>/dev/null || break; sleep 0.5; done
   if kill -0 "$np" 2>/dev/null; then echo "nspawn_host: $name did not halt in 60s, killing" >&2; kill -KILL "$np"; fi
   rm -f "$(nspawn_pid_file "$name")"
 }
