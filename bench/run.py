@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Preflight benchmarks: `make bench` (root; uses a private network namespace).
 
 1. Baseline: preflight on one host against the full production catalogue (17 endpoints: 13 runtime for
@@ -98,8 +98,10 @@ class Lab:
         )
         if on:
             addrs = ", ".join(sorted({self.address_of(n) for n in BLACKHOLED}))
-            rules = "table inet bench {\n chain out {\n  type filter hook output priority 0;\n  ip daddr { %s } drop\n }\n}\n"
-            rules %= addrs
+            rules = "\n".join(
+                ["table inet bench {", " chain out {", "  type filter hook output priority 0;"]
+                + ["  ip daddr { %s } drop" % addrs, " }", "}", ""]
+            )
             sh("ip", "netns", "exec", self.ns, "nft", "-f", "-", input=rules)
 
     def inventory(self, hosts):
@@ -181,7 +183,7 @@ def timed(argv, forks):
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, _err = proc.communicate()
+    out, _stderr = proc.communicate()
     elapsed = time.monotonic() - start
     sampler.join()
     if proc.returncode != 0:
@@ -194,8 +196,7 @@ def playbook(lab, path, hosts):
 
 
 def module_alone(lab):
-    endpoints = [e for e in lab_selected(lab)]
-    args = {"endpoints": endpoints, "timeout": lab.timeout, "ca_file": lab.vars.get("preflight_ca_file")}
+    args = {"endpoints": lab_selected(lab), "timeout": lab.timeout, "ca_file": lab.vars.get("preflight_ca_file")}
     argv = [os.path.join(VENV_BIN, "ansible"), "bench-01", "-i", lab.inventory(1), "-m",
             "eformidling.integrasjonspunkt.connectivity_info", "-a", json.dumps(args)]  # fmt: skip
     return argv
@@ -236,7 +237,7 @@ def machine():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=5.0, help="probe timeout (preflight) and stock timeouts")
     parser.add_argument("--scale", default="1,10,30")
@@ -252,7 +253,7 @@ def main():
         baseline_yml = os.path.join(REPO, "bench", "baseline.yml")
         for i in range(args.runs):
             for name, path, sink in (("preflight", preflight_yml, pre), ("baseline", baseline_yml, base)):
-                t, _ = timed(playbook(lab, path, 1), 1)
+                t, _mem = timed(playbook(lab, path, 1), 1)
                 sink.append(t)
                 print("run %d %-9s %.2f s" % (i + 1, name, t), flush=True)
         rows["baseline"] = (pre, base)
@@ -267,7 +268,7 @@ def main():
         alone = []
         for label, on in (("17 reachable", False), ("17, 3 blackholed", True)):
             lab.blackhole(on)
-            times = [timed(module_alone(lab), 1)[0] for _ in range(args.runs)]
+            times = [timed(module_alone(lab), 1)[0] for _run in range(args.runs)]
             alone.append((label, times))
             print("module %-18s median %.2f s" % (label, median(times)), flush=True)
         rows["alone"] = alone
@@ -277,7 +278,7 @@ def main():
 
 def write_results(rows, args):
     pre, base = rows["baseline"]
-    one_host = next(t for n, t, _ in rows["scale"] if n == 1)
+    one_host = next(t for n, t, _mem in rows["scale"] if n == 1)
     many = rows["scale"][-1]
     now = datetime.datetime.now(datetime.timezone.utc)
     lines = [

@@ -36,6 +36,7 @@ options:
 attributes:
   action:
     support: full
+    description: Runs on the controller as an action plugin; nothing is sent to the hosts.
   check_mode:
     support: full
     description: Check mode gives the same summary.

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Check that each role's meta/argument_specs.yml matches its defaults/main.yml.
 
 Usage: python tests/helpers/check_argument_specs.py roles/*/

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Check preflight report files against expected verdicts (used by the molecule verify playbooks).
 
     check_reports.py --report-dir DIR --expect JSON [--compare-to OTHER_DIR]

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Inspect a JKS/PKCS12 keystore without changing it. Reads KS_FILE, KS_TYPE (PKCS12|JKS), KS_ALIAS
 # and KS_PASS from the environment; prints only non-secret findings, one key=value a line:
 #   file=ok|missing   tool=openssl|keytool|missing   store=ok|bad   alias=found|missing|not-a-key
