@@ -24,32 +24,27 @@ SEVERITIES = ("fail", "warn", "info")
 MIB = 1024 * 1024
 GB = 1000 * 1000 * 1000
 
-# Java runtime packages per distribution that the install role installs when Java is missing.
-# The install role reads the same table (filter eformidling.integrasjonspunkt.java_package).
-JAVA_PACKAGES = {
-    ("Debian", 13): "openjdk-21-jre-headless",
-    ("Ubuntu", 22): "openjdk-21-jre-headless",
-    ("Ubuntu", 24): "openjdk-21-jre-headless",
-    ("RedHat", 9): "java-21-openjdk-headless",
-}
+
+def _version_tuple(text):
+    parts = []
+    for piece in str(text).split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
 
 
-def java_package(distribution, version):
-    """The distribution package that provides Java 21, or None when a Temurin repository is needed."""
-    try:
-        major = int(str(version).split(".", 1)[0])
-    except (TypeError, ValueError):
+def java_package(distribution, version, table):
+    """The distribution package that provides Java 21, or None when a Temurin repository is needed.
+
+    `table` is the install role's `__integrasjonspunkt_java_distribution_packages`
+    ({distribution: {min_version, package}}), so preflight and install agree by construction.
+    """
+    entry = (table or {}).get(distribution) or {}
+    if not entry.get("package") or not _version_tuple(version):
         return None
-    family = {"Rocky": "RedHat", "AlmaLinux": "RedHat", "CentOS": "RedHat", "OracleLinux": "RedHat"}.get(
-        distribution, distribution
-    )
-    if family == "Ubuntu" and major >= 22:
-        return JAVA_PACKAGES[("Ubuntu", 22)]
-    if family == "Debian" and major >= 13:
-        return JAVA_PACKAGES[("Debian", 13)]
-    if family == "RedHat" and major >= 9:
-        return JAVA_PACKAGES[("RedHat", 9)]
-    return None
+    return entry["package"] if _version_tuple(version) >= _version_tuple(entry.get("min_version", "0")) else None
 
 
 def required_java_major(version):
@@ -292,7 +287,9 @@ class JavaCheck(Check):
                 "pass", best, need, "Java major", "Java %s found at %s%s" % (best, runtime.get("path"), docs_note)
             )
         platform = _section(ctx["resources"], "platform")
-        package = java_package(platform.get("distribution"), platform.get("distribution_version"))
+        package = java_package(
+            platform.get("distribution"), platform.get("distribution_version"), ctx["settings"].get("java_packages")
+        )
         found = "no Java" if best is None else "Java %s" % best
         if package:
             return outcome(

@@ -86,6 +86,10 @@ HEALTHY = {
         "external_database": False,
         "external_queue": False,
         "einnsyn_same_host": False,
+        "java_packages": {
+            "Debian": {"min_version": "13", "package": "openjdk-21-jre-headless"},
+            "Ubuntu": {"min_version": "22.04", "package": "openjdk-21-jre-headless"},
+        },
     },
 }
 
@@ -349,3 +353,13 @@ def test_install_endpoints_link_to_the_download_page():
     c["install_endpoints"] = [{"name": "github", "host": "github.com", "port": 443, "protocol": "https"}]
     c["connectivity"]["github"] = {"ok": True, "status": "ok"}
     assert by_id(checks.run_checks(c))["install.github"]["doc_url"].endswith("/last_ned")
+
+
+def test_java_package_follows_the_install_role_table():
+    table = HEALTHY["settings"]["java_packages"]
+    assert checks.java_package("Debian", "13.1", table) == "openjdk-21-jre-headless"
+    assert checks.java_package("Debian", "12.11", table) is None
+    assert checks.java_package("Ubuntu", "24.04", table) == "openjdk-21-jre-headless"
+    assert checks.java_package("Ubuntu", "20.04", table) is None
+    assert checks.java_package("Gentoo", "1", table) is None
+    assert checks.java_package("Debian", None, table) is None
