@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Light isolated test hosts: one long-lived `unshare --net --uts --ipc --mount --pid --fork --mount-proc` per host.
 
     nshost.py up NAME --state-dir DIR [--config JSON]     start (after cleaning any leftover of NAME)
@@ -18,10 +18,10 @@ process into the host's v1 memory cgroup before it execs /usr/bin/python3 (nsent
   hide              directories to hide behind an empty read-only tmpfs, e.g. [/usr/lib/jvm] for "no Java here"
   listen            TCP ports the host's init listens on (0.0.0.0), e.g. [9093] for "the port is taken"
 
-Inside: `lo` up, hostname NAME, a private tmpfs on /run with /run/chrony (mode 0750) for the time service's
-command socket, the private /etc overlay, the data directory. `down` kills the namespace (PID 1 first, so the
-kernel ends every process in it), detaches the loop device, removes the cgroup and DIR/NAME. It also cleans
-leftovers of a failed run: init processes found by their command line (this script, `_init`, NAME, DIR), loop
+Inside: `lo` up, hostname NAME, a private /dev/shm, a private tmpfs on /run with /run/chrony (mode 0750) for the
+time service's command socket, the private /etc overlay, the data directory. `down` kills the namespace (PID 1
+first, so the kernel ends every process in it), detaches the loop device, removes the cgroup and DIR/NAME. It also
+cleans leftovers of a failed run: init processes found by their command line (this script, `_init`, NAME, DIR), loop
 devices backed by files in DIR/NAME, the cgroup. Needs root and the v1 memory controller (hybrid cgroups).
 """
 
@@ -118,6 +118,8 @@ def _init(name, state_dir):
         "/etc",
     )
     _run("mount", "-t", "tmpfs", "-o", "mode=0755,size=16m", "tmpfs", "/run")
+    # Private /dev/shm: PIDs repeat across PID namespaces, and faketime names its semaphore by PID.
+    _run("mount", "-t", "tmpfs", "-o", "mode=1777,size=16m", "tmpfs", "/dev/shm")
     os.makedirs("/run/chrony", mode=0o750)
     os.chmod("/run/chrony", 0o750)
     for path in cfg.get("hide") or []:

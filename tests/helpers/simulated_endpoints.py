@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Simulated eFormidling endpoints on loopback, for molecule scenarios and benchmarks.
 
     simulated_endpoints.py start --state-dir DIR [--environment production] [--services DPO DPV ...]
@@ -549,6 +549,12 @@ def stop(args):
             alive.append((info["pid"], fname))
         else:
             os.unlink(os.path.join(pids_dir, fname))
+    # The daemons first: a faketime wrapper then exits by itself and removes its semaphore and shared memory.
+    _signal_tracked([a for a in alive if a[1].endswith("-daemon.json")], signal.SIGTERM)
+    deadline = time.monotonic() + 3
+    while any(f.endswith("-daemon.json") for _p, f in alive) and time.monotonic() < deadline:
+        alive = [(pid, f) for pid, f in alive if _starttime(pid) is not None and not _zombie(pid)]
+        time.sleep(0.05)
     _signal_tracked(alive, signal.SIGTERM)
     deadline = time.monotonic() + 10
     while alive and time.monotonic() < deadline:
