@@ -48,18 +48,21 @@ def check_role(role_dir):
         problems.append(f"{name}: {key} is in defaults/main.yml but not in argument_specs main options")
     for key in sorted(set(main) - set(defaults)):
         problems.append(f"{name}: {key} is in argument_specs main options but not in defaults/main.yml")
-    for key, opt in sorted(main.items()):
-        opt = opt or {}
+    for key, raw_opt in sorted(main.items()):
+        opt = raw_opt or {}
         if not opt.get("description"):
             problems.append(f"{name}: {key} has no description")
         if "type" not in opt:
             problems.append(f"{name}: {key} has no type")
         if key in defaults:
             if "default" not in opt:
-                problems.append(f"{name}: {key} has no default in argument_specs (defaults/main.yml: {defaults[key]!r})")
+                problems.append(
+                    f"{name}: {key} has no default in argument_specs (defaults/main.yml: {defaults[key]!r})"
+                )
             elif opt["default"] != defaults[key] or type(opt["default"]) is not type(defaults[key]):
                 problems.append(
-                    f"{name}: {key} default differs: argument_specs {opt['default']!r} vs defaults/main.yml {defaults[key]!r}"
+                    f"{name}: {key} default differs: argument_specs {opt['default']!r}"
+                    f" vs defaults/main.yml {defaults[key]!r}"
                 )
             choices = opt.get("choices")
             if choices and defaults[key] not in (None, "", [], {}):
