@@ -59,7 +59,7 @@ class ActionModule(ActionBase):
             changed=False,
             summary=report.summary_lines(per_host),
             hosts=rows,
-            unreachable=[r["host"] for r in rows if r["state"] == "unreachable"],
+            unreachable_hosts=[r["host"] for r in rows if r["state"] == "unreachable"],
             failed_hosts=[r["host"] for r in rows if r["state"] == "failed"],
             files=files,
         )

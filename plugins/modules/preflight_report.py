@@ -72,7 +72,7 @@ hosts:
   returned: always
   type: list
   elements: dict
-unreachable:
+unreachable_hosts:
   description: Hosts without results.
   returned: always
   type: list
