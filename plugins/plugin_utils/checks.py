@@ -308,7 +308,7 @@ class JavaCheck(Check):
             "Java major",
             "%s found and %s %s has no Java %s package; the install role uses the Temurin repository"
             % (found, platform.get("distribution"), platform.get("distribution_version"), need),
-            "Make the Temurin repository reachable (integrasjonspunkt_java_temurin_repo_url), "
+            "Make the Temurin repository reachable (integrasjonspunkt_temurin_repo_url), "
             "or install Java %s+ and set integrasjonspunkt_java_path." % need,
         )
 
