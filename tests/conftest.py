@@ -14,3 +14,15 @@ if not os.path.exists(LINK):
     raise RuntimeError("collection link %s is missing: run `make venv` first" % LINK)
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
+
+# In-process Ansible (pytest-ansible) reads these; the Makefile exports the same values.
+os.environ.setdefault("ANSIBLE_CONFIG", os.path.join(REPO, "ansible.cfg"))
+os.environ.setdefault(
+    "ANSIBLE_COLLECTIONS_PATH",
+    os.pathsep.join(
+        [
+            COLLECTIONS,
+            os.path.join(os.path.dirname(os.path.dirname(sys.executable)), "lib", "python3.11", "site-packages"),
+        ]
+    ),
+)
