@@ -59,8 +59,9 @@ def listeners_on(port, proc_root="/proc"):
 
 
 def socket_owners(inodes, proc_root="/proc"):
-    """Map socket inodes to {pid, cmdline}; returns (owners, complete) where complete is False
-    when some /proc/<pid>/fd directories could not be read (not root)."""
+    """Map socket inodes to the list of {pid, cmdline} holding them (forked children share sockets);
+    returns (owners, complete) where complete is False when some /proc/<pid>/fd directories could not
+    be read (not root)."""
     wanted = {"socket:[%d]" % i: i for i in inodes}
     owners = {}
     complete = True
@@ -81,7 +82,9 @@ def socket_owners(inodes, proc_root="/proc"):
             except OSError:
                 continue
             if target in wanted:
-                owners[wanted[target]] = {"pid": int(pid), "cmdline": read_cmdline(pid, proc_root)}
+                holders = owners.setdefault(wanted[target], [])
+                if all(h["pid"] != int(pid) for h in holders):
+                    holders.append({"pid": int(pid), "cmdline": read_cmdline(pid, proc_root)})
     return owners, complete
 
 

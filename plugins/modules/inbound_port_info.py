@@ -122,7 +122,7 @@ def main():
     actuator = {"answered": False, "scheme": None, "status": None}
     if listeners:
         owners, complete = listening.socket_owners([s["inode"] for s in listeners])
-        holders = sorted(owners.values(), key=lambda h: h["pid"])
+        holders = sorted((h for found in owners.values() for h in found), key=lambda h: h["pid"])
         actuator = ask_actuator(port, module.params["identify_timeout"])
     held = any(listening.looks_like_integrasjonspunkt(h["cmdline"]) for h in holders) or actuator["answered"]
     module.exit_json(
