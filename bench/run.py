@@ -6,7 +6,7 @@
    blackholed, against bench/baseline.yml, which makes the same checks with stock modules only
    (setup, wait_for/uri per endpoint, chronyc, asserts). Alternating runs; medians and their ratio.
 2. Scale: preflight over 1, 10 and 30 hosts (local inventory aliases, forks = hosts), with the
-   controller's peak memory (the sum of RSS over ansible-playbook and its forks, sampled).
+   controller's peak memory (the sum of PSS over ansible-playbook and its forks, sampled every 0.1 s).
 3. The connectivity_info module alone: 17 endpoints reachable, then 3 blackholed.
 
 Results: bench/results/<date>.md and bench/results/latest.md; the README's benchmark section is
@@ -144,8 +144,9 @@ def env(forks):
     return e
 
 
-def tree_rss_kib(root_pid):
-    """Sum of VmRSS over a process and its descendants."""
+def tree_pss_kib(root_pid):
+    """Sum of PSS over a process and its descendants: forks share the controller's pages, so RSS would
+    count them once per fork; PSS divides shared pages among their users."""
     children = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -161,24 +162,25 @@ def tree_rss_kib(root_pid):
         pid = stack.pop()
         stack.extend(children.get(pid, []))
         try:
-            with open("/proc/%d/status" % pid) as fh:
+            with open("/proc/%d/smaps_rollup" % pid) as fh:
                 for line in fh:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
+                        break
         except OSError:
             pass
     return total
 
 
 def timed(argv, forks):
-    """(seconds, peak tree RSS in MiB) of one command; raises with its output when it fails."""
+    """(seconds, peak tree PSS in MiB) of one command; raises with its output when it fails."""
     start = time.monotonic()
     proc = subprocess.Popen(argv, env=env(forks), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO)
     peak = [0]
 
     def sample():
         while proc.poll() is None:
-            peak[0] = max(peak[0], tree_rss_kib(proc.pid))
+            peak[0] = max(peak[0], tree_pss_kib(proc.pid))
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -297,7 +299,7 @@ def write_results(rows, args):
         % (median(base) / median(pre), "met" if median(base) / median(pre) >= 5 else "missed"),
     ]
     for n, t, mem in rows["scale"]:
-        lines.append("| preflight, %d hosts (forks %d) | %.2f s, controller peak %.0f MiB | |" % (n, n, t, mem))
+        lines.append("| preflight, %d hosts (forks %d) | %.2f s, controller peak %.0f MiB PSS | |" % (n, n, t, mem))
     lines.append(
         "| %d hosts / 1 host | %.1fx | <= 3x: %s |"
         % (many[0], many[1] / one_host, "met" if many[1] / one_host <= 3 else "missed")

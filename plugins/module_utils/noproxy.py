@@ -181,23 +181,31 @@ def proxy_authorization(parsed):
     return "Basic " + base64.b64encode(raw.encode("utf-8")).decode("ascii")
 
 
-def redact_url(url):
-    """Return `url` with any user:password replaced by ********. Never raises; never returns the secret."""
-    if url is None:
-        return None
-    text = str(url)
+def _userinfo_span(text):
+    """(start, at) of the userinfo in a URL's authority (text[start:at] is "user:password"), or None.
+
+    The authority ends at the first / ? or # after the scheme; the userinfo ends at its last @.
+    """
     scheme_end = text.find("://")
     start = scheme_end + 3 if scheme_end >= 0 else 0
-    # The authority ends at the first / ? or # after the scheme; the userinfo ends at its last @.
     end = len(text)
     for sep in "/?#":
         pos = text.find(sep, start)
         if 0 <= pos < end:
             end = pos
     at = text.rfind("@", start, end)
-    if at < 0:
+    return (start, at) if at >= 0 else None
+
+
+def redact_url(url):
+    """Return `url` with any user:password replaced by ********. Never raises; never returns the secret."""
+    if url is None:
+        return None
+    text = str(url)
+    span = _userinfo_span(text)
+    if span is None:
         return text
-    return text[:start] + REDACTED + text[at:]
+    return text[: span[0]] + REDACTED + text[span[1] :]
 
 
 def url_secrets(url):
@@ -206,16 +214,9 @@ def url_secrets(url):
         return []
     found = set()
     text = url.strip()
-    scheme_end = text.find("://")
-    start = scheme_end + 3 if scheme_end >= 0 else 0
-    end = len(text)
-    for sep in "/?#":
-        pos = text.find(sep, start)
-        if 0 <= pos < end:
-            end = pos
-    at = text.rfind("@", start, end)
-    if at >= 0:
-        userinfo = text[start:at]
+    span = _userinfo_span(text)
+    if span is not None:
+        userinfo = text[span[0] : span[1]]
         found.add(userinfo)
         found.add(unquote(userinfo))
         if ":" in userinfo:
