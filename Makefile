@@ -38,11 +38,16 @@ system-deps: ## apt-get install every system package the tests need
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  # The packaged daemons must never start here: a chronyd without -x would step this \
+	  # machine's clock. A policy-rc.d that refuses service starts covers the install. \
+	  policy=/usr/sbin/policy-rc.d; own_policy=; \
+	  if [ ! -e $$policy ]; then printf '#!/bin/sh\nexit 101\n' > $$policy; chmod 755 $$policy; own_policy=1; fi; \
+	  rc=0; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || rc=$$?; \
+	  [ -z "$$own_policy" ] || rm -f $$policy; \
+	  [ $$rc -eq 0 ] || exit $$rc; \
 	fi
-	@# The packaged daemons must not run on the test machine itself: tests start their own.
+	@# Tests start their own chronyd and tinyproxy; the packaged services stay off.
 	-@systemctl disable --now chrony tinyproxy >/dev/null 2>&1 || true
-	-@pkill -x tinyproxy >/dev/null 2>&1 || true
 
 .PHONY: preflight
 preflight: venv ## Run playbooks/preflight.yml against the bundled inventory (localhost)
