@@ -21,6 +21,11 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 $(BIN)/ansible-playbook: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "ansible-core 2.19 needs Python 3.11 or newer on the controller; $(PYTHON) is $$($(PYTHON) -V)" >&2; exit 1; }
+	@# Debian and Ubuntu ship venv/ensurepip separately.
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.txt
