@@ -18,8 +18,10 @@ for f in "$root"/plugins/modules/*.py; do
 done
 ansible-doc -t lookup eformidling.integrasjonspunkt.endpoints > /dev/null
 echo "ansible-doc -t lookup eformidling.integrasjonspunkt.endpoints: ok"
-ansible-doc -t role eformidling.integrasjonspunkt.preflight > /dev/null
-echo "ansible-doc -t role eformidling.integrasjonspunkt.preflight: ok"
+for role in preflight integrasjonspunkt; do
+  ansible-doc -t role "eformidling.integrasjonspunkt.$role" > /dev/null
+  echo "ansible-doc -t role eformidling.integrasjonspunkt.$role: ok"
+done
 for forbidden in tests/unit tests/integration molecule .venv .build Makefile preflight-reports .hypothesis; do
   if [ -e "$root/$forbidden" ]; then echo "built tarball contains $forbidden" >&2; exit 1; fi
 done
