@@ -37,3 +37,21 @@ attributes:
     support: full
     description: Returns plain result keys and never C(ansible_facts).
 """
+
+    CONTROLLER = r"""
+options: {}
+attributes:
+  action:
+    support: full
+    description: Runs on the controller as an action plugin; nothing is sent to the hosts.
+  check_mode:
+    support: full
+    description: Pure work over gathered results; check mode gives the same answer.
+  diff_mode:
+    support: none
+    description: Nothing on a host is changed, so there is no diff.
+  platform:
+    support: full
+    platforms: all
+    description: Runs on the controller.
+"""

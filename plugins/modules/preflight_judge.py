@@ -57,20 +57,8 @@ options:
   known_endpoint_names:
     description: C({runtime, install}) lists of every endpoint name in the catalogue, for validating O(ignore).
     type: dict
-attributes:
-  action:
-    support: full
-    description: Runs on the controller as an action plugin; nothing is sent to the host.
-  check_mode:
-    support: full
-    description: Pure judgement over facts; check mode gives the same result.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is no diff.
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller.
+extends_documentation_fragment:
+  - eformidling.integrasjonspunkt.attributes.CONTROLLER
 author:
   - eFormidling collection maintainers (@eformidling-ansible)
 """

@@ -33,21 +33,10 @@ options:
   meta:
     description: Run metadata shown in the reports (environment, services, version).
     type: dict
-attributes:
-  action:
-    support: full
-    description: Runs on the controller as an action plugin; nothing is sent to the hosts.
-  check_mode:
-    support: full
-    description: Check mode gives the same summary.
-    details: The report files are written in check mode too; they are the controller-side output, not a change.
-  diff_mode:
-    support: none
-    description: Nothing on a host is changed, so there is no diff.
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller.
+notes:
+  - The report files are written in check mode too; they are the controller-side output, not a change on a host.
+extends_documentation_fragment:
+  - eformidling.integrasjonspunkt.attributes.CONTROLLER
 author:
   - eFormidling collection maintainers (@eformidling-ansible)
 """
