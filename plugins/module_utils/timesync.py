@@ -193,22 +193,27 @@ def chrony_unsync_reasons(tracking, sources, now=None, max_age=DEFAULT_REFERENCE
     return reasons
 
 
+def empty_view(reason=None, **fields):
+    """The keys every daemon view shares, before anything is known, plus the view's own ``fields``."""
+    view = {
+        "available": False,
+        "reason": reason,
+        "synchronised": None,
+        "unsync_reasons": [],
+        "offset_seconds": None,
+        "max_error_seconds": None,
+    }
+    view.update(fields)
+    return view
+
+
 def chrony_view(tracking_cmd, sources_cmd, now=None, max_age=DEFAULT_REFERENCE_TIME_MAX_AGE):
     """Build the ``chrony`` fact from two command results.
 
     Each ``*_cmd`` is ``(rc, stdout, stderr)``, or None when chronyc is not installed. A daemon that does not
     answer gives ``synchronised: None`` (unknown), never False.
     """
-    view = {
-        "available": False,
-        "reason": None,
-        "tracking": None,
-        "sources": [],
-        "synchronised": None,
-        "unsync_reasons": [],
-        "offset_seconds": None,
-        "max_error_seconds": None,
-    }
+    view = empty_view(tracking=None, sources=[])
     if tracking_cmd is None:
         view["reason"] = "chronyc is not installed"
         return view
@@ -311,16 +316,7 @@ def parse_ntpq_readvar(text):
 
 def ntpd_view(peers_cmd, readvar_cmd=None):
     """Build the ``ntpd`` fact from ``ntpq -pn`` and (optionally) ``ntpq -c rv`` results."""
-    view = {
-        "available": False,
-        "reason": None,
-        "peers": [],
-        "system": None,
-        "synchronised": None,
-        "unsync_reasons": [],
-        "offset_seconds": None,
-        "max_error_seconds": None,
-    }
+    view = empty_view(peers=[], system=None)
     if peers_cmd is None:
         view["reason"] = "ntpq is not installed"
         return view
@@ -457,24 +453,18 @@ def timesyncd_view(show_cmd, timesync_cmd):
     timesyncd exposes no usable offset (its NTPMessage timestamps are rounded to seconds), so
     ``offset_seconds`` stays None.
     """
-    view = {
-        "available": False,
-        "reason": None,
-        "ntp_enabled": None,
-        "can_ntp": None,
-        "ntp_synchronized": None,
-        "timezone": None,
-        "local_rtc": None,
-        "server_name": None,
-        "server_address": None,
-        "poll_interval_seconds": None,
-        "root_distance_max_seconds": None,
-        "ntp_message": None,
-        "synchronised": None,
-        "unsync_reasons": [],
-        "offset_seconds": None,
-        "max_error_seconds": None,
-    }
+    view = empty_view(
+        ntp_enabled=None,
+        can_ntp=None,
+        ntp_synchronized=None,
+        timezone=None,
+        local_rtc=None,
+        server_name=None,
+        server_address=None,
+        poll_interval_seconds=None,
+        root_distance_max_seconds=None,
+        ntp_message=None,
+    )
     if show_cmd is None:
         view["reason"] = "timedatectl is not installed"
         return view
@@ -563,20 +553,15 @@ def kernel_view(timex, reason=None):
     ``freq`` (raw kernel units) or None when adjtimex could not be read (``reason`` then says why).
     Synchronised: STA_UNSYNC clear, state not TIME_ERROR and maxerror below 16 s.
     """
-    view = {
-        "available": False,
-        "reason": reason,
-        "synchronised": None,
-        "unsync_reasons": [],
-        "state": None,
-        "status": None,
-        "status_flags": [],
-        "offset_seconds": None,
-        "maxerror_seconds": None,
-        "esterror_seconds": None,
-        "frequency_ppm": None,
-        "max_error_seconds": None,
-    }
+    view = empty_view(
+        reason,
+        state=None,
+        status=None,
+        status_flags=[],
+        maxerror_seconds=None,
+        esterror_seconds=None,
+        frequency_ppm=None,
+    )
     if not isinstance(timex, dict):
         view["reason"] = reason or "adjtimex not available"
         return view
