@@ -36,6 +36,9 @@ SBIN_DIRS = ("/usr/sbin", "/sbin", "/usr/local/sbin")
 COMMAND_ENV = {"LANG": "C", "LC_ALL": "C", "LC_MESSAGES": "C"}
 # A command is not started with less than this left: it could not finish anyway.
 MIN_COMMAND_SECONDS = 0.05
+# Commands and probes stop this long before the deadline, so that killing them and recording the outcome
+# happens before it: the step then reports "timed out", not "did not finish".
+DEADLINE_RESERVE_SECONDS = 0.15
 
 
 class CommandTimeout(Exception):
@@ -107,7 +110,7 @@ class Budget:
         self._lock = threading.Lock()
 
     def remaining(self):
-        return None if self.deadline is None else self.deadline - time.monotonic()
+        return None if self.deadline is None else self.deadline - DEADLINE_RESERVE_SECONDS - time.monotonic()
 
     def command(self, argv):
         """``(result, failure)``: result is ``(rc, out, err)`` or None (missing); failure a sentence or None."""
@@ -298,20 +301,41 @@ def empty_timezone():
 # --------------------------------------------------------------------------- the views
 
 
+# The empty views are built here, not by the view functions: those are what may have failed.
+
+
 def _empty_chrony():
-    return timesync.chrony_view(None, None)
+    return timesync.empty_view(
+        tracking=None, sources=[], offset_basis=None, offset_note=None, reference_time_age_seconds=None
+    )
 
 
 def _empty_ntpd():
-    return timesync.ntpd_view(None)
+    return timesync.empty_view(peers=[], system=None)
 
 
 def _empty_timesyncd():
-    return timesync.timesyncd_view(None, None)
+    return timesync.empty_view(**dict.fromkeys(TIMESYNCD_KEYS))
 
 
 def _empty_kernel():
-    return timesync.kernel_view(None)
+    return timesync.empty_view(
+        state=None, status=None, status_flags=[], maxerror_seconds=None, esterror_seconds=None, frequency_ppm=None
+    )
+
+
+TIMESYNCD_KEYS = (
+    "ntp_enabled",
+    "can_ntp",
+    "ntp_synchronized",
+    "timezone",
+    "local_rtc",
+    "server_name",
+    "server_address",
+    "poll_interval_seconds",
+    "root_distance_max_seconds",
+    "ntp_message",
+)
 
 
 def chronyc_argv(chronyc_host=None, chronyc_port=None):
@@ -339,8 +363,9 @@ def chrony_step(budget, chronyc, now, max_age):
 
 def ntpd_step(budget, active):
     if "ntpd" not in active:
-        view = _guard("ntpd view", _empty_ntpd, timesync.ntpd_view, None)
+        view = _empty_ntpd()
         view["reason"] = "ntpd is not running"
+        view["error"] = None
         return view
     peers, failure = budget.command(["ntpq", "-pn"])
     if failure:
@@ -442,11 +467,12 @@ def gather(
         configured_error = "reading the time daemon configuration failed: %s: %s" % (exc.__class__.__name__, exc)
     servers = probe_list(ntp_servers, check_host, configured) if probe else []
 
+    inner_deadline = None if deadline is None else deadline - DEADLINE_RESERVE_SECONDS
     steps = {}
     if servers:
         steps["probes"] = _Step(
             "probes",
-            lambda: probe_all(servers, probes_done, probe_samples, probe_timeout, probe_client, deadline),
+            lambda: probe_all(servers, probes_done, probe_samples, probe_timeout, probe_client, inner_deadline),
         )
     chronyc = chronyc_argv(chronyc_host, chronyc_port)
     steps["chrony"] = _Step("chrony", lambda: chrony_step(budget, chronyc, now, reference_time_max_age))
