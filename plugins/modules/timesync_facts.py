@@ -265,11 +265,14 @@ ansible_facts:
               returned: always
               sample: ["reference is the local clock (7F7F0101, 'local' directive), not a real time source"]
             offset_seconds:
-              description: Same as C(tracking.offset_seconds).
+              description:
+                - What chrony measured, local minus true. Equals C(tracking.offset_seconds) (System time) when
+                  C(offset_basis) is C(system time); when chronyd could not correct the clock (a lost step) it is
+                  System time plus the selected source's sample, or Last offset (see C(offset_note)).
               type: float
               returned: always
             max_error_seconds:
-              description: "|offset| + root dispersion + root delay / 2, in seconds."
+              description: "|offset_seconds| + root dispersion + root delay / 2, in seconds."
               type: float
               returned: always
             tracking:
