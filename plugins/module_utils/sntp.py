@@ -317,6 +317,8 @@ def _probe(spec, samples, timeout, deadline, result, started):
             kinds.append(kind or "error")
             if kinds[-1] == "error" or (result["samples_ok"] == 0 and kinds[-1] in ("timeout", "refused")):
                 break  # a dead server costs one timeout, not a whole burst
+            if "stratum 0" in error:
+                break  # kiss-o'-death: RFC 4330 says stop sending
             continue
         result["samples_ok"] += 1
         if best is None or sample["delay_seconds"] < best["delay_seconds"]:

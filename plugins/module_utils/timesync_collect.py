@@ -355,9 +355,10 @@ def chrony_step(budget, chronyc, now, max_age):
     if tracking is not None and tracking[0] == 0:
         sources, sources_failure = budget.command([*chronyc, "sources"])
     view = _guard("chrony view", _empty_chrony, timesync.chrony_view, tracking, sources, now, max_age)
-    if sources_failure and view.get("available"):
-        # Without sources there is no selected source: the view says not synchronised, and why.
-        view["reason"] = sources_failure
+    if sources_failure:
+        # Without sources there is no selected source, and "not synchronised" would be a verdict we did not
+        # reach: unknown, keeping the tracking report for the reader.
+        return failed_view(view, sources_failure)
     return view
 
 
@@ -374,8 +375,8 @@ def ntpd_step(budget, active):
         ["ntpq", "-n", "-c", "rv 0 leap,stratum,refid,offset,rootdelay,rootdisp,sys_jitter"]
     )
     view = _guard("ntpd view", _empty_ntpd, timesync.ntpd_view, peers, readvar)
-    if rv_failure and view.get("available"):
-        view["reason"] = rv_failure
+    if rv_failure:  # without the system variables leap 3 would go unseen: unknown, not a verdict
+        return failed_view(view, rv_failure)
     return view
 
 

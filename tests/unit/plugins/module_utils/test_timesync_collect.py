@@ -476,6 +476,7 @@ def test_record_of_a_kiss_of_death_reply():
         server.close()
     assert (record["reachable"], record["error_kind"]) == (False, "bad_reply")
     assert "stratum 0" in record["error"]
+    assert (record["samples_sent"], server.count) == (1, 1)  # kiss-o'-death: no second packet
 
 
 def test_record_of_a_name_that_does_not_resolve(monkeypatch):
@@ -511,3 +512,28 @@ def test_default_which_finds_sbin_tools():
     assert timesync_collect.which("sh")
     assert timesync_collect.which("no-such-tool-here") is None
     assert os.path.isabs(timesync_collect.which("sh"))
+
+
+@pytest.mark.parametrize(
+    ("service", "view", "second"),
+    [
+        ("chrony", "chrony", ("chronyc", "-c", "sources")),
+        ("ntpd", "ntpd", ("ntpq", "-n", "-c", "rv 0 leap,stratum,refid,offset,rootdelay,rootdisp,sys_jitter")),
+        ("timesyncd", "timesyncd", ("timedatectl", "show-timesync")),
+    ],
+)
+def test_second_command_timing_out_is_unknown_not_a_verdict(active, service, view, second):
+    """The first command answered, the second timed out: unknown (never False or True from half the data)."""
+    active(service)
+    table = FakeRun({**CHRONY, **NTPD, **TIMEDATECTL})
+
+    def run(argv, timeout):
+        if tuple(argv) == second:
+            raise timesync_collect.CommandTimeout(argv, timeout)
+        return table(argv, timeout)
+
+    ts = gather(run)
+    assert ts[view]["synchronised"] is None
+    assert ts[view]["reason"] == "%s timed out after 5 s" % " ".join(second)
+    assert ts[view]["error"] == ts[view]["reason"]
+    assert (ts["source"], ts["synchronised"]) == (service, None)
