@@ -454,6 +454,9 @@ def gather(
     chrony's reference out of ``synchronised`` (the caller judges ``chrony.reference_time_age_seconds``).
     ``probes_done`` maps a server spec to a probe record the caller made (or will fill in): that server is not
     probed again, and the caller's record object is returned in ``probes``.
+
+    Worst case without a deadline: max(2 * command_timeout, probe_samples * probe_timeout + 1) plus thread
+    overhead; with one, the deadline plus thread overhead (a runner that ignores its timeout is abandoned then).
     """
     started = time.monotonic()
     budget = Budget(run, command_timeout, deadline)
