@@ -36,7 +36,7 @@ description:
     chrony, ntpd and timedatectl views and the probes are gathered concurrently. A command that times out, or a
     step of our own that raises, makes that view unknown (C(synchronised=null)) with C(reason) and C(error), never a
     pass; when it is the running daemon's view, the top-level C(synchronised) is C(null) too.
-  - B(Worst case) without a deadline, by construction: the larger of 2 x O(command_timeout) (two commands per view,
+  - B(Worst case) without a deadline, by construction, is the larger of 2 x O(command_timeout) (two commands per view,
     views in parallel) and O(probe_samples) x O(probe_timeout) + 1 s (servers in parallel); 10 s with the defaults.
   - B(chrony cannot step.) When chronyd may not step the clock (C(-x), no CAP_SYS_TIME) and a C(makestep) line
     applies, System time stays about 0 while the selected source's sample and Last offset keep the real offset.
