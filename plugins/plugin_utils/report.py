@@ -636,6 +636,8 @@ _JS = """
   }
   function apply() {
     var st = checked("status"), hs = checked("host");
+    // the attribute follows the box, so a saved or printed page shows the filter that was applied
+    all("input[type=checkbox]").forEach(function (b) { b.toggleAttribute("checked", b.checked); });
     all("#matrix [data-host], #counts tr[data-host], #no-verdict li[data-host]").forEach(function (el) {
       el.hidden = hs.indexOf(el.getAttribute("data-host")) < 0;
     });
