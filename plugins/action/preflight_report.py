@@ -78,7 +78,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         hostvars = (task_vars or {}).get("hostvars", {})
         per_host = {host: host_record(hostvars, host, args["result_var"]) for host in args["hosts"]}
         meta = plain(args.get("meta") or {})

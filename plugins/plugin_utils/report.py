@@ -508,7 +508,7 @@ def markdown_report(per_host, meta=None, rows=None):
     )
     out += ["", EXIT_NOTE, "", "## Summary", ""]
     out.append("| Host | %s | Verdict |" % " | ".join(s.capitalize() for s in STATUSES))
-    out.append("|---|%s|---|" % "|".join("---:" for _ in STATUSES))
+    out.append("|---|%s|---|" % "|".join("---:" for status in STATUSES))
     for row in rows:
         verdict = _verdict(row)
         out.append(
@@ -589,7 +589,9 @@ h3{font-size:14px;margin:12px 0 6px}
 table{border-collapse:collapse;width:100%}
 th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa;font-weight:600}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n{text-align:right;font-variant-numeric:tabular-nums;width:64px}
+th[scope=row],#matrix thead th,#counts td:nth-child(2){white-space:nowrap}
+#matrix th.check{white-space:normal}
 td.zero{color:#8c959f}
 .badge,.cell{display:inline-block;border-radius:4px;padding:1px 6px;font-weight:600;font-size:12px}
 .s-pass{color:var(--pass);background:var(--pass-bg)}.s-info{color:var(--info);background:var(--info-bg)}
@@ -654,6 +656,8 @@ _JS = """
       });
       p.hidden = !any || st.indexOf(p.getAttribute("data-status")) < 0;
     });
+    var none = doc.getElementById("no-verdict");
+    if (none) { none.hidden = !all("li[data-host]", none).some(function (li) { return !li.hidden; }); }
     var shown = doc.getElementById("shown");
     if (shown) {
       shown.textContent = all("#matrix tbody tr:not([hidden])").length + " of " +
