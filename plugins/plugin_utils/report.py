@@ -109,8 +109,9 @@ def count(results):
 
 
 def last_line(text):
+    """The exception's last line (its type and message); nothing for Ansible's "(traceback unavailable)"."""
     lines = [line.strip() for line in str(text or "").strip().splitlines() if line.strip()]
-    return lines[-1] if lines else ""
+    return lines[-1] if lines and "traceback unavailable" not in lines[-1] else ""
 
 
 def _clean_result(r):

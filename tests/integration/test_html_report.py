@@ -5,6 +5,7 @@ machine, and the test sees each request the page (or Chromium itself) tried. The
 `--dump-dom` prints the DOM after it, and the filters are driven through the URL hash the script honours.
 """
 
+import json
 import re
 import shutil
 import socket
@@ -17,6 +18,7 @@ import pytest
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.action import preflight_report as action
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import report
+from tests.integration import harness
 
 # Chromium's own background services (time, updates, accounts); anything else came from the page.
 CHROMIUM_OWN = ("google.com", "googleapis.com", "gstatic.com", "gvt1.com", "googleusercontent.com")
@@ -356,3 +358,96 @@ def test_screenshot_renders(chromium, proxy, tmp_path, page):
     assert (width, height) == (1400, 1000)
     assert len(data) > 20000  # a blank page compresses to a few hundred bytes
     assert proxy.page_requests() == []
+
+
+PLAYBOOK = """
+- name: Hosts leave their records
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: An earlier task fails on 'early', so its preflight never runs
+      ansible.builtin.fail:
+        msg: earlier failure
+      when: inventory_hostname == 'early'
+    - name: The preflight task itself fails on 'crashed'
+      ansible.builtin.fail:
+        msg: "preflight: integrasjonspunkt_services has unknown service 'DPX'"
+      when: inventory_hostname == 'crashed'
+      register: preflight_result
+      ignore_errors: true
+    - name: Stand-in for the preflight action's registered result
+      ansible.builtin.set_fact:
+        preflight_result: "{{ records[inventory_hostname] }}"
+      when: inventory_hostname in records
+
+- name: Report
+  hosts: alpha
+  gather_facts: false
+  tasks:
+    - name: Write every report
+      eformidling.integrasjonspunkt.preflight_report:
+        hosts: "{{ groups['all'] }}"
+        report_dir: "{{ report_dir }}"
+      register: report
+"""
+
+
+def test_the_report_task_reads_registered_results_through_real_hostvars(chromium, proxy, tmp_path):
+    per_host = records(proxy.port)
+    del per_host["gamma"]
+    inventory = {
+        "all": {
+            "hosts": {h: {"ansible_connection": "local"} for h in ("alpha", "beta", "early", "crashed")},
+            "vars": {"ansible_python_interpreter": harness.sys.executable},
+        }
+    }
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+    (tmp_path / "vars.json").write_text(json.dumps({"records": per_host, "report_dir": str(tmp_path / "reports")}))
+    (tmp_path / "play.yml").write_text(PLAYBOOK)
+    proc = subprocess.run(
+        [
+            harness.os.path.join(harness.VENV_BIN, "ansible-playbook"),
+            "-i",
+            str(tmp_path / "inventory.json"),
+            "-e",
+            "@%s" % (tmp_path / "vars.json"),
+            str(tmp_path / "play.yml"),
+        ],
+        env=harness.ansible_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stdout[-3000:] + proc.stderr[-3000:]  # 'early' failed
+    doc = json.loads(proc.stdout)
+    res = doc["plays"][1]["tasks"][0]["hosts"]["alpha"]
+    states = {r["host"]: (r["state"], r["reason"]) for r in res["hosts"]}
+    assert states == {
+        "alpha": ("failed", None),
+        "beta": ("ok", None),
+        "crashed": ("error", "preflight: integrasjonspunkt_services has unknown service 'DPX'"),
+        "early": ("error", report.NO_RESULT),
+    }
+    assert sorted(harness.os.path.basename(f) for f in res["files"]) == [
+        "preflight-junit.xml",
+        "preflight.html",
+        "preflight.json",
+        "preflight.md",
+    ]
+    assert res["meta"]["version"] == "4.0.8"
+    html_file = tmp_path / "reports" / "preflight.html"
+    dom = Dom(browse(chromium, proxy, tmp_path, html_file.as_uri() + "#host=crashed,early,beta", "--dump-dom"))
+    verdicts = {
+        tr["attrs"]["data-host"]: (tr["attrs"]["data-state"], tr["hidden"])
+        for tr in dom.find("tr", **{"class": "hostrow"})
+    }
+    assert verdicts == {
+        "alpha": ("failed", True),
+        "beta": ("ok", False),
+        "crashed": ("error", False),
+        "early": ("error", False),
+    }
+    assert proxy.page_requests() == []
+    for secret_file in (tmp_path / "reports").iterdir():
+        assert "hunter2-x" not in secret_file.read_text()

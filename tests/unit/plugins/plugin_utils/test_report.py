@@ -531,3 +531,8 @@ def test_action_takes_another_result_var_and_rejects_unknown_formats(tmp_path):
     assert res["failed_hosts"] == ["h"] and [p.rsplit("/", 1)[1] for p in res["files"]] == ["preflight.html"]
     with pytest.raises(AnsibleActionFail, match="formats must be one or more of: json, junit, markdown, html"):
         run_action({"hosts": ["h"], "formats": ["pdf"]}, hostvars)
+
+
+def test_ansibles_traceback_placeholder_is_not_shown_as_the_exception():
+    row = report.host_rows({"h": {"failed": True, "msg": "boom", "exception": "(traceback unavailable)"}})[0]
+    assert row["reason"] == "boom"
