@@ -592,7 +592,8 @@ th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:to
 th{background:#f6f8fa;font-weight:600}
 td.n{text-align:right;font-variant-numeric:tabular-nums;width:64px}
 th[scope=row],#matrix thead th,#counts td:nth-child(2){white-space:nowrap}
-#matrix th.check{white-space:normal}
+#matrix th.check{white-space:normal;position:sticky;left:0;background:#f6f8fa}
+:target{outline:3px solid #0969da;outline-offset:-3px}
 td.zero{color:#8c959f}
 .badge,.cell{display:inline-block;border-radius:4px;padding:1px 6px;font-weight:600;font-size:12px}
 .s-pass{color:var(--pass);background:var(--pass-bg)}.s-info{color:var(--info);background:var(--info-bg)}
@@ -737,8 +738,9 @@ def _doc_link(url):
     return _e(url) if url else ""
 
 
-def _slug(text):
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", str(text))
+def _anchor(status, check_id, host):
+    """The id of a problem's row for one host (HTML ids may hold anything but whitespace)."""
+    return re.sub(r"\s", "_", "p-%s-%s--%s" % (status, check_id, host))
 
 
 def _matrix(rows):
@@ -750,6 +752,12 @@ def _matrix(rows):
             if ORDER[r["status"]] < ORDER[entry["worst"]]:
                 entry["worst"] = r["status"]
     ids = sorted(by_id, key=lambda i: (ORDER[by_id[i]["worst"]], i))
+    # A result folded into the host's one DNS problem links to that problem.
+    targets = {}
+    for row in rows:
+        collapsed = _dns_collapsed(row)
+        for r in collapsed[0] if collapsed else []:
+            targets[row["host"], r["id"]] = _anchor(collapsed[1]["status"], DNS_ID, row["host"])
     out = ['<div class="wrap"><table id="matrix"><thead><tr><th>Check</th>']
     for row in rows:
         out.append(
@@ -774,9 +782,9 @@ def _matrix(rows):
             label = r["status"] + ("*" if r.get("ignored") else "")
             if r["status"] in PROBLEMS:
                 measured = _value(r.get("measured"), r.get("unit"))
-                inner = '<a href="#p-%s--%s">%s%s</a>' % (
-                    _e(_slug(r["status"] + "-" + cid)),
-                    _e(_slug(row["host"])),
+                target = targets.get((row["host"], cid)) or _anchor(r["status"], cid, row["host"])
+                inner = '<a href="#%s">%s%s</a>' % (
+                    _e(target),
                     _e(label),
                     "<small>%s</small>" % _e(measured) if measured != "-" else "",
                 )
@@ -857,11 +865,10 @@ def _problems(rows):
             if h["ignored"]:
                 detail += "<div><em>ignored: %s</em></div>" % _e(h["ignored"])
             out.append(
-                '<tr id="p-%s--%s" data-host="%s"><th scope="row">%s</th>'
+                '<tr id="%s" data-host="%s"><th scope="row">%s</th>'
                 "<td>%s</td><td>%s</td><td>%s</td>%s<td>%s</td></tr>"
                 % (
-                    _e(_slug(g["status"] + "-" + g["id"])),
-                    _e(_slug(h["host"])),
+                    _e(_anchor(g["status"], g["id"], h["host"])),
                     _e(h["host"]),
                     _e(h["host"]),
                     _e(_value(h["measured"], h["unit"])),

@@ -536,3 +536,16 @@ def test_action_takes_another_result_var_and_rejects_unknown_formats(tmp_path):
 def test_ansibles_traceback_placeholder_is_not_shown_as_the_exception():
     row = report.host_rows({"h": {"failed": True, "msg": "boom", "exception": "(traceback unavailable)"}})[0]
     assert row["reason"] == "boom"
+
+
+def test_html_matrix_links_point_at_existing_problem_rows():
+    per_host = dict(PER_HOST, nodns=_dns_host(), mixed=engine(EVERY_STATUS))
+    parser = _Collect()
+    parser.feed(report.html_report(per_host, {}))
+    ids = [a["id"] for _, a in parser.tags if "id" in a]
+    assert len(ids) == len(set(ids))
+    links = [a["href"][1:] for t, a in parser.tags if t == "a" and a.get("href", "").startswith("#")]
+    assert links and set(links) <= set(ids)
+    # the DNS results of 'nodns' lead to its one DNS problem
+    assert links.count("p-fail-connectivity.dns--nodns") == 4  # three connectivity.*, one install.*
+    assert "p-warn-connectivity.dns--nodns" not in links
