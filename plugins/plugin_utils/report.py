@@ -545,7 +545,7 @@ def markdown_report(per_host, meta=None, rows=None):
             out.append("| %s |" % " | ".join(cells))
         out.append("")
         if g["fix"]:
-            out.append("**Fix:** %s  " % _md(g["fix"]))
+            out += ["**Fix:** %s" % _md(g["fix"]), ""]
         if g["doc_url"]:
             out.append("**Docs:** <%s>" % str(g["doc_url"]).replace(">", "%3E"))
         out.append("")
