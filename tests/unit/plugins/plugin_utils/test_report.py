@@ -542,7 +542,7 @@ def test_html_matrix_links_point_at_existing_problem_rows():
     per_host = dict(PER_HOST, nodns=_dns_host(), mixed=engine(EVERY_STATUS))
     parser = _Collect()
     parser.feed(report.html_report(per_host, {}))
-    ids = [a["id"] for _, a in parser.tags if "id" in a]
+    ids = [attrs["id"] for tag, attrs in parser.tags if "id" in attrs]
     assert len(ids) == len(set(ids))
     links = [a["href"][1:] for t, a in parser.tags if t == "a" and a.get("href", "").startswith("#")]
     assert links and set(links) <= set(ids)
