@@ -41,6 +41,8 @@ class ActionModule(ActionBase):
         if facts.get("failed"):
             raise AnsibleActionFail("reading the host's Java and memory failed: %s" % (facts.get("msg") or facts))
         resources = (facts.get("ansible_facts") or {}).get("eformidling_resources") or {}
-        chosen = plan.install_plan(settings, resources, args.get("java_packages") or {}, settings["java_install_method"])
+        chosen = plan.install_plan(
+            settings, resources, args.get("java_packages") or {}, settings["java_install_method"]
+        )
         result.update(changed=False, source="resource_facts", **chosen)
         return result

@@ -8,6 +8,7 @@ by the role), never stored as a fact, so a fact cache can never serve a previous
 """
 
 import datetime
+import shlex
 import traceback
 
 from ansible.errors import AnsibleActionFail
@@ -91,6 +92,9 @@ def gather_failure(gathered):
     return detail, captured_tb, INTERPRETER_FIX if old_python else None
 
 
+VERSION_CODE = "import sys; print('Python %d.%d.%d at %s' % (sys.version_info[:3] + (sys.executable,)))"
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(
@@ -111,8 +115,24 @@ class ActionModule(ActionBase):
             "resolve",
             "chronyc_host",
             "chronyc_port",
+            "ntp_port",
         )
     )
+
+    def _interpreter(self, task_vars):
+        """'Python 3.6.15 at /usr/bin/python3' for the interpreter Ansible used on this host, or why not."""
+        path = (task_vars or {}).get("ansible_python_interpreter") or (
+            ((task_vars or {}).get("ansible_facts") or {}).get("discovered_interpreter_python")
+        )
+        if not path:
+            return "unknown (interpreter discovery)"
+        try:
+            path = str(self._templar.template(path))
+            res = self._low_level_execute_command("%s -c %s" % (path, shlex.quote(VERSION_CODE)))
+        except Exception as exc:  # an explanation only: never hide the failure it explains
+            return "%s (its version could not be read: %s)" % (path, exc)
+        out = str(res.get("stdout") or "").strip()
+        return out if res.get("rc") == 0 and out else "%s (its version could not be read)" % path
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -137,10 +157,15 @@ class ActionModule(ActionBase):
         except (ValueError, catalogue.CatalogueError) as exc:
             raise AnsibleActionFail(str(exc)) from exc
 
+        # With `only`, probe just the endpoints whose checks are judged.
+        only = checks.validate_only(args.get("only"), valid)
+        runtime = [e for e in runtime if checks.selected("connectivity.%s" % e.get("name"), only)]
+        install = [e for e in install if checks.selected("install.%s" % e.get("name"), only)]
         directories = settings["directories"]
         module_args = {
             "endpoints": runtime + install,
             "ntp_host": settings["ntp_host"],
+            "ntp_port": int(args.get("ntp_port") or 123),
             "timeout": timeout,
             "http": bool(args.get("http_probe", True)),
             "paths": directories,
@@ -161,6 +186,8 @@ class ActionModule(ActionBase):
         gathered = self._execute_module(module_name=GATHER_MODULE, module_args=module_args, task_vars=task_vars)
         if gathered.get("failed"):
             message, exception, fix = gather_failure(gathered)
+            if fix:  # name the interpreter that was found, so the fix is obvious
+                message = "%s (the host's interpreter: %s)" % (message, self._interpreter(task_vars))
             results = [checks.gather_error_result(message, exception, fix)]
             gathered = {}
         else:

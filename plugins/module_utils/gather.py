@@ -87,7 +87,14 @@ class Collectors:
         return answers, errors
 
 
-def is_ntp_host_entry(entry, ntp_host):
+def ntp_spec(host, port=123):
+    """The probe spec of the NTP host: the name alone on port 123, else host:port ([v6]:port)."""
+    if not host or int(port or 123) == 123:
+        return host
+    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+
+
+def is_ntp_host_entry(entry, ntp_host, ntp_port=123):
     """A catalogue NTP entry for the NTP host itself (not dropped): its result comes from the one probe."""
     return (
         bool(ntp_host)
@@ -95,7 +102,7 @@ def is_ntp_host_entry(entry, ntp_host):
         and entry.get("protocol") == "udp-ntp"
         and not entry.get("dropped")
         and str(entry.get("host") or "").rstrip(".").lower() == ntp_host.rstrip(".").lower()
-        and int(entry.get("port") or 123) == 123
+        and int(entry.get("port") or 123) == int(ntp_port or 123)
     )
 
 

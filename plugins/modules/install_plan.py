@@ -16,7 +16,8 @@ description:
     C(integrasjonspunkt_jvm_max_heap_mb) is set; the JVM options carry C(integrasjonspunkt_proxy).
 options:
   settings:
-    description: The shared C(integrasjonspunkt_*) settings by variable name, as for M(eformidling.integrasjonspunkt.preflight).
+    description:
+      - The shared C(integrasjonspunkt_*) settings by variable name, as for M(eformidling.integrasjonspunkt.preflight).
     type: dict
     required: true
   java_packages:

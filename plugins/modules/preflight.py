@@ -81,6 +81,10 @@ options:
   resolve:
     description: Fixed addresses for host names instead of DNS (tests, split-horizon set-ups).
     type: dict
+  ntp_port:
+    description: UDP port of C(integrasjonspunkt_ntp_host). The integrasjonspunkt uses 123; another port is for tests.
+    type: int
+    default: 123
   chronyc_host:
     description: chronyd command socket or host for C(chronyc -h).
     type: str

@@ -36,6 +36,10 @@ options:
     description: The host the integrasjonspunkt checks its clock against (C(difi.move.ntp.host)). Empty probes none.
     type: str
     default: ""
+  ntp_port:
+    description: The NTP host's UDP port. The integrasjonspunkt uses 123; another port is for tests.
+    type: int
+    default: 123
   ntp_servers:
     description:
       - Further NTP servers to probe for the time checks. Not given, the time daemon's configured servers.
@@ -174,6 +178,7 @@ def main():
         argument_spec={
             "endpoints": {"type": "list", "elements": "dict", "default": []},
             "ntp_host": {"type": "str", "default": ""},
+            "ntp_port": {"type": "int", "default": 123},
             "ntp_servers": {"type": "list", "elements": "str"},
             "timeout": {"type": "float", "default": 5.0},
             "http": {"type": "bool", "default": True},
@@ -233,16 +238,18 @@ def main():
             return 127, "", str(exc)
 
     ntp_host = (params["ntp_host"] or "").strip()
+    ntp_port = params["ntp_port"]
+    spec = gather.ntp_spec(ntp_host, ntp_port)
     endpoints = params["endpoints"] or []
     # Entries for the NTP host itself are answered by its one probe; any other NTP entry is probed as usual.
-    ntp_entries = [e for e in endpoints if gather.is_ntp_host_entry(e, ntp_host)]
-    probed = [e for e in endpoints if not gather.is_ntp_host_entry(e, ntp_host)]
+    ntp_entries = [e for e in endpoints if gather.is_ntp_host_entry(e, ntp_host, ntp_port)]
+    probed = [e for e in endpoints if not gather.is_ntp_host_entry(e, ntp_host, ntp_port)]
     ntp_timeout = min(timeout, gather.NTP_TIMEOUT_CAP)
 
     jobs = gather.Collectors()
     if ntp_host:
         jobs.start(
-            "ntp_probe", sntp.probe_server, ntp_host, gather.NTP_SAMPLES, ntp_timeout, "auto", deadline=probe_deadline
+            "ntp_probe", sntp.probe_server, spec, gather.NTP_SAMPLES, ntp_timeout, "auto", deadline=probe_deadline
         )
     paths = params["paths"] or {}
     unique_paths = []
@@ -276,14 +283,14 @@ def main():
     )
     jobs.start("port", listening.collect, params["port"], 2.0)
     # The time collector skips the NTP host; its record is the one probe above, filled in below.
-    pending = {"server": ntp_host, "pending": True}
+    pending = {"server": spec, "pending": True}
     jobs.start(
         "timesync",
         timesync_collect.gather,
         timesync_collect.run_command,
         timesync_collect.which,
         ntp_servers=params["ntp_servers"],
-        check_host=ntp_host,
+        check_host=spec,
         probe=True,
         probe_timeout=ntp_timeout,
         probe_samples=gather.NTP_SAMPLES,
@@ -293,7 +300,7 @@ def main():
         reference_time_max_age=None,
         deadline=probe_deadline,
         command_timeout=command_timeout,
-        probes_done={ntp_host: pending} if ntp_host else None,
+        probes_done={spec: pending} if ntp_host else None,
     )
     answers, errors = jobs.finish(deadline, budget)
 
