@@ -12,17 +12,16 @@ import datetime
 import fnmatch
 import traceback
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import plan
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import thresholds as th
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import docs, plan
 
 DOCS = {
-    "forberede": th.FORBEREDE,
-    "installasjon": "https://docs.digdir.no/docs/eFormidling/installasjon/installasjon",
-    "sporsmal": th.SPORSMAL,
-    "production": "https://docs.digdir.no/docs/eFormidling/Miljo/produksjon",
-    "test": "https://docs.digdir.no/docs/eFormidling/Miljo/test",
-    "docker": "https://docs.digdir.no/docs/eFormidling/installasjon/installasjon#docker-spesifikk-konfigurasjon",
-    "last_ned": "https://docs.digdir.no/docs/eFormidling/Introduksjon/last_ned",
+    "forberede": docs.url("installasjon/forberede_installasjon"),
+    "installasjon": docs.url("installasjon/installasjon"),
+    "sporsmal": docs.url("Selvhjelp/sporsmal_og_svar"),
+    "production": docs.url("Miljo/produksjon"),
+    "test": docs.url("Miljo/test"),
+    "docker": docs.url("installasjon/installasjon", "docker-spesifikk-konfigurasjon"),
+    "last_ned": docs.url("Introduksjon/last_ned"),
 }
 
 # `error`: our own code crashed, timed out or could not gather the facts; it fails the host like `fail`.
@@ -389,7 +388,7 @@ class JavaCheck(Check):
             "Java major",
             "%s and this distribution has no Java %s package: the install role adds the Temurin repository"
             % (java["reason"], need),
-            "Make packages.adoptium.net reachable (integrasjonspunkt_temurin_repo_url), "
+            "Make packages.adoptium.net reachable (install.adoptium; integrasjonspunkt_temurin_repo_url), "
             "or install Java %s+ and set integrasjonspunkt_java_path." % need,
         )
 
@@ -518,6 +517,18 @@ class EndpointCheck(Check):
 
     needs = ("connectivity",)
 
+    def needed(self, ctx):
+        """True, or why this host does not need the endpoint (Temurin's repository when no Temurin is installed)."""
+        if self.entry.get("needed_when") != "temurin":
+            return True
+        settings = ctx["settings"]
+        java = plan.java_plan(
+            settings, ctx["resources"], settings.get("java_packages"), settings.get("java_install_method", "auto")
+        )
+        if java.get("method") == "temurin":
+            return True
+        return "the install role installs no Temurin here (%s)" % (java.get("package") or java.get("reason"))
+
     def evaluate(self, ctx):
         e = self.entry
         result = (ctx.get("connectivity") or {}).get(e["name"])
@@ -537,6 +548,9 @@ class EndpointCheck(Check):
             extra.append(
                 "resolves to addresses not in the documented list: %s" % ", ".join(result["undocumented_addresses"])
             )
+        needed = self.needed(ctx)
+        if needed is not True:
+            return outcome("info", result.get("status"), None, None, "not needed on this host: %s" % needed)
         if result.get("ok"):
             tls = result.get("tls") or {}
             days = tls.get("cert_expires_in_days")

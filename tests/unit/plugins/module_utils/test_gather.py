@@ -3,7 +3,7 @@
 import threading
 import time
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import gather
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import gather, timesync_collect
 
 
 def test_collectors_keep_answers_errors_and_stragglers_apart():
@@ -75,8 +75,6 @@ def test_resolv_conf():
 
 
 def test_time_daemons_of_other_pid_namespaces_do_not_count():
-    from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import timesync_collect
-
     links = {"/proc/self/ns/pid": "pid:[1]", "/proc/10/ns/pid": "pid:[1]", "/proc/20/ns/pid": "pid:[2]"}
 
     def readlink(path):

@@ -5,7 +5,7 @@ import datetime
 import pytest
 import yaml
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import checks, thresholds
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import catalogue, checks, thresholds
 
 from .test_checks import GB, GIB, by_id, ctx
 
@@ -285,3 +285,52 @@ def test_disk_of_an_unmeasured_directory_is_unknown_not_pass():
 def test_memory_of_the_cgroup_counts():
     c = ctx(resources__memory__effective_bytes=GIB, resources__memory__cgroup_limit_bytes=GIB)
     assert by_id(checks.run_checks(c))["resources.memory"]["status"] == "fail"
+
+
+# Install endpoints follow the run mode and the install method ----------------------------------
+
+
+def _install_names(run_mode, version="4.0.8"):
+    entries = catalogue.load()
+    return {
+        e["name"]
+        for e in catalogue.endpoints_for(
+            entries, environment="production", version=version, phase="install", run_mode=run_mode
+        )
+    }
+
+
+def test_java_mode_probes_the_release_download_and_temurin_not_the_registry():
+    assert _install_names("java") == {"github", "github-release-assets", "adoptium"}
+
+
+def test_docker_mode_probes_the_registry_and_its_blob_host_not_the_jar_download():
+    assert _install_names("docker") == {"ghcr", "ghcr-blobs"}
+
+
+def test_nothing_probes_the_kosmos_feed_and_the_download_starts_at_4_0_1():
+    assert "github-raw" not in _install_names(None)
+    assert "github" not in _install_names("java", version="4.0.0")
+    assert "github" in _install_names("java", version="4.0.1")
+
+
+ADOPTIUM = {
+    "name": "adoptium",
+    "host": "packages.adoptium.net",
+    "port": 443,
+    "protocol": "https",
+    "needed_when": "temurin",
+}
+
+
+def test_temurin_repository_is_judged_only_where_temurin_would_be_installed():
+    down = {"name": "adoptium", "ok": False, "status": "tcp_timeout", "message": "timed out"}
+    c = ctx()  # Java 21 is on PATH: nothing is installed
+    c["install_endpoints"] = [ADOPTIUM]
+    c["connectivity"]["adoptium"] = down
+    r = by_id(checks.run_checks(c))["install.adoptium"]
+    assert r["status"] == "info" and "not needed" in r["message"]
+    c = ctx(resources__runtimes__java={"runtimes": []}, resources__platform__distribution_version="12")
+    c["install_endpoints"] = [ADOPTIUM]
+    c["connectivity"]["adoptium"] = down
+    assert by_id(checks.run_checks(c))["install.adoptium"]["status"] == "warn"
