@@ -72,6 +72,10 @@ def select_endpoints(settings, overrides, check_install):
         "runtime": [e["name"] for e in catalogue.endpoints_for(entries, phase="runtime", **every)],
         "install": [e["name"] for e in catalogue.endpoints_for(entries, phase="install", **every)],
     }
+    # The external database and queue are probed like catalogue entries (no proxy: the JDBC and
+    # OpenWire clients do not use the JVM's HTTP proxy).
+    runtime += model.external_endpoints(settings)
+    names["runtime"] += [e["name"] for e in model.external_endpoints(settings)]
     kept = [e for e in runtime if "dropped" not in e]
     dropped = [e for e in runtime if "dropped" in e]
     return kept, install, dropped, names

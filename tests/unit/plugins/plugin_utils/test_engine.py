@@ -63,7 +63,10 @@ def test_an_invalid_status_from_a_check_is_error(monkeypatch):
     ("section", "ids"),
     [
         ("resources", ["resources.cpu", "resources.memory", "resources.disk", "runtime.java"]),
-        ("timesync", ["time.service", "time.synchronised", "time.offset", "time.probe", "time.timezone"]),
+        (
+            "timesync",
+            ["time.service", "time.synchronised", "time.offset", "time.probe", "time.source", "time.timezone"],
+        ),
         ("port", ["inbound.port"]),
         ("connectivity", ["connectivity.eformidling", "connectivity.ntp"]),
     ],
@@ -215,7 +218,8 @@ def test_bad_waivers_are_refused(entry, match):
 
 def test_only_selects_by_glob_and_refuses_a_pattern_that_matches_nothing():
     ids = set(by_id(checks.run_checks(ctx(), only=["time.*", "inbound.port"])))
-    assert ids == {"time.service", "time.synchronised", "time.offset", "time.probe", "time.timezone", "inbound.port"}
+    expected = {"time.service", "time.synchronised", "time.offset", "time.probe", "time.source", "time.timezone"}
+    assert ids == expected | {"inbound.port"}
     with pytest.raises(ValueError, match="matches no check"):
         checks.run_checks(ctx(), only=["tiem.*"])
 
@@ -334,3 +338,27 @@ def test_temurin_repository_is_judged_only_where_temurin_would_be_installed():
     c["install_endpoints"] = [ADOPTIUM]
     c["connectivity"]["adoptium"] = down
     assert by_id(checks.run_checks(c))["install.adoptium"]["status"] == "warn"
+
+
+def test_versions_without_release_assets_fail_in_java_mode():
+    for version, status in (("4.0.0", "fail"), ("3.0.2", "fail"), ("4.0.1", "pass"), ("4.0.8", "pass")):
+        assert by_id(checks.run_checks(ctx(settings__version=version)))["config.version"]["status"] == status, version
+
+
+def test_a_time_source_on_the_public_internet_warns():
+    def with_source(name):
+        c = ctx()
+        c["timesync"]["chrony"]["sources"] = [
+            {"name": name, "state": "selected"},
+            {"name": "10.1.1.1", "state": "combined"},
+        ]
+        return by_id(checks.run_checks(c))["time.source"]
+
+    assert with_source("2.debian.pool.ntp.org")["status"] == "warn"
+    assert with_source("216.239.35.0")["status"] == "warn"
+    assert "integrasjonspunkt_ntp_host" in with_source("time.google.com")["fix"]
+    assert with_source("10.20.30.40")["status"] == "pass"
+    assert with_source("ntp1.intern.kommune.no")["status"] == "pass"
+    c = ctx()
+    c["timesync"]["ntp_servers_configured"] = ["ntp.ubuntu.com"]
+    assert by_id(checks.run_checks(c))["time.source"]["status"] == "warn"
