@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 
+import yaml  # controller side: PyYAML comes with ansible-core
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -53,8 +54,6 @@ def redact(text, secret):
 
 def load_issuers(path=None):
     """data/certificate_issuers.yml with each CA certificate parsed; raises ValueError when malformed."""
-    import yaml  # controller side: PyYAML comes with ansible-core
-
     with open(path or ISSUERS_FILE, "rb") as fh:
         raw = yaml.safe_load(fh)
     return prepare_issuers(raw)
@@ -347,7 +346,7 @@ def inspect_jks(data, password, alias, keytool=None, timeout=60):
         entry = entries.get((alias or "").lower()) or entries.get(alias or "")
         result["alias_found"] = entry is not None
         result["alias_is_key"] = bool(entry and entry["type"] == "PrivateKeyEntry")
-        for name, other in entries.items():
+        for other in entries.values():
             if other is not entry:
                 result["chain"].extend(other["certificates"])
         if entry and entry["certificates"]:

@@ -200,12 +200,13 @@ def _set(*parts):
 def _encode_oid(dotted):
     nums = [int(x) for x in dotted.split(".")]
     body = bytes([nums[0] * 40 + nums[1]])
-    for n in nums[2:]:
-        chunk = [n & 0x7F]
-        n >>= 7
-        while n:
-            chunk.append(0x80 | (n & 0x7F))
-            n >>= 7
+    for num in nums[2:]:
+        rest = num
+        chunk = [rest & 0x7F]
+        rest >>= 7
+        while rest:
+            chunk.append(0x80 | (rest & 0x7F))
+            rest >>= 7
         body += bytes(reversed(chunk))
     return _tlv(0x06, body)
 
