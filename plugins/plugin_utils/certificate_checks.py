@@ -149,7 +149,7 @@ class KeystoreCheck(CertificateCheck):
                 "fail",
                 "does not open",
                 self.REQUIRED,
-                message="integrasjonspunkt_keystore_password (value hidden) does not open %s: %s"
+                message="integrasjonspunkt_keystore_password (value hidden) does not open the keystore %s: %s"
                 % (where, found.get("reason") or "wrong password"),
                 fix="Set integrasjonspunkt_keystore_password to the keystore's store password.",
             )

@@ -59,6 +59,19 @@ def load_issuers(path=None):
     return prepare_issuers(raw)
 
 
+def merge_issuers(base, path):
+    """`base` plus the CAs and policies of another file in the same format (a new issuer, or a test CA)."""
+    with open(path, "rb") as fh:
+        raw = yaml.safe_load(fh) or {}
+    extra = prepare_issuers(dict({"cas": [], "policies": {}}, **raw))
+    return {
+        "cas": base["cas"] + extra["cas"],
+        "policies": {env: base["policies"][env] + extra["policies"][env] for env in ("production", "test")},
+        "rejected_policies": base["rejected_policies"] + extra["rejected_policies"],
+        "sources": dict(base["sources"], **extra["sources"]),
+    }
+
+
 def prepare_issuers(raw):
     if not isinstance(raw, dict) or not isinstance(raw.get("cas"), list) or not isinstance(raw.get("policies"), dict):
         raise ValueError("certificate issuer data needs 'cas' (list) and 'policies' (dict)")

@@ -15,8 +15,10 @@ import hmac
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -309,3 +311,47 @@ def jks(key, cert, password, alias="virksomhet", chain=(), key_password=None):
             return fh.read()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def issuers_yaml(*authorities, environment="test"):
+    """The `extra_issuers` file (format of data/certificate_issuers.yml) that makes our CAs known."""
+    cas = []
+    for auth in authorities:
+        cas.append(
+            {
+                "name": auth.cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value,
+                "vendor": "Test CA",
+                "role": "root" if auth.cert.issuer == auth.cert.subject else "issuing",
+                "environment": environment,
+                "seid": 2,
+                "subject": auth.cert.subject.rfc4514_string(),
+                "sha256": hashlib.sha256(auth.cert.public_bytes(serialization.Encoding.DER)).hexdigest(),
+                "source": "tests/helpers/seid_test_ca.py",
+                "certificate": auth.cert.public_bytes(serialization.Encoding.PEM).decode(),
+            }
+        )
+    return yaml.safe_dump({"cas": cas}, sort_keys=False)
+
+
+def write_bundle(directory, orgnr, password, alias="virksomhet", environment="test", **leaf_args):
+    """keystore.p12 (leaf + issuing CA) and extra-issuers.yml (our root and issuing CA) in `directory`."""
+    root = make_root()
+    inter = make_intermediate(root)
+    key, leaf = make_leaf(inter, orgnr=orgnr, **leaf_args)
+    os.makedirs(directory, exist_ok=True)
+    paths = {
+        "keystore": os.path.join(directory, "keystore.p12"),
+        "issuers": os.path.join(directory, "extra-issuers.yml"),
+    }
+    fd = os.open(paths["keystore"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(p12(key, leaf, password, alias, [inter.cert]))
+    with open(paths["issuers"], "w") as fh:
+        fh.write(issuers_yaml(root, inter, environment=environment))
+    return paths
+
+
+if __name__ == "__main__":
+    # seid_test_ca.py DIR ORGNR ALIAS ENVIRONMENT, with the keystore password on stdin (never in argv).
+    target, number, entry, env = sys.argv[1:5]
+    print(write_bundle(target, number, sys.stdin.readline().rstrip("\n"), entry, env)["keystore"])
