@@ -388,8 +388,8 @@ class ChainCheck(CertificateCheck):
     def judge(self, ctx, found):
         issuers = _issuers(ctx)
         linked = certs.build_chain(found["certificate"], found.get("chain") or [], issuers)
-        names = [c.subject.rfc4514_string() for c, _ in linked["path"]]
-        in_keystore = sum(1 for _, origin in linked["path"] if origin == "keystore")
+        names = [cert.subject.rfc4514_string() for cert, _origin in linked["path"]]
+        in_keystore = sum(1 for _cert, origin in linked["path"] if origin == "keystore")
         measured = " -> ".join(names)
         required = "complete to a known SEID root"
         if linked["complete"]:

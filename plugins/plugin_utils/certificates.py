@@ -17,14 +17,25 @@ import subprocess
 import tempfile
 
 import yaml  # controller side: PyYAML comes with ansible-core
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
-from cryptography.x509.oid import ExtensionOID, NameOID
+
+try:  # ansible-core depends on cryptography; an environment without it gets a clear error at use
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+    from cryptography.x509.oid import ExtensionOID, NameOID
+
+    CRYPTOGRAPHY_ERROR = None
+except ImportError as exc:
+    x509 = hashes = Encoding = pkcs12 = ExtensionOID = NameOID = None
+    CRYPTOGRAPHY_ERROR = exc
+
+    class InvalidSignature(Exception):
+        """Stand-in so that except clauses stay valid."""
+
 
 JKS_MAGIC = b"\xfe\xed\xfe\xed"
-ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97")  # SEID 2: NTRNO-<orgnr>
+ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97") if x509 else None  # SEID 2: NTRNO-<orgnr>
 NTRNO = re.compile(r"^NTRNO-?(\d{9})$")
 
 # realpath: a collection tree made of symlinks (ansible-test, .build/collections) still finds the data file.
@@ -52,8 +63,17 @@ def redact(text, secret):
 # The issuer data ------------------------------------------------------------------------------
 
 
+def require_cryptography():
+    if CRYPTOGRAPHY_ERROR is not None:
+        raise RuntimeError(
+            "the Python package 'cryptography' is missing on the controller (ansible-core needs it): %s"
+            % CRYPTOGRAPHY_ERROR
+        )
+
+
 def load_issuers(path=None):
     """data/certificate_issuers.yml with each CA certificate parsed; raises ValueError when malformed."""
+    require_cryptography()
     with open(path or ISSUERS_FILE, "rb") as fh:
         raw = yaml.safe_load(fh)
     return prepare_issuers(raw)
@@ -199,11 +219,11 @@ def _children(buf, start, end):
 
 
 _MAC_HASHES = {
-    "1.3.14.3.2.26": hashes.SHA1,
-    "2.16.840.1.101.3.4.2.1": hashes.SHA256,
-    "2.16.840.1.101.3.4.2.2": hashes.SHA384,
-    "2.16.840.1.101.3.4.2.3": hashes.SHA512,
-    "2.16.840.1.101.3.4.2.4": hashes.SHA224,
+    "1.3.14.3.2.26": "SHA1",
+    "2.16.840.1.101.3.4.2.1": "SHA256",
+    "2.16.840.1.101.3.4.2.2": "SHA384",
+    "2.16.840.1.101.3.4.2.3": "SHA512",
+    "2.16.840.1.101.3.4.2.4": "SHA224",
 }
 
 
@@ -237,7 +257,7 @@ def pkcs12_kdf(password, salt, iterations, purpose, size, hash_cls):
         h = hashes.Hash(hash_cls())
         h.update(diversifier + material)
         a = h.finalize()
-        for _ in range(iterations - 1):
+        for _round in range(iterations - 1):
             h = hashes.Hash(hash_cls())
             h.update(a)
             a = h.finalize()
@@ -253,7 +273,7 @@ def pkcs12_kdf(password, salt, iterations, purpose, size, hash_cls):
 def pkcs12_mac_verifies(data, password):
     """True/False: the PFX MAC verifies with `password`; None: no MAC or not a PFX this reader understands."""
     try:
-        _, s, e = _der(data, 0)
+        _tag, s, e = _der(data, 0)
         pfx = _children(data, s, e)
         if len(pfx) < 3:
             return None
@@ -269,7 +289,7 @@ def pkcs12_mac_verifies(data, password):
         iterations = int.from_bytes(data[mac_data[2][1] : mac_data[2][2]], "big") if len(mac_data) > 2 else 1
     except (IndexError, ValueError):
         return None
-    hash_cls = _MAC_HASHES.get(oid)
+    hash_cls = getattr(hashes, _MAC_HASHES.get(oid, ""), None)
     if hash_cls is None or iterations < 1 or iterations > 10_000_000:
         return None
     candidates = [password] + ([None] if not password else [])
@@ -384,6 +404,7 @@ def inspect_jks(data, password, alias, keytool=None, timeout=60):
 
 def inspect_keystore(data, password, alias, declared_type=None, keytool=None):
     """Open the keystore by its real format (a JKS has the magic 0xFEEDFEED); record the declared type."""
+    require_cryptography()
     kind = detect_type(data or b"")
     if kind == "JKS":
         result = inspect_jks(data, password, alias, keytool=keytool)
@@ -511,7 +532,7 @@ def build_chain(leaf, extra, issuers, max_depth=8):
         "unknown_root": None,
     }
     current = leaf
-    for _ in range(max_depth):
+    for _step in range(max_depth):
         if current.issuer == current.subject and _signed_by(current, current):
             entry = by_print.get(sha256(current))
             if entry and entry.get("role") == "root":

@@ -234,7 +234,7 @@ def _kdf(password, salt, iterations, size):
     out = b""
     while len(out) < size:
         a = hashlib.sha256(bytes([3]) * v + block).digest()
-        for _ in range(iterations - 1):
+        for _round in range(iterations - 1):
             a = hashlib.sha256(a).digest()
         out += a
         b = int.from_bytes((a * (v // u + 1))[:v], "big")

@@ -80,7 +80,7 @@ def test_policy_wildcards_match_like_the_source():
 
 
 def test_merge_issuers_adds_a_test_ca(tmp_path, issuers, hierarchy):
-    root, inter, _, _ = hierarchy
+    root, inter = hierarchy[:2]
     extra = tmp_path / "extra.yml"
     extra.write_text(ca.issuers_yaml(root, inter))
     merged = certs.merge_issuers(issuers, str(extra))
@@ -92,14 +92,14 @@ def test_merge_issuers_adds_a_test_ca(tmp_path, issuers, hierarchy):
 
 
 def test_detect_type(hierarchy):
-    _, _, key, leaf = hierarchy
+    key, leaf = hierarchy[2:]
     assert certs.detect_type(ca.p12(key, leaf, PASSWORD)) == "PKCS12"
     assert certs.detect_type(ca.jks(key, leaf, PASSWORD)) == "JKS"
     assert certs.detect_type(b"hello") == "unknown"
 
 
 def test_pkcs12_mac_sha256_and_sha1(hierarchy):
-    _, _, key, leaf = hierarchy
+    key, leaf = hierarchy[2:]
     modern = ca.p12(key, leaf, PASSWORD)
     legacy = pkcs12.serialize_key_and_certificates(
         b"a",
@@ -125,7 +125,7 @@ def test_pkcs12_kdf_agrees_with_an_independent_implementation():
 
 
 def test_pkcs12_opens_and_finds_the_alias(hierarchy):
-    _, inter, key, leaf = hierarchy
+    inter, key, leaf = hierarchy[1:]
     found = certs.inspect_keystore(ca.p12(key, leaf, PASSWORD, "Virk-2026", [inter.cert]), PASSWORD, "virk-2026")
     assert found["opened"] and found["alias_is_key"] and found["key_password_ok"]
     assert found["certificate"] == leaf and found["chain"] == [inter.cert]
@@ -133,7 +133,7 @@ def test_pkcs12_opens_and_finds_the_alias(hierarchy):
 
 
 def test_pkcs12_wrong_password_and_missing_alias(hierarchy):
-    _, _, key, leaf = hierarchy
+    key, leaf = hierarchy[2:]
     data = ca.p12(key, leaf, PASSWORD, "virk")
     assert certs.inspect_keystore(data, "wrong", "virk")["opened"] is False
     found = certs.inspect_keystore(data, PASSWORD, "other")
@@ -141,7 +141,7 @@ def test_pkcs12_wrong_password_and_missing_alias(hierarchy):
 
 
 def test_pkcs12_with_its_own_key_password_is_told_apart(hierarchy):
-    _, _, key, leaf = hierarchy
+    key, leaf = hierarchy[2:]
     data = ca.p12_two_passwords(key, leaf, PASSWORD, "key-only-pass")
     found = certs.inspect_keystore(data, PASSWORD, "virksomhet")
     assert found["opened"] is True and found["key_password_ok"] is False
@@ -153,7 +153,7 @@ def test_pkcs12_with_its_own_key_password_is_told_apart(hierarchy):
 
 
 def test_jks_through_keytool(hierarchy):
-    _, inter, key, leaf = hierarchy
+    inter, key, leaf = hierarchy[1:]
     data = ca.jks(key, leaf, PASSWORD, "Virk", [inter.cert])
     found = certs.inspect_keystore(data, PASSWORD, "Virk", "JKS")
     assert found["type"] == "JKS" and found["opened"] and found["alias_is_key"] and found["key_password_ok"]
@@ -162,7 +162,7 @@ def test_jks_through_keytool(hierarchy):
 
 
 def test_jks_key_password_differs(hierarchy):
-    _, _, key, leaf = hierarchy
+    key, leaf = hierarchy[2:]
     data = ca.jks(key, leaf, PASSWORD, "virk", key_password="other-key-pass")
     found = certs.inspect_keystore(data, PASSWORD, "virk")
     assert found["opened"] and found["alias_is_key"] and found["key_password_ok"] is False
@@ -170,7 +170,7 @@ def test_jks_key_password_differs(hierarchy):
 
 
 def test_jks_without_keytool_is_unknown(monkeypatch, hierarchy):
-    _, _, key, leaf = hierarchy
+    key, leaf = hierarchy[2:]
     data = ca.jks(key, leaf, PASSWORD)
     monkeypatch.setattr(certs, "find_keytool", lambda environ=None: None)
     found = certs.inspect_keystore(data, PASSWORD, "virksomhet")
@@ -185,7 +185,7 @@ def _fake_keytool(tmp_path, script):
 
 
 def test_keytool_that_breaks_is_error_and_never_echoes_the_password(tmp_path, hierarchy):
-    _, _, key, leaf = hierarchy
+    key, leaf = hierarchy[2:]
     data = ca.jks(key, leaf, PASSWORD)
     # A keytool that prints what it read on stdin (the password) and fails in an unexpected way.
     broken = _fake_keytool(tmp_path, 'read pw; echo "boom: $pw" >&2; exit 3\n')
@@ -195,14 +195,14 @@ def test_keytool_that_breaks_is_error_and_never_echoes_the_password(tmp_path, hi
 
 
 def test_keytool_that_hangs_is_error(tmp_path, hierarchy):
-    _, _, key, leaf = hierarchy
+    key, leaf = hierarchy[2:]
     slow = _fake_keytool(tmp_path, "sleep 5\n")
     found = certs.inspect_jks(ca.jks(key, leaf, PASSWORD), PASSWORD, "virksomhet", keytool=slow, timeout=0.5)
     assert found["verdict"] == "error" and "could not run" in found["reason"]
 
 
 def test_keytool_password_is_on_stdin_not_argv(tmp_path, hierarchy):
-    _, _, key, leaf = hierarchy
+    key, leaf = hierarchy[2:]
     log = tmp_path / "argv"
     spy = _fake_keytool(tmp_path, 'echo "$@" >> %s; exec keytool "$@"\n' % log)
     found = certs.inspect_jks(ca.jks(key, leaf, PASSWORD), PASSWORD, "virksomhet", keytool=spy)
@@ -211,7 +211,7 @@ def test_keytool_password_is_on_stdin_not_argv(tmp_path, hierarchy):
 
 
 def test_parse_keytool_list_of_real_output(tmp_path, hierarchy):
-    _, inter, key, leaf = hierarchy
+    inter, key, leaf = hierarchy[1:]
     path = tmp_path / "ks.jks"
     path.write_bytes(ca.jks(key, leaf, PASSWORD, "virk", [inter.cert]))
     out = subprocess.run(
@@ -246,22 +246,22 @@ def test_conversion_command_takes_no_password():
 
 
 def test_org_number_seid2_and_seid1(hierarchy):
-    _, inter, _, _ = hierarchy
+    inter = hierarchy[1]
     assert certs.org_number(ca.make_leaf(inter, orgnr="991825827")[1]) == ("991825827", "organizationIdentifier")
     assert certs.org_number(ca.make_leaf(inter, orgnr="974760673", seid=1)[1]) == ("974760673", "serialNumber")
 
 
 def test_validity_states(hierarchy):
-    _, inter, _, _ = hierarchy
+    inter = hierarchy[1]
     now = datetime.datetime.now(datetime.timezone.utc)
-    _, cert = ca.make_leaf(inter, not_before=now - 10 * ca.DAY, not_after=now + 5 * ca.DAY)
+    cert = ca.make_leaf(inter, not_before=now - 10 * ca.DAY, not_after=now + 5 * ca.DAY)[1]
     assert certs.validity(cert, now)["state"] == "valid"
     assert certs.validity(cert, now + 6 * ca.DAY)["state"] == "expired"
     assert certs.validity(cert, now - 11 * ca.DAY)["state"] == "not_yet_valid"
 
 
 def test_build_chain_from_keystore_and_data(issuers, hierarchy):
-    root, inter, _, leaf = hierarchy
+    root, inter, leaf = hierarchy[0], hierarchy[1], hierarchy[3]
     known = ca.issuers_with(issuers, root, inter)
     assert certs.build_chain(leaf, [], known)["complete"]
     only_root = ca.issuers_with(issuers, root)
@@ -274,7 +274,7 @@ def test_build_chain_from_keystore_and_data(issuers, hierarchy):
 
 def test_same_names_with_other_keys_do_not_pass_for_the_real_issuers(issuers, hierarchy):
     # Our test CA copies Buypass's names; without its key in the data, nothing links to the real CAs.
-    _, _, _, leaf = hierarchy
+    leaf = hierarchy[3]
     assert certs.issuing_ca(leaf, issuers) is None
     assert not certs.build_chain(leaf, [], issuers)["complete"]
 

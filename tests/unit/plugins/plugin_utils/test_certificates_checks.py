@@ -296,3 +296,11 @@ def test_default_issuer_data_is_loaded_when_ctx_has_none(pki):
     results = run(ctx)
     assert results["certificate.chain"]["status"] == "fail"  # our test CA is not a real issuer
     assert len(ctx["certificate_issuers"]["cas"]) == len(pki["real"]["cas"])
+
+
+def test_missing_cryptography_is_never_a_pass(pki, monkeypatch):
+    monkeypatch.setattr(certs, "CRYPTOGRAPHY_ERROR", ImportError("No module named 'cryptography'"))
+    results = run(ctx_for(keystore(pki), pki["test_issuers"]))
+    assert results["certificate.keystore"]["status"] in ("error", "fail")
+    assert "cryptography" in results["certificate.keystore"]["message"]
+    assert "pass" not in {r["status"] for r in results.values()}
