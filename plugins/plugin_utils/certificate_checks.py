@@ -20,6 +20,7 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.chec
 
 MASKINPORTEN_CERT_DOC = "https://docs.digdir.no/docs/Maskinporten/maskinporten_virksomhetssertifikat"
 NOT_CONFIGURED = "not checked: no keystore configured"
+CERTIFICATE_UNREAD = "not checked: the certificate could not be read from the keystore (see certificate.keystore)"
 
 THRESHOLDS = {
     "cert_warn_days": {
@@ -93,23 +94,11 @@ class CertificateCheck(Check):
             return outcome("info", message=NOT_CONFIGURED)
         found = inspection(ctx)
         if self.needs_certificate and found.get("certificate") is None:
-            return outcome(
-                "unknown", message="not checked: the certificate could not be read (%s)" % _why_unread(ctx, found)
-            )
+            return outcome("unknown", message=CERTIFICATE_UNREAD)
         return self.judge(ctx, found)
 
     def judge(self, ctx, found):
         raise NotImplementedError
-
-
-def _why_unread(ctx, found):
-    if found.get("reason"):
-        return found["reason"]
-    if found.get("opened") and not found.get("alias_found"):
-        return "alias %r is not in the keystore" % _keystore(ctx).get("alias")
-    if found.get("opened") and not found.get("alias_is_key"):
-        return "alias %r is not a private-key entry" % _keystore(ctx).get("alias")
-    return "see certificate.keystore"
 
 
 def _where(ks):
