@@ -935,8 +935,20 @@ STATIC_CHECKS = (
 GATHER_ID = "preflight.gather"
 
 
+def registry():
+    """Every check class with a fixed ID: the host checks here and the certificate.* checks.
+
+    certificate_checks builds on this module's Check, so it is imported when the registry is asked for.
+    """
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (  # noqa: PLC0415
+        certificate_checks,
+    )
+
+    return STATIC_CHECKS + certificate_checks.CERTIFICATE_CHECKS
+
+
 def known_ids(endpoint_names=(), install_names=()):
-    ids = {c.id for c in STATIC_CHECKS}
+    ids = {c.id for c in registry()}
     ids.update("connectivity.%s" % n for n in endpoint_names)
     ids.update("install.%s" % n for n in install_names)
     return ids
@@ -1052,7 +1064,7 @@ def apply_waiver(result, waivers):
 
 def run_checks(ctx, ignore=None, valid_ids=None, only=None, today=None):
     """Run every applicable (and selected) check; return the list of results."""
-    checks = [c() for c in STATIC_CHECKS]
+    checks = [c() for c in registry()]
     checks += [EndpointCheck(e, "runtime") for e in ctx.get("endpoints") or []]
     checks += [EndpointCheck(e, "install") for e in ctx.get("install_endpoints") or []]
     valid = valid_ids if valid_ids is not None else {c.id for c in checks}
