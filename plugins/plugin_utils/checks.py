@@ -208,6 +208,11 @@ class MemoryCheck(Check):
         )
 
 
+def _sentence(text):
+    """Upper-case the first letter only (str.capitalize() would lower-case paths and units)."""
+    return text[:1].upper() + text[1:]
+
+
 def disk_needs_gb(settings, t):
     """GB each directory role needs: the documented 2 GB per million messages split by what is stored where.
 
@@ -312,7 +317,7 @@ class DiskCheck(Check):
                 unit="GB",
                 message="not enough free disk: %s" % summary,
                 fix="%s, or point integrasjonspunkt_data_dir / integrasjonspunkt_log_dir at a larger filesystem."
-                % "; ".join(fixes).capitalize(),
+                % _sentence("; ".join(fixes)),
             )
         if unknown:
             return outcome(

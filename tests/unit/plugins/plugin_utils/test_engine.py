@@ -306,6 +306,7 @@ def test_disk_on_two_filesystems_judges_each_with_its_own_share():
     r = by_id(checks.run_checks(c))["resources.disk"]
     assert r["status"] == "fail"
     assert "/mnt/a" in r["fix"] and "/mnt/b" not in r["fix"]
+    assert r["fix"].startswith("Free or add at least 0.50 GB on /mnt/a")
 
 
 def test_disk_of_an_unmeasured_directory_is_unknown_not_pass():
