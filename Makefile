@@ -168,8 +168,16 @@ test: system-deps venv lint argspec sanity unit integration molecule compat buil
 
 .PHONY: clean
 clean: ## Remove build output and what the tests leave outside the tree (rootfs cache, molecule dirs)
-	rm -rf .build eformidling-integrasjonspunkt-*.tar.gz preflight-reports tests/output
+	@# A booted test host still uses its root: refuse rather than pull it away.
+	@for f in $(NSPAWN_STATE)/machines/*.nspawn.pid; do \
+	  if [ -f "$$f" ] && kill -0 "$$(cat "$$f")" 2>/dev/null; then \
+	    echo "make clean: nspawn host $$(basename "$$f" .nspawn.pid) is running ($$f); destroy it first" >&2; exit 1; fi; \
+	done
+	rm -rf .build eformidling-integrasjonspunkt-*.tar.gz tests/output
 	rm -rf $(NSPAWN_CACHE) $(NSPAWN_STATE)
+	@# Stand-ins for get-pip that older versions of tests/helpers/ansible_test_offline.sh put into the
+	@# user's own ansible-test cache (only those: they carry the wrapper's name).
+	@grep -lsF 'written by ansible_test_offline.sh' ~/.ansible/test/cache/get_pip_*.py | xargs -r rm -fv || true
 	@# molecule's working directories: ~/.ansible/tmp/molecule.<checksum of this checkout's
 	@# directory name>.<scenario> (molecule.scenario.Scenario.ephemeral_directory).
 	@ck=$$(python3 -c 'import base64, hashlib, sys; print(base64.urlsafe_b64encode(hashlib.sha256(sys.argv[1].encode()).digest()).decode()[:4])' '$(notdir $(CURDIR))'); \

@@ -43,7 +43,7 @@ interpreter_for() {
     *) want=3.13 ;;
   esac
   local found
-  for found in "${PYTHON:-python3}" /usr/bin/python$want "$HOME"/.pyenv/versions/$want.*/bin/python$want; do
+  for found in "${PYTHON:-python3}" /usr/bin/python"$want" "$HOME"/.pyenv/versions/"$want".*/bin/python"$want"; do
     # pyenv shims on PATH can point at nothing: ask the interpreter itself.
     if [ -x "$(command -v "$found" 2>/dev/null)" ] && \
        "$found" -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$want'.split('.'))))" 2>/dev/null; then
