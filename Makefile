@@ -138,14 +138,15 @@ build: venv ## ansible-galaxy collection build, then install the tarball into an
 	  > import.log 2>&1 || { cat import.log; exit 1; }
 	tests/helpers/check_galaxy_importer.py .build/galaxy-importer/import.log .build/galaxy-importer/importer_result.json .
 	@# The execution environment: ansible-builder reads the collection's own meta/execution-environment.yml.
-	rm -rf .build/ee && ansible-builder create -f execution-environment.yml --context .build/ee >/dev/null
+	rm -rf .build/ee && ansible-builder create -f execution-environment.yml --context .build/ee --output-filename Containerfile >/dev/null
 	grep -q 'eformidling-integrasjonspunkt.tar.gz' .build/ee/_build/requirements.yml
 	test -f .build/ee/_build/collections/eformidling-integrasjonspunkt-0.1.0.tar.gz
 	grep -q '^ARG EE_BASE_IMAGE=.*python-312' .build/ee/Containerfile
 	grep -q 'ansible-core==2.21' .build/ee/Containerfile
 	@# What the image build would find: ansible-builder's own introspection of the installed tarball.
-	rm -rf .build/ee-introspect && mkdir -p .build/ee-introspect
-	ANSIBLE_CONFIG=/dev/null ansible-galaxy collection install --offline -p .build/ee-introspect eformidling-integrasjonspunkt-*.tar.gz >/dev/null
+	rm -rf .build/ee-introspect && mkdir -p .build/ee-introspect && printf '[defaults]\n' > .build/ee-introspect/none.cfg
+	ANSIBLE_CONFIG=.build/ee-introspect/none.cfg ANSIBLE_COLLECTIONS_PATH=.build/ee-introspect \
+	  ansible-galaxy collection install --offline -p .build/ee-introspect eformidling-integrasjonspunkt-*.tar.gz >/dev/null
 	python .build/ee/_build/scripts/introspect.py introspect .build/ee-introspect \
 	  --write-pip .build/ee-introspect/requirements.txt --write-bindep .build/ee-introspect/bindep.txt >/dev/null
 	grep -qx 'ntplib>=0.4.0  # from collection eformidling.integrasjonspunkt' .build/ee-introspect/requirements.txt
