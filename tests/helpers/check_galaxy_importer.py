@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Judge a galaxy-importer run (`make build`): its log and its importer_result.json.
 
 galaxy-importer exits 0 even when it logs lint findings as WARNING; here any WARNING or ERROR
