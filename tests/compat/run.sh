@@ -13,6 +13,8 @@
 #
 #   COMPAT_VERSIONS="2.19 2.21" tests/compat/run.sh     # a subset
 #   COMPAT_CACHE=DIR                                    # virtualenvs (default .build/compat)
+#   COMPAT_JOBS=N                                       # lines at once (default 2)
+#   COMPAT_DEPRECATIONS=report                          # list warnings without failing
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${COMPAT_CACHE:-$repo/.build/compat}
@@ -36,7 +38,10 @@ done
 interpreter_for() {
   local line=$1 override want
   override="COMPAT_PYTHON_${line//./_}"
-  if [ -n "${!override:-}" ]; then echo "${!override}"; return; fi
+  if [ -n "${!override:-}" ]; then
+    [ -x "${!override}" ] || { echo "$override=${!override} is not an executable interpreter" >&2; return 1; }
+    echo "${!override}"; return
+  fi
   case $line in
     2.16|2.17|2.18|2.19) want=3.11 ;;
     2.20) want=3.12 ;;
@@ -54,37 +59,30 @@ interpreter_for() {
   return 1
 }
 
-start=$SECONDS
-warned=
-for v in $versions; do
-  py=$(interpreter_for "$v")
+# One ansible-core line: (re)use its virtualenv, run the playbook, check the reports.
+# Exit 0 ok, 1 failed, 3 only warned (COMPAT_DEPRECATIONS=report). Output goes to stdout.
+run_line() {
+  local v=$1 py=$2 pyver venv out core t0=$SECONDS rc=0
   pyver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   venv="$cache/core-$v-py$pyver"
   if [ ! -f "$venv/.complete" ]; then
     rm -rf "$venv"
-    "$py" -m venv "$venv"
+    "$py" -m venv "$venv" || { echo "FAILED: python -m venv $venv"; return 1; }
     "$venv/bin/pip" install -q --disable-pip-version-check "ansible-core==$v.*" "ntplib==0.4.0" 2>&1 \
-      | { grep -v "^WARNING: Location" || true; }
+      | { grep -v "^WARNING: Location" || true; } || { echo "FAILED: pip install ansible-core==$v.*"; return 1; }
     touch "$venv/.complete"
   fi
   out=$(mktemp -d)
+  trap 'rm -rf "$out"' RETURN
   core=$("$venv/bin/python" -c "from ansible.release import __version__; print(__version__)")
-  t0=$SECONDS
-  rc=0
   ANSIBLE_CONFIG="$repo/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$repo/.build/collections" \
   ANSIBLE_DEPRECATION_WARNINGS=true ANSIBLE_NOCOLOR=1 \
     "$venv/bin/ansible-playbook" -i "$repo/inventory/localhost.yml" "$repo/playbooks/preflight.yml" \
     -e "@$repo/tests/compat/vars.yml" -e "preflight_report_dir=$out/reports" > "$out/run.log" 2>&1 || rc=$?
   if [ $rc -ne 0 ]; then
-    cat "$out/run.log"; echo "preflight exited $rc under ansible-core $core (Python $pyver)" >&2; exit 1
+    cat "$out/run.log"; echo "FAILED: preflight exited $rc under ansible-core $core (Python $pyver)"; return 1
   fi
-  if grep -n -A4 -E "DEPRECATION WARNING|does not support Ansible version" "$out/run.log"; then
-    echo "ansible-core $core (Python $pyver) warned about the collection (above)" >&2
-    # COMPAT_DEPRECATIONS=report lists the warnings of every line instead of stopping at the first.
-    [ "${COMPAT_DEPRECATIONS:-fail}" = report ] || exit 1
-    warned="$warned $v"
-  fi
-  "$venv/bin/python" - "$out/reports" <<'PY'
+  "$venv/bin/python" - "$out/reports" <<'PY' || { echo "FAILED: reports under ansible-core $core (Python $pyver)"; return 1; }
 import json, os, sys
 import xml.etree.ElementTree as ET
 d = sys.argv[1]
@@ -100,8 +98,40 @@ cases = list(ET.parse(os.path.join(d, "preflight-junit.xml")).getroot().iter("te
 assert cases, "no testcase in preflight-junit.xml"
 print("   localhost: %s; preflight.json, preflight-junit.xml, preflight.md written" % verdict)
 PY
+  if grep -n -A4 -E "DEPRECATION WARNING|does not support Ansible version" "$out/run.log"; then
+    echo "WARNED: ansible-core $core (Python $pyver) warned about the collection (above)"
+    return 3
+  fi
   echo "== ansible-core $core on Python $pyver: ok ($((SECONDS - t0)) s)"
-  rm -rf "$out"
+}
+
+# Interpreters first, so a missing one fails before anything runs.
+declare -A interp
+for v in $versions; do interp[$v]=$(interpreter_for "$v") || exit 1; done
+
+# The runs mostly wait on probe timeouts: COMPAT_JOBS (default 2) lines run at once.
+jobs_max=${COMPAT_JOBS:-2}
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+start=$SECONDS
+for v in $versions; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n || true; done
+  ( rc=0; run_line "$v" "${interp[$v]}" > "$logs/$v.log" 2>&1 || rc=$?; echo "$rc" > "$logs/$v.rc" ) &
 done
-[ -z "$warned" ] || { echo "compat: warnings under ansible-core$warned" >&2; exit 1; }
+wait
+failed='' warned=''
+for v in $versions; do
+  cat "$logs/$v.log"
+  case $(cat "$logs/$v.rc") in
+    0) ;;
+    3) warned="$warned $v" ;;
+    *) failed="$failed $v" ;;
+  esac
+done
+[ -z "$failed" ] || { echo "compat: FAILED under ansible-core$failed" >&2; exit 1; }
+# COMPAT_DEPRECATIONS=report: warnings are listed but do not fail the run.
+if [ -n "$warned" ]; then
+  echo "compat: deprecation or support warnings under ansible-core$warned" >&2
+  [ "${COMPAT_DEPRECATIONS:-fail}" = report ] || exit 1
+fi
 echo "compat: ansible-core $versions passed in $((SECONDS - start)) s"
