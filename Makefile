@@ -121,7 +121,7 @@ compat: venv ## The preflight playbook under every ansible-core release requires
 	tests/compat/run.sh
 
 .PHONY: build
-build: venv ## ansible-galaxy collection build, then install the tarball into an empty path
+build: venv ## Build the tarball; install it, galaxy-importer, ansible-builder create of the EE
 	rm -rf eformidling-integrasjonspunkt-*.tar.gz .build/release
 	@# Build from the files git knows about, so local scratch (reports, caches) never ships.
 	mkdir -p .build/release
@@ -154,7 +154,7 @@ build: venv ## ansible-galaxy collection build, then install the tarball into an
 	@echo "ansible-builder create: build context in .build/ee"
 
 .PHONY: docs
-docs: venv ## antsibull-docs lint, then the HTML site (antsibull-docs + Sphinx) into .build/docs/html
+docs: venv ## antsibull-docs lint, then the HTML site (antsibull-docs + Sphinx) into .build/docs/build/html
 	antsibull-docs lint-collection-docs --plugin-docs $(COLL_DIR)
 	tests/helpers/build_docs.sh $(CURDIR)/.build/docs
 
