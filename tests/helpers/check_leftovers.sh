@@ -5,7 +5,7 @@
 #
 # "Of this checkout": the Makefile exports EFORMIDLING_TEST_CHECKOUT=<this checkout> and every
 # process the tests start inherits it, so runs of other checkouts on the same machine are not
-# reported. The release server's fixed port is checked regardless of who holds it.
+# reported (the install scenario's destroy also checks its own release server by its directory).
 set -uo pipefail
 checkout=${EFORMIDLING_TEST_CHECKOUT:-$(cd "$(dirname "$0")/../.." && pwd)}
 pattern='http[.]server 18093|(^|/)chronyd .*-x|(^|/)tinyproxy|systemd-nspawn|nshost[.]py _init|simulated_endpoints[.]py'
@@ -17,9 +17,6 @@ while read -r pid args; do
     left+=("$pid $args")
   fi
 done < <(ps -eo pid=,args=)
-if [ -n "$(ss -Hltn 'sport = :18093')" ]; then
-  left+=("listener on 127.0.0.1:18093: $(ss -Hltnp 'sport = :18093' | tr -s ' ')")
-fi
 if [ ${#left[@]} -gt 0 ]; then
   echo "test processes left behind:" >&2
   printf '  %s\n' "${left[@]}" >&2
