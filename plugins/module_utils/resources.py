@@ -12,8 +12,6 @@ import os
 import platform
 import re
 
-from ansible.module_utils.facts.system.distribution import DistributionFactCollector
-
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import cgroups, java, mounts
 
 read_text = cgroups.read_text
@@ -437,15 +435,6 @@ def collect_all(
     }
 
 
-def module_distribution(module):
-    """Distribution as Ansible's own facts name it; None lets the os-release parser decide."""
-    try:
-        facts = DistributionFactCollector().collect(module=module)
-        return facts.get("distribution"), facts.get("os_family"), facts.get("distribution_version")
-    except Exception:
-        return None
-
-
 def module_tools(module, command_timeout):
     """(run, which) for the collectors: every command bounded by timeout(1), never raising."""
     timeout_bin = module.get_bin_path("timeout")
@@ -472,7 +461,7 @@ def collect_for_module(module, paths, java_paths, probe_container_engine, comman
         run,
         which,
         platform.system(),
-        module_distribution(module),
+        None,  # named from /etc/os-release the way Ansible's facts name it (no facts module_utils in the payload)
         os.environ.get("JAVA_HOME"),
         java_paths,
         probe_container_engine,

@@ -32,6 +32,7 @@ THRESHOLDS = {
     },
 }
 
+
 def _keystore(ctx):
     return ctx.get("keystore") or {}
 
