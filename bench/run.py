@@ -25,6 +25,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -340,6 +341,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=5.0, help="probe timeout (preflight) and stock timeouts")
     parser.add_argument("--scale", default="1,10,30")
+    parser.add_argument("--scale-runs", type=int, default=3, help="rounds over the scale points")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("make bench needs root (network namespace, nftables)")
@@ -362,18 +364,26 @@ def main():
                 print("run %d %-9s %.2f s" % (i + 1, name, m.wall), flush=True)
         rows["runs"] = runs
 
-        scale = []
-        for n in [int(x) for x in args.scale.split(",")]:
-            empty = timed(lab, playbook(lab, playbooks["empty"], n), n)
-            pre = timed(lab, playbook(lab, playbooks["preflight"], n), n)
-            scale.append((n, pre, empty))
-            print(
-                "scale %2d hosts %.2f s, controller %.2f CPU-s/host, modules %.2f CPU-s/host, peak %.0f MiB"
-                " (tree %.0f MiB); empty playbook %.2f s, %.2f CPU-s/host"
-                % (n, pre.wall, pre.controller_cpu / n, pre.module_cpu / n, pre.controller_mib, pre.tree_mib,
-                   empty.wall, empty.controller_cpu / n),
-                flush=True,
-            )  # fmt: skip
+        # Rounds over every scale point, so that each point sees the same mix of load; medians per point.
+        sizes = [int(x) for x in args.scale.split(",")]
+        samples = {n: ([], []) for n in sizes}
+        for r in range(args.scale_runs):
+            for n in sizes:
+                empty = timed(lab, playbook(lab, playbooks["empty"], n), n)
+                pre = timed(lab, playbook(lab, playbooks["preflight"], n), n)
+                samples[n][0].append(pre)
+                samples[n][1].append(empty)
+                print(
+                    "scale round %d %2d hosts %.2f s, controller %.2f CPU-s/host, modules %.2f CPU-s/host,"
+                    " peak %.0f MiB (tree %.0f MiB); empty playbook %.2f s, %.2f CPU-s/host"
+                    % (r + 1, n, pre.wall, pre.controller_cpu / n, pre.module_cpu / n, pre.controller_mib,
+                       pre.tree_mib, empty.wall, empty.controller_cpu / n),
+                    flush=True,
+                )  # fmt: skip
+        scale = [(n, median_measurement(samples[n][0]), median_measurement(samples[n][1])) for n in sizes]
+        rows["scale_walls"] = {n: [m.wall for m in samples[n][0]] for n in sizes}
+        rows["gather_elapsed"] = gather_elapsed(lab, playbooks["preflight"])
+        print("module's own elapsed_seconds in one -v run: %s" % rows["gather_elapsed"], flush=True)
         rows["scale"] = scale
 
         alone = []
@@ -386,6 +396,22 @@ def main():
     rows["load_end"] = loadavg()
 
     write_results(rows, args)
+
+
+def median_measurement(ms):
+    """A Measurement of the per-field medians."""
+    fields = ("wall", "controller_cpu", "module_cpu", "controller_mib", "tree_mib")
+    return Measurement(*[median([getattr(m, f) for m in ms]) for f in fields])
+
+
+def gather_elapsed(lab, path):
+    """The module's own `elapsed_seconds` (preflight_gather, as the action returns it) from one verbose,
+    untimed preflight run on one host, or None when the output does not show it."""
+    proc = subprocess.run(
+        playbook(lab, path, 1) + ["-v"], env=env(1), capture_output=True, text=True, cwd=REPO, check=False
+    )
+    found = re.findall(r"[\"']?elapsed_seconds[\"']?:\s*([0-9.]+)", proc.stdout)
+    return float(found[0]) if proc.returncode == 0 and found else None
 
 
 def loadavg():
@@ -421,6 +447,9 @@ def write_results(rows, args):
     pre, base = median(walls["preflight"]), median(walls["baseline"])
     empty, one_wait = median(walls["empty"]), median(walls["one_wait"])
     floor = empty + args.timeout
+    # Paired: each run's preflight against the floor measured next to it (the four playbooks alternate).
+    excess = [p - e - args.timeout for p, e in zip(walls["preflight"], walls["empty"])]
+    one_scale = next(m for n, m, _e in rows["scale"] if n == 1)
     many_n, many, _many_empty = rows["scale"][-1]
     now = datetime.datetime.now(datetime.timezone.utc)
     dash = "-"
@@ -431,10 +460,11 @@ def write_results(rows, args):
         % (machine(), rows["load_start"], rows["load_end"]),
         "Probe timeout %g s; 17 endpoints (13 runtime, 4 install) on loopback in a test network namespace,"
         " 3 blackholed (%s). `make bench`, %d alternating runs of preflight, the stock baseline, the empty"
-        " playbook and the one-wait playbook on one host; one run per scale point. CPU counted by cgroup (%s):"
+        " playbook and the one-wait playbook on one host; %d rounds over the scale points (medians)."
+        " CPU counted by cgroup (%s):"
         " the controller is ansible-playbook and everything it starts except the module interpreters, which"
         " the inventory's interpreter wrapper moves into a cgroup of their own."
-        % (args.timeout, ", ".join(BLACKHOLED), args.runs, rows["cgroup"]),
+        % (args.timeout, ", ".join(BLACKHOLED), args.runs, args.scale_runs, rows["cgroup"]),
         "",
         "| Measurement | Now | %s | %s | Target |" % (PREVIOUS_LABEL, TODAY_LABEL),
         "|---|---:|---:|---:|---|",
@@ -445,6 +475,10 @@ def write_results(rows, args):
         "| preflight, 1 host | %.2f s | %s | %s | <= floor + 0.5 s = %.2f s: %s |"
         % (pre, PREVIOUS["one"], TODAY["one"], floor + 0.5,
            verdict(pre <= floor + 0.5, "" if pre <= floor + 0.5 else " by %.2f s" % (pre - floor - 0.5))),
+        "| preflight - floor, paired per run (median) | %.2f s | %s | %s | <= 0.5 s: %s |"
+        % (median(excess), dash, dash, verdict(median(excess) <= 0.5)),
+        "| module's own elapsed_seconds (one -v run) | %s | %s | %s | |"
+        % ("%.2f s" % rows["gather_elapsed"] if rows["gather_elapsed"] is not None else "not shown", dash, dash),
         "| stock-module baseline, 1 host | %.2f s | %s | %s | |" % (base, PREVIOUS["baseline"], dash),
         "| speed-up (baseline / preflight) | %.1fx | %s | %s | >= 5x (earlier target): %s |"
         % (base / pre, PREVIOUS["speedup"], dash, verdict(base / pre >= 5)),
@@ -452,10 +486,13 @@ def write_results(rows, args):
     for n, m, _empty in rows["scale"]:
         prev = PREVIOUS["scale"].get(n, (dash, dash))[0]
         today = TODAY["scale"].get(n, (dash, dash))[0]
-        lines.append("| preflight, %d hosts (forks %d) | %.2f s | %s | %s | |" % (n, n, m.wall, prev, today))
-    ratio = many.wall / pre
+        lines.append(
+            "| preflight, %d hosts (forks %d), median of %d rounds | %.2f s | %s | %s | |"
+            % (n, n, args.scale_runs, m.wall, prev, today)
+        )
+    ratio = many.wall / one_scale.wall
     lines.append(
-        "| %d hosts / 1 host (median) | %.1fx | %s | %s | <= 3x: %s |"
+        "| %d hosts / 1 host (same rounds) | %.1fx | %s | %s | <= 3x: %s |"
         % (many_n, ratio, PREVIOUS["ratio"], TODAY["ratio"], verdict(ratio <= 3))
     )
     for label, times in rows["alone"]:
@@ -490,8 +527,10 @@ def write_results(rows, args):
             % (label, median(walls[name]), median([m.controller_cpu for m in ms]),
                median([m.module_cpu for m in ms]), median([m.controller_mib for m in ms]))
         )  # fmt: skip
-    lines += ["", "Raw runs (s): %s." % "; ".join(
-        "%s %s" % (name, ", ".join("%.2f" % t for t in ts)) for name, ts in walls.items())]  # fmt: skip
+    lines += ["", "Raw runs (s): %s; scale rounds (preflight) %s; preflight - floor per run %s." % (
+        "; ".join("%s %s" % (name, ", ".join("%.2f" % t for t in ts)) for name, ts in walls.items()),
+        "; ".join("%d hosts %s" % (n, ", ".join("%.2f" % t for t in ts)) for n, ts in rows["scale_walls"].items()),
+        ", ".join("%.2f" % x for x in excess))]  # fmt: skip
     table = "\n".join(lines) + "\n"
     results = os.path.join(REPO, "bench", "results")
     os.makedirs(results, exist_ok=True)
