@@ -1,12 +1,19 @@
 #!/usr/bin/env python
 """Preflight benchmarks: `make bench` (root; uses a private network namespace).
 
+0. The floor: an empty playbook (the three plays of playbooks/preflight.yml with no tasks, same inventory and
+   extra vars) plus one probe timeout added arithmetically; for reference also a playbook whose one task is one
+   module round trip that waits one timeout (ansible.builtin.wait_for). Target: preflight on one host within
+   floor + 0.5 s.
 1. Baseline: preflight on one host against the full production catalogue (17 endpoints: 13 runtime for
    every service of 4.0.8, 4 install-time), simulated on loopback inside a test namespace with 3 of them
    blackholed, against bench/baseline.yml, which makes the same checks with stock modules only
    (setup, wait_for/uri per endpoint, chronyc, asserts). Alternating runs; medians and their ratio.
-2. Scale: preflight over 1, 10 and 30 hosts (local inventory aliases, forks = hosts), with the
-   controller's peak memory (the sum of PSS over ansible-playbook and its forks, sampled every 0.1 s).
+2. Scale: preflight (and the empty playbook) over 1, 10 and 30 hosts (local inventory aliases, forks = hosts):
+   wall time; CPU seconds per host of the controller and of the modules, counted apart by cgroup (ansible-playbook
+   starts in a cgroup of its own, and the inventory's interpreter wrapper moves each module into a second one
+   before it execs Python); the controller's peak memory (the sum of PSS over the processes in the controller's
+   cgroup, so without the modules, sampled every 0.1 s) and, as in earlier tables, over the whole process tree.
 3. The connectivity_info module alone: 17 endpoints reachable, then 3 blackholed.
 
 Results: bench/results/<date>.md and bench/results/latest.md; the README's benchmark section is
@@ -18,6 +25,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -45,6 +53,48 @@ def sh(*argv, **kwargs):
     return subprocess.run(list(argv), check=True, capture_output=True, text=True, **kwargs)
 
 
+class CpuCgroup:
+    """One cgroup whose CPU time we read: cgroup v1 cpuacct when the machine mounts it, else cgroup v2.
+    A process enters it by writing its own pid to `procs` (before it execs); its children inherit it."""
+
+    def __init__(self, name):
+        v2_root = "/sys/fs/cgroup"
+        if os.path.exists(os.path.join(v2_root, "cgroup.controllers")):  # pure cgroup v2
+            base, self.kind = v2_root, "v2"
+        elif os.path.exists("/sys/fs/cgroup/cpuacct/cpuacct.usage"):  # hybrid or v1: the cpuacct controller
+            base, self.kind = "/sys/fs/cgroup/cpuacct", "v1 cpuacct"
+        elif os.path.exists("/sys/fs/cgroup/unified/cgroup.procs"):  # hybrid without cpuacct: v2's cpu.stat
+            base, self.kind = "/sys/fs/cgroup/unified", "v2"
+        else:
+            raise RuntimeError("no cgroup v1 cpuacct or cgroup v2 hierarchy under /sys/fs/cgroup")
+        self.path = os.path.join(base, name)
+        os.makedirs(self.path)
+        self.procs = os.path.join(self.path, "cgroup.procs")
+
+    def cpu_seconds(self):
+        if self.kind.startswith("v1"):
+            with open(os.path.join(self.path, "cpuacct.usage")) as fh:
+                return int(fh.read()) / 1e9
+        with open(os.path.join(self.path, "cpu.stat")) as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("usage_usec")) / 1e6
+
+    def pids(self):
+        with open(self.procs) as fh:
+            return [int(line) for line in fh if line.strip()]
+
+    def remove(self):
+        # Every process has exited by now; rmdir fails (and is retried) only while the last ones are reaped.
+        for _attempt in range(50):
+            try:
+                os.rmdir(self.path)
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.1)
+        print("warning: could not remove cgroup %s" % self.path, file=sys.stderr)
+
+
 class Lab:
     """A private network namespace with the simulated catalogue and a synced chronyd client."""
 
@@ -53,13 +103,20 @@ class Lab:
         self.dir = tempfile.mkdtemp(prefix="eftest-bench-")
         self.timeout = timeout
         self.python = os.path.join(self.dir, "python-in-ns")
+        self.controller = self.modules = None
 
     def __enter__(self):
+        self.controller = CpuCgroup(self.ns + "-controller")
+        self.modules = CpuCgroup(self.ns + "-modules")
         sh("ip", "netns", "add", self.ns)
         sh("ip", "-n", self.ns, "link", "set", "lo", "up")
-        # Modules run in the namespace: the interpreter itself is wrapped.
+        # Modules run in the namespace and in a cgroup of their own: the interpreter itself is wrapped.
+        # A wrapper that cannot enter the cgroup fails the module (and so the run) rather than miscount.
         with open(self.python, "w") as fh:
-            fh.write('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (self.ns, sys.executable))
+            fh.write(
+                '#!/bin/sh\necho $$ > %s || exit 97\nexec ip netns exec %s %s "$@"\n'
+                % (self.modules.procs, self.ns, sys.executable)
+            )
         os.chmod(self.python, 0o755)
         sim = [
             "ip", "netns", "exec", self.ns, sys.executable, os.path.join(HELPERS, "simulated_endpoints.py"),
@@ -81,6 +138,9 @@ class Lab:
             capture_output=True, check=False,
         )  # fmt: skip
         subprocess.run(["ip", "netns", "del", self.ns], capture_output=True, check=False)
+        for group in (self.controller, self.modules):
+            if group is not None:
+                group.remove()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def address_of(self, name):
@@ -144,9 +204,8 @@ def env(forks):
     return e
 
 
-def tree_pss_kib(root_pid):
-    """Sum of PSS over a process and its descendants: forks share the controller's pages, so RSS would
-    count them once per fork; PSS divides shared pages among their users."""
+def descendants(root_pid):
+    """A process and its descendants, from /proc."""
     children = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -157,10 +216,19 @@ def tree_pss_kib(root_pid):
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(pid))
-    total, stack = 0, [root_pid]
+    found, stack = [], [root_pid]
     while stack:
         pid = stack.pop()
+        found.append(pid)
         stack.extend(children.get(pid, []))
+    return found
+
+
+def pss_kib(pids):
+    """Sum of PSS over processes: forks share the controller's pages, so RSS would count them once per fork;
+    PSS divides shared pages among their users."""
+    total = 0
+    for pid in pids:
         try:
             with open("/proc/%d/smaps_rollup" % pid) as fh:
                 for line in fh:
@@ -172,15 +240,32 @@ def tree_pss_kib(root_pid):
     return total
 
 
-def timed(argv, forks):
-    """(seconds, peak tree PSS in MiB) of one command; raises with its output when it fails."""
+class Measurement:
+    """One command's wall time, CPU seconds of the controller's and the modules' cgroups, peak PSS."""
+
+    def __init__(self, wall, controller_cpu, module_cpu, controller_mib, tree_mib):
+        self.wall = wall
+        self.controller_cpu = controller_cpu
+        self.module_cpu = module_cpu
+        self.controller_mib = controller_mib
+        self.tree_mib = tree_mib
+
+
+def timed(lab, argv, forks):
+    """Measure one command run in the controller's cgroup; raises with its output when it fails."""
+    cpu0, mod0 = lab.controller.cpu_seconds(), lab.modules.cpu_seconds()
     start = time.monotonic()
-    proc = subprocess.Popen(argv, env=env(forks), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO)
-    peak = [0]
+    # The command enters the controller's cgroup before it execs (same pid), so its forks are born there.
+    enter = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', lab.controller.procs]
+    proc = subprocess.Popen(
+        enter + argv, env=env(forks), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO
+    )
+    peak = [0, 0]
 
     def sample():
         while proc.poll() is None:
-            peak[0] = max(peak[0], tree_pss_kib(proc.pid))
+            peak[0] = max(peak[0], pss_kib(lab.controller.pids()))
+            peak[1] = max(peak[1], pss_kib(descendants(proc.pid)))
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -190,7 +275,20 @@ def timed(argv, forks):
     sampler.join()
     if proc.returncode != 0:
         raise RuntimeError("%s failed (rc %s):\n%s" % (" ".join(argv[:3]), proc.returncode, out[-4000:]))
-    return elapsed, peak[0] / 1024.0
+    for _attempt in range(20):
+        leftover = lab.modules.pids() + lab.controller.pids()
+        if not leftover:
+            break
+        time.sleep(0.1)
+    if leftover:  # a module still running would be counted in the next measurement
+        raise RuntimeError("processes left in the bench cgroups after %s: %s" % (argv[0], leftover))
+    return Measurement(
+        elapsed,
+        lab.controller.cpu_seconds() - cpu0,
+        lab.modules.cpu_seconds() - mod0,
+        peak[0] / 1024.0,
+        peak[1] / 1024.0,
+    )
 
 
 def playbook(lab, path, hosts):
@@ -243,71 +341,196 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=5.0, help="probe timeout (preflight) and stock timeouts")
     parser.add_argument("--scale", default="1,10,30")
+    parser.add_argument("--scale-runs", type=int, default=3, help="rounds over the scale points")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("make bench needs root (network namespace, nftables)")
 
-    rows = {}
+    rows = {"load_start": loadavg(), "cgroup": None}
     with Lab(args.timeout) as lab:
+        rows["cgroup"] = lab.controller.kind
         lab.blackhole(True)
-        pre, base = [], []
-        preflight_yml = os.path.join(REPO, "playbooks", "preflight.yml")
-        baseline_yml = os.path.join(REPO, "bench", "baseline.yml")
+        playbooks = {
+            "preflight": os.path.join(REPO, "playbooks", "preflight.yml"),
+            "baseline": os.path.join(REPO, "bench", "baseline.yml"),
+            "empty": os.path.join(REPO, "bench", "empty.yml"),
+            "one_wait": os.path.join(REPO, "bench", "one_wait.yml"),
+        }
+        runs = {name: [] for name in playbooks}
         for i in range(args.runs):
-            for name, path, sink in (("preflight", preflight_yml, pre), ("baseline", baseline_yml, base)):
-                t, _mem = timed(playbook(lab, path, 1), 1)
-                sink.append(t)
-                print("run %d %-9s %.2f s" % (i + 1, name, t), flush=True)
-        rows["baseline"] = (pre, base)
+            for name, path in playbooks.items():
+                m = timed(lab, playbook(lab, path, 1), 1)
+                runs[name].append(m)
+                print("run %d %-9s %.2f s" % (i + 1, name, m.wall), flush=True)
+        rows["runs"] = runs
 
-        scale = []
-        for n in [int(x) for x in args.scale.split(",")]:
-            t, mem = timed(playbook(lab, preflight_yml, n), n)
-            scale.append((n, t, mem))
-            print("scale %2d hosts %.2f s, peak %.0f MiB" % (n, t, mem), flush=True)
+        # Rounds over every scale point, so that each point sees the same mix of load; medians per point.
+        sizes = [int(x) for x in args.scale.split(",")]
+        samples = {n: ([], []) for n in sizes}
+        for r in range(args.scale_runs):
+            for n in sizes:
+                empty = timed(lab, playbook(lab, playbooks["empty"], n), n)
+                pre = timed(lab, playbook(lab, playbooks["preflight"], n), n)
+                samples[n][0].append(pre)
+                samples[n][1].append(empty)
+                print(
+                    "scale round %d %2d hosts %.2f s, controller %.2f CPU-s/host, modules %.2f CPU-s/host,"
+                    " peak %.0f MiB (tree %.0f MiB); empty playbook %.2f s, %.2f CPU-s/host"
+                    % (r + 1, n, pre.wall, pre.controller_cpu / n, pre.module_cpu / n, pre.controller_mib,
+                       pre.tree_mib, empty.wall, empty.controller_cpu / n),
+                    flush=True,
+                )  # fmt: skip
+        scale = [(n, median_measurement(samples[n][0]), median_measurement(samples[n][1])) for n in sizes]
+        rows["scale_walls"] = {n: [m.wall for m in samples[n][0]] for n in sizes}
+        rows["gather_elapsed"] = gather_elapsed(lab, playbooks["preflight"])
+        print("module's own elapsed_seconds in one -v run: %s" % rows["gather_elapsed"], flush=True)
         rows["scale"] = scale
 
         alone = []
         for label, on in (("17 reachable", False), ("17, 3 blackholed", True)):
             lab.blackhole(on)
-            times = [timed(module_alone(lab), 1)[0] for _run in range(args.runs)]
+            times = [timed(lab, module_alone(lab), 1).wall for _run in range(args.runs)]
             alone.append((label, times))
             print("module %-18s median %.2f s" % (label, median(times)), flush=True)
         rows["alone"] = alone
+    rows["load_end"] = loadavg()
 
     write_results(rows, args)
 
 
+def median_measurement(ms):
+    """A Measurement of the per-field medians."""
+    fields = ("wall", "controller_cpu", "module_cpu", "controller_mib", "tree_mib")
+    return Measurement(*[median([getattr(m, f) for m in ms]) for f in fields])
+
+
+def gather_elapsed(lab, path):
+    """The module's own `elapsed_seconds` (preflight_gather, as the action returns it) from one verbose,
+    untimed preflight run on one host, or None when the output does not show it."""
+    proc = subprocess.run(
+        playbook(lab, path, 1) + ["-v"], env=env(1), capture_output=True, text=True, cwd=REPO, check=False
+    )
+    found = re.findall(r"[\"']?elapsed_seconds[\"']?:\s*([0-9.]+)", proc.stdout)
+    return float(found[0]) if proc.returncode == 0 and found else None
+
+
+def loadavg():
+    with open("/proc/loadavg") as fh:
+        return " ".join(fh.read().split()[:3])
+
+
+# The figures this table is compared with: the last committed table (bench/results/2026-11-27-1755.md) and
+# the ones issue 11 quotes as "today".
+PREVIOUS_LABEL = "2026-11-27 (last table)"
+TODAY_LABEL = 'issue 11 "today"'
+PREVIOUS = {"one": "7.41 s", "baseline": "23.88 s", "speedup": "3.2x", "ratio": "6.7x",
+            "alone": {"17 reachable": "0.97 s", "17, 3 blackholed": "6.01 s"},
+            "scale": {1: ("7.09 s", "120 MiB"), 10: ("16.14 s", "691 MiB"), 30: ("47.23 s", "1566 MiB")}}  # fmt: skip
+TODAY = {"one": "6.57 s", "ratio": "5.7x", "scale": {30: ("36.9 s", "1.7 GiB")}}
+
+
+ONE_HOST_LABELS = [
+    ("empty", "empty playbook"),
+    ("one_wait", "one task waiting one timeout"),
+    ("preflight", "preflight"),
+    ("baseline", "stock-module baseline"),
+]
+
+
+def verdict(met, detail=""):
+    return ("met" if met else "missed") + detail
+
+
 def write_results(rows, args):
-    pre, base = rows["baseline"]
-    one_host = next(t for n, t, _mem in rows["scale"] if n == 1)
-    many = rows["scale"][-1]
+    runs = rows["runs"]
+    walls = {name: [m.wall for m in ms] for name, ms in runs.items()}
+    pre, base = median(walls["preflight"]), median(walls["baseline"])
+    empty, one_wait = median(walls["empty"]), median(walls["one_wait"])
+    floor = empty + args.timeout
+    # Paired: each run's preflight against the floor measured next to it (the four playbooks alternate).
+    excess = [p - e - args.timeout for p, e in zip(walls["preflight"], walls["empty"])]
+    one_scale = next(m for n, m, _e in rows["scale"] if n == 1)
+    many_n, many, _many_empty = rows["scale"][-1]
     now = datetime.datetime.now(datetime.timezone.utc)
+    dash = "-"
     lines = [
         "### Benchmark %s" % now.strftime("%Y-%m-%d %H:%M UTC"),
         "",
-        "Machine: %s. Probe timeout %.0f s; 17 endpoints (13 runtime, 4 install) on loopback in a test network"
-        " namespace, 3 blackholed (%s). `make bench`, %d alternating runs."
-        % (machine(), args.timeout, ", ".join(BLACKHOLED), args.runs),
+        "Machine: %s. Load average (1, 5, 15 min) %s at the start, %s at the end: other work shared the CPUs."
+        % (machine(), rows["load_start"], rows["load_end"]),
+        "Probe timeout %g s; 17 endpoints (13 runtime, 4 install) on loopback in a test network namespace,"
+        " 3 blackholed (%s). `make bench`, %d alternating runs of preflight, the stock baseline, the empty"
+        " playbook and the one-wait playbook on one host; %d rounds over the scale points (medians)."
+        " CPU counted by cgroup (%s):"
+        " the controller is ansible-playbook and everything it starts except the module interpreters, which"
+        " the inventory's interpreter wrapper moves into a cgroup of their own."
+        % (args.timeout, ", ".join(BLACKHOLED), args.runs, args.scale_runs, rows["cgroup"]),
         "",
-        "| Measurement | Median wall time | Target |",
-        "|---|---:|---|",
-        "| preflight, 1 host | %.2f s | <= one timeout + 3 s = %.0f s: %s |"
-        % (median(pre), args.timeout + 3, "met" if median(pre) <= args.timeout + 3 else "missed"),
-        "| stock-module baseline, 1 host | %.2f s | |" % median(base),
-        "| speed-up (baseline / preflight) | %.1fx | >= 5x: %s |"
-        % (median(base) / median(pre), "met" if median(base) / median(pre) >= 5 else "missed"),
-    ]
-    for n, t, mem in rows["scale"]:
-        lines.append("| preflight, %d hosts (forks %d) | %.2f s, controller peak %.0f MiB PSS | |" % (n, n, t, mem))
+        "| Measurement | Now | %s | %s | Target |" % (PREVIOUS_LABEL, TODAY_LABEL),
+        "|---|---:|---:|---:|---|",
+        "| empty playbook (three plays, no tasks), 1 host | %.2f s | %s | %s | |" % (empty, dash, dash),
+        "| floor = empty playbook + one probe timeout | %.2f s | %s | %s | |" % (floor, dash, dash),
+        "| one task waiting one timeout (wait_for), 1 host | %.2f s | %s | %s | (reference) |"
+        % (one_wait, dash, dash),
+        "| preflight, 1 host | %.2f s | %s | %s | <= floor + 0.5 s = %.2f s: %s |"
+        % (pre, PREVIOUS["one"], TODAY["one"], floor + 0.5,
+           verdict(pre <= floor + 0.5, "" if pre <= floor + 0.5 else " by %.2f s" % (pre - floor - 0.5))),
+        "| preflight - floor, paired per run (median) | %.2f s | %s | %s | <= 0.5 s: %s |"
+        % (median(excess), dash, dash, verdict(median(excess) <= 0.5)),
+        "| module's own elapsed_seconds (one -v run) | %s | %s | %s | |"
+        % ("%.2f s" % rows["gather_elapsed"] if rows["gather_elapsed"] is not None else "not shown", dash, dash),
+        "| stock-module baseline, 1 host | %.2f s | %s | %s | |" % (base, PREVIOUS["baseline"], dash),
+        "| speed-up (baseline / preflight) | %.1fx | %s | %s | >= 5x (earlier target): %s |"
+        % (base / pre, PREVIOUS["speedup"], dash, verdict(base / pre >= 5)),
+    ]  # fmt: skip
+    for n, m, _empty in rows["scale"]:
+        prev = PREVIOUS["scale"].get(n, (dash, dash))[0]
+        today = TODAY["scale"].get(n, (dash, dash))[0]
+        lines.append(
+            "| preflight, %d hosts (forks %d), median of %d rounds | %.2f s | %s | %s | |"
+            % (n, n, args.scale_runs, m.wall, prev, today)
+        )
+    ratio = many.wall / one_scale.wall
     lines.append(
-        "| %d hosts / 1 host | %.1fx | <= 3x: %s |"
-        % (many[0], many[1] / one_host, "met" if many[1] / one_host <= 3 else "missed")
+        "| %d hosts / 1 host (same rounds) | %.1fx | %s | %s | <= 3x: %s |"
+        % (many_n, ratio, PREVIOUS["ratio"], TODAY["ratio"], verdict(ratio <= 3))
     )
     for label, times in rows["alone"]:
-        lines.append("| connectivity_info alone, %s | %.2f s | |" % (label, median(times)))
-    lines += ["", "Raw runs (s): preflight %s; baseline %s." % (
-        ", ".join("%.2f" % t for t in pre), ", ".join("%.2f" % t for t in base))]  # fmt: skip
+        lines.append(
+            "| connectivity_info alone, %s | %.2f s | %s | %s | |"
+            % (label, median(times), PREVIOUS["alone"].get(label, dash), dash)
+        )
+    lines += [
+        "",
+        "| Hosts (forks) | Controller CPU per host | Modules' CPU per host | Empty playbook: wall, controller CPU"
+        " per host | Controller peak PSS | Whole tree peak PSS (as in earlier tables) | %s / %s |"
+        % (PREVIOUS_LABEL, TODAY_LABEL),
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, m, e in rows["scale"]:
+        prev = PREVIOUS["scale"].get(n, (dash, dash))[1]
+        today = TODAY["scale"].get(n, (dash, dash))[1]
+        lines.append(
+            "| %d (%d) | %.2f s | %.2f s | %.2f s, %.2f s | %.0f MiB | %.0f MiB | %s / %s |"
+            % (n, n, m.controller_cpu / n, m.module_cpu / n, e.wall, e.controller_cpu / n, m.controller_mib,
+               m.tree_mib, prev, today)
+        )  # fmt: skip
+    lines += [
+        "",
+        "| One host, median of the %d runs | Wall | Controller CPU | Modules' CPU | Controller peak PSS |" % args.runs,
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, label in ONE_HOST_LABELS:
+        ms = runs[name]
+        lines.append(
+            "| %s | %.2f s | %.2f s | %.2f s | %.0f MiB |"
+            % (label, median(walls[name]), median([m.controller_cpu for m in ms]),
+               median([m.module_cpu for m in ms]), median([m.controller_mib for m in ms]))
+        )  # fmt: skip
+    lines += ["", "Raw runs (s): %s; scale rounds (preflight) %s; preflight - floor per run %s." % (
+        "; ".join("%s %s" % (name, ", ".join("%.2f" % t for t in ts)) for name, ts in walls.items()),
+        "; ".join("%d hosts %s" % (n, ", ".join("%.2f" % t for t in ts)) for n, ts in rows["scale_walls"].items()),
+        ", ".join("%.2f" % x for x in excess))]  # fmt: skip
     table = "\n".join(lines) + "\n"
     results = os.path.join(REPO, "bench", "results")
     os.makedirs(results, exist_ok=True)
