@@ -44,7 +44,7 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
 VENV_BIN = os.path.dirname(sys.executable)
 HELPERS = os.path.join(REPO, "tests", "helpers")
 SERVICES = ["DPO", "DPV", "DPI", "DPF", "DPE", "DPH"]
-BLACKHOLED = ["dpe-servicebus-amqp", "crl-commfides", "ghcr"]
+BLACKHOLED = ["dpe-servicebus-amqp", "crl-commfides", "adoptium"]
 README_BEGIN = "<!-- bench:begin -->"
 README_END = "<!-- bench:end -->"
 
