@@ -7,9 +7,12 @@
 #   docker_engine.sh start NAME           create netns eft-NAME (loopback only), start dockerd in it
 #                                         with its own --data-root, --exec-root, --pidfile and socket;
 #                                         wait until it answers; print the DOCKER_HOST value
-#   docker_engine.sh registry NAME PORT   start a registry (docker-registry, Distribution 2.x) on
-#                                         127.0.0.1:PORT inside the same netns, storage under the
-#                                         engine's state dir; wait until it answers
+#   docker_engine.sh registry NAME PORT [STORAGE [ro]]
+#                                         start a registry (docker-registry, Distribution 2.x) on
+#                                         127.0.0.1:PORT inside the same netns; storage under the
+#                                         engine's state dir unless STORAGE is given (`ro`: serve it
+#                                         read-only, e.g. a cache); wait until it answers
+#   docker_engine.sh registry-stop NAME   stop that registry
 #   docker_engine.sh host NAME            print the DOCKER_HOST value (exit 1 if not running)
 #   docker_engine.sh python NAME          print the path of a python3 wrapper that runs inside the
 #                                         netns (an Ansible interpreter for a "host" in it)
@@ -95,7 +98,8 @@ cmd_start() {
     --pidfile "$(pid_file "$name")" --iptables=false --ip-masq=false --ip-forward=false \
     --ip6tables=false --userland-proxy=true --log-level=warn --no-new-privileges=false \
     </dev/null >"$d/dockerd.log" 2>&1 &
-  local _ DOCKER_HOST="unix://$(sock "$name")"
+  local _ DOCKER_HOST
+  DOCKER_HOST="unix://$(sock "$name")"
   export DOCKER_HOST
   for _ in $(seq 1 120); do
     if docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then echo "$DOCKER_HOST"; return 0; fi
@@ -106,29 +110,44 @@ cmd_start() {
 }
 
 cmd_registry() {
-  local name=${1:-} port=${2:-}; check_name "$name"
+  local name=${1:-} port=${2:-} storage=${3:-} mode=${4:-rw}; check_name "$name"
   [[ $port =~ ^[0-9]+$ ]] || die "registry needs a PORT"
   command -v docker-registry >/dev/null || die "docker-registry missing: apt-get install docker-registry"
   local d; d=$(dir "$name")
   running_pid "$name" >/dev/null || die "start engine $name first"
-  mkdir -p "$d/registry"
-  if [ -f "$d/registry.pid" ] && kill -0 "$(cat "$d/registry.pid")" 2>/dev/null; then return 0; fi
+  storage=${storage:-$d/registry}
+  mkdir -p "$storage"
+  if [ -f "$d/registry.pid" ] && kill -0 "$(cat "$d/registry.pid")" 2>/dev/null; then die "registry of $name runs already"; fi
+  local readonly=false; [ "$mode" = ro ] && readonly=true
   cat >"$d/registry.yml" <<EOF
 version: 0.1
 log: {level: warn, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $d/registry}, delete: {enabled: true}}
+storage:
+  filesystem: {rootdirectory: $storage}
+  maintenance: {uploadpurging: {enabled: false}, readonly: {enabled: $readonly}}
 http: {addr: 127.0.0.1:$port}
 EOF
   setsid nsenter --net="/run/netns/$(netns "$name")" docker-registry serve "$d/registry.yml" \
     </dev/null >"$d/registry.log" 2>&1 &
   echo $! >"$d/registry.pid"
   for _ in $(seq 1 60); do
-    ip netns exec "$(netns "$name")" python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/v2/', timeout=2)" \
+    nsenter --net="/run/netns/$(netns "$name")" python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/v2/', timeout=2)" \
       2>/dev/null && return 0
     sleep 0.5
   done
   cat "$d/registry.log" >&2
   die "registry of $name did not answer on 127.0.0.1:$port"
+}
+
+cmd_registry_stop() {
+  local name=${1:-}; check_name "$name"
+  local f p; f="$(dir "$name")/registry.pid"
+  [ -f "$f" ] || return 0
+  p=$(cat "$f")
+  if kill "$p" 2>/dev/null; then
+    for _ in $(seq 1 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.25; done
+  fi
+  rm -f "$f"
 }
 
 cmd_python() {
@@ -144,10 +163,7 @@ cmd_python() {
 cmd_destroy() {
   local name=${1:-}; check_name "$name"
   local d p ns; d=$(dir "$name"); ns=$(netns "$name")
-  if [ -f "$d/registry.pid" ]; then
-    kill "$(cat "$d/registry.pid")" 2>/dev/null || true
-    rm -f "$d/registry.pid"
-  fi
+  cmd_registry_stop "$name"
   if p=$(running_pid "$name"); then
     # Containers first (dockerd stops them on SIGTERM too, but a stop with a timeout is kinder).
     DOCKER_HOST="unix://$(sock "$name")" docker ps -q 2>/dev/null | xargs -r \
@@ -158,9 +174,8 @@ cmd_destroy() {
   fi
   # Mounts the engine may leave (overlay layers, shm, netns files), deepest first.
   local m
-  for m in $(awk -v a="$d/" -v b="$(exec_root "$name")/" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/self/mounts | sort -r); do
-    umount -l "$m" 2>/dev/null || true
-  done
+  awk -v a="$d/" -v b="$(exec_root "$name")/" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/self/mounts \
+    | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "${d:?}" "$(exec_root "$name")" "$(sock "$name")" "$(pid_file "$name")"
   if ip netns list | grep -q "^$ns\b"; then ip netns delete "$ns"; fi
 }
@@ -170,8 +185,9 @@ case "$sub" in
   rootfs) cmd_rootfs ;;
   start) cmd_start "$@" ;;
   registry) cmd_registry "$@" ;;
+  registry-stop) cmd_registry_stop "$@" ;;
   host) cmd_host "$@" ;;
   python) cmd_python "$@" ;;
   destroy) cmd_destroy "$@" ;;
-  *) sed -n '2,30p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,33p' "$0" >&2; exit 2 ;;
 esac
