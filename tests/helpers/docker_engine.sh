@@ -178,6 +178,7 @@ cmd_destroy() {
     | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "${d:?}" "$(exec_root "$name")" "$(sock "$name")" "$(pid_file "$name")"
   if ip netns list | grep -q "^$ns\b"; then ip netns delete "$ns"; fi
+  rmdir --ignore-fail-on-non-empty "$STATE" 2>/dev/null || true
 }
 
 sub=${1:-}; shift || true
