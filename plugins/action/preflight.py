@@ -233,6 +233,7 @@ class ActionModule(ActionBase):
             "java_paths": [settings["java_path"]] if settings["java_path"] else [],
             "container_engine": settings["run_mode"] == "docker",
             "port": settings["port"],
+            "docker_host": settings["docker_host"] if settings["run_mode"] == "docker" else None,
             "resolve": args.get("resolve") or {},
         }
         if settings["proxy"]:

@@ -134,8 +134,10 @@ def _as_int(value):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    # isdigit() accepts superscripts such as '²' that int() refuses: only ASCII digits are a port.
+    if text and text.isascii() and text.isdigit():
+        return int(text)
     return None
 
 

@@ -355,8 +355,11 @@ def parse_engine_version(text):
     return match.group(1).rstrip(",") if match else None
 
 
-def probe_engine(name, binary, run):
-    """Client version and whether the engine answers (docker: its daemon; podman: `podman info`)."""
+def probe_engine(name, binary, run, docker_host=None):
+    """Client version and whether the engine answers (docker: its daemon; podman: `podman info`).
+
+    docker_host: the engine the install role will use (integrasjonspunkt_docker_host), asked with -H.
+    """
     rc, out, err = run([binary, "--version"])
     engine = {
         "available": True,
@@ -368,7 +371,7 @@ def probe_engine(name, binary, run):
     }
     # docker needs its daemon for the server part; podman has no daemon, `info` reads its storage.
     if name == "docker":
-        argv = [binary, "version", "--format", "{{.Server.Version}}"]
+        argv = [binary] + (["-H", docker_host] if docker_host else []) + ["version", "--format", "{{.Server.Version}}"]
     else:
         argv = [binary, "info", "--format", "{{.Version.Version}}"]
     rc, out, err = run(argv)
@@ -378,11 +381,15 @@ def probe_engine(name, binary, run):
         engine["server_version"] = server.splitlines()[0].strip()
     else:
         lines = [line for line in ((err or "") + "\n" + (out or "")).splitlines() if line.strip()]
-        engine["reason"] = f"`{name} {argv[1]}` exited {rc}: " + (lines[-1].strip() if lines else "no output")
+        engine["reason"] = f"`{name} {' '.join(argv[1:-2])}` exited {rc}: " + (
+            lines[-1].strip() if lines else "no output"
+        )
+        # The CLI says so when the socket exists but this user may not use it.
+        engine["permission_denied"] = "permission denied" in ((err or "") + (out or "")).lower()
     return engine
 
 
-def collect_container_engine(run, which, probe=True):
+def collect_container_engine(run, which, probe=True, docker_host=None):
     """runtimes.container_engine: docker or podman; prefers an engine that answers."""
     found = [(name, which(name)) for name in ("docker", "podman")]
     found = [(name, binary) for name, binary in found if binary]
@@ -392,18 +399,26 @@ def collect_container_engine(run, which, probe=True):
         name, binary = found[0]
         return {"available": True, "name": name, "binary": binary, "version": None, "answers": None,
                 "reason": "not probed (probe_container_engine=false)", "engines": []}  # fmt: skip
-    engines = [probe_engine(name, binary, run) for name, binary in found]
+    engines = [probe_engine(name, binary, run, docker_host) for name, binary in found]
     best = next((e for e in engines if e["answers"]), engines[0])
     section = dict(best)
     section["engines"] = engines
     return section
 
 
-def collect_runtimes(run, which, java_home=None, java_paths=None, probe_container_engine=True, jvm_dirs=java.JVM_DIRS):
+def collect_runtimes(
+    run,
+    which,
+    java_home=None,
+    java_paths=None,
+    probe_container_engine=True,
+    jvm_dirs=java.JVM_DIRS,
+    docker_host=None,
+):
     """runtimes section: Java runtimes and the container engine."""
     section = {
         "java": collect_java(run, which, java_home, java_paths, jvm_dirs),
-        "container_engine": collect_container_engine(run, which, probe_container_engine),
+        "container_engine": collect_container_engine(run, which, probe_container_engine, docker_host),
     }
     section["available"] = section["java"]["available"] or section["container_engine"]["available"]
     if not section["available"]:
@@ -420,7 +435,15 @@ def guarded(name, func, *args, **kwargs):
 
 
 def collect_all(
-    paths, run, which, system, distribution=None, java_home=None, java_paths=None, probe_container_engine=True
+    paths,
+    run,
+    which,
+    system,
+    distribution=None,
+    java_home=None,
+    java_paths=None,
+    probe_container_engine=True,
+    docker_host=None,
 ):
     """The whole eformidling_resources fact: cpu, memory, disk per path, platform and runtimes."""
     linux_only = None if system == "Linux" else f"not supported on {system}: needs Linux /proc and /sys"
@@ -430,7 +453,14 @@ def collect_all(
         "disk": collect_disk(paths),
         "platform": guarded("platform", collect_platform, "/", run, which, system, distribution),
         "runtimes": guarded(
-            "runtimes", collect_runtimes, run, which, java_home, java_paths or [], probe_container_engine
+            "runtimes",
+            collect_runtimes,
+            run,
+            which,
+            java_home,
+            java_paths or [],
+            probe_container_engine,
+            docker_host=docker_host,
         ),
     }
 
@@ -453,7 +483,7 @@ def module_tools(module, command_timeout):
     return run, which
 
 
-def collect_for_module(module, paths, java_paths, probe_container_engine, command_timeout):
+def collect_for_module(module, paths, java_paths, probe_container_engine, command_timeout, docker_host=None):
     """collect_all() with an AnsibleModule's runner, distribution and environment."""
     run, which = module_tools(module, command_timeout)
     return collect_all(
@@ -465,4 +495,5 @@ def collect_for_module(module, paths, java_paths, probe_container_engine, comman
         os.environ.get("JAVA_HOME"),
         java_paths,
         probe_container_engine,
+        docker_host,
     )

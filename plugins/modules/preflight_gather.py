@@ -77,6 +77,9 @@ options:
     description: Ask docker or podman whether the engine answers.
     type: bool
     default: true
+  docker_host:
+    description: The Docker engine's socket the install will use (C(integrasjonspunkt_docker_host)), for C(docker -H).
+    type: str
   port:
     description: The inbound port of the integrasjonspunkt.
     type: int
@@ -179,6 +182,7 @@ def main():
             "java_paths": {"type": "list", "elements": "path", "default": []},
             "container_engine": {"type": "bool", "default": True},
             "port": {"type": "int", "default": 9093},
+            "docker_host": {"type": "str"},
             "chronyc_host": {"type": "str"},
             "chronyc_port": {"type": "int"},
             "resolve": {"type": "dict", "default": {}},
@@ -249,6 +253,7 @@ def main():
         params["java_paths"],
         params["container_engine"],
         command_timeout,
+        params["docker_host"],
     )
     jobs.start("port", listening.collect, params["port"], 2.0)
     # The time collector skips the NTP host; its record is the one probe above, filled in below.

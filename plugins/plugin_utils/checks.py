@@ -186,6 +186,19 @@ class MemoryCheck(Check):
             if (ctx["settings"].get("einnsyn_same_host"))
             else ""
         )
+        limit = ctx["settings"].get("container_memory_mb") if ctx["settings"].get("run_mode") == "docker" else None
+        if measured >= floor and limit and limit > measured:
+            return outcome(
+                "warn",
+                measured,
+                required,
+                "MiB",
+                "%d MiB by %s; the container's limit (integrasjonspunkt_container_memory_mb) is %d MiB, more than the"
+                " host can give it, so it can be killed for memory before it reaches its limit"
+                % (measured, limited_by, limit),
+                "Give the host at least %d MiB, or lower integrasjonspunkt_container_memory_mb (at least %d)."
+                % (limit, required),
+            )
         if measured >= floor:
             return outcome(
                 "pass",
@@ -412,42 +425,70 @@ class ContainerEngineCheck(Check):
     def evaluate(self, ctx):
         runtimes = _section(ctx["resources"], "runtimes")
         engine = runtimes.get("container_engine") or {}
+        where = ctx["settings"].get("docker_host") or "the default socket"
         if engine.get("available") and engine.get("answers"):
             return outcome(
-                "pass", "%s %s" % (engine.get("name"), engine.get("version")), "answers", None, "engine answers"
+                "pass",
+                "%s %s (server %s)" % (engine.get("name"), engine.get("version"), engine.get("server_version")),
+                "an engine that answers",
+                None,
+                "%s answers at %s" % (engine.get("name"), where),
             )
-        measured = "missing" if not engine.get("available") else "%s does not answer" % engine.get("binary")
+        if not engine.get("available"):
+            return self.failed(
+                measured="missing",
+                required="docker that answers at %s" % where,
+                message=engine.get("reason") or "no container engine found",
+                fix="Install Docker (Debian/Ubuntu: docker.io or Docker CE) and start it; Podman is not supported"
+                " by the install role yet.",
+            )
+        if engine.get("permission_denied"):
+            return self.failed(
+                measured="permission denied",
+                required="this user may use %s" % where,
+                message="%s runs, but the connecting user may not use its socket: %s"
+                % (engine.get("name"), engine.get("reason")),
+                fix="Run the play with become (the install role does), or add the user to the docker group.",
+            )
         return self.failed(
-            measured=measured,
-            required="docker or podman that answers",
-            message=engine.get("reason") or measured,
-            fix="Install and start Docker or Podman, and let the connecting user talk to it.",
+            measured="%s does not answer" % engine.get("binary"),
+            required="docker that answers at %s" % where,
+            message=engine.get("reason") or "the engine does not answer",
+            fix="Start the Docker engine (systemctl start docker), or point integrasjonspunkt_docker_host at its"
+            " socket.",
         )
 
 
 class DockerStorageCheck(Check):
-    id = "config.docker_external_storage"
-    title = "Docker mode needs an external database and queue"
+    """Docker mode keeps H2 and ActiveMQ on host volumes under the data directory, or uses external ones.
+
+    The v4 image runs them on mounted /workspace/h2-data and /workspace/activemq-data (efm-integrasjonspunkt
+    README @v4.0.8); the older rule that both must be external (no persistent volume) no longer holds.
+    """
+
+    id = "config.docker_storage"
+    title = "Docker mode: the database and the queue survive the container"
     category = "config"
-    doc = "installasjon"
+    doc = "docker"
 
     def applies(self, ctx):
         return ctx["settings"].get("run_mode") == "docker"
 
     def evaluate(self, ctx):
         s = ctx["settings"]
-        missing = [
-            n for n, v in (("database", s.get("external_database")), ("queue", s.get("external_queue"))) if not v
-        ]
-        if not missing:
-            return outcome("pass", "external", "external", None, "external database and queue configured")
-        return self.failed(
-            measured="embedded " + " and ".join(missing),
-            required="external database and queue",
-            message="the image has no persistent volume, so an embedded %s is lost with the container"
-            % " and ".join(missing),
-            fix="Set integrasjonspunkt_external_database and integrasjonspunkt_external_queue (with their URLs).",
+        data = s["directories"]["data"]
+        where = []
+        where.append(
+            "the database is external (connectivity.database)"
+            if s.get("external_database")
+            else "H2 is on the host volume %s/h2-data (its filesystem: resources.disk)" % data
         )
+        where.append(
+            "the queue is external (connectivity.queue)"
+            if s.get("external_queue")
+            else "ActiveMQ is on the host volume %s/activemq-data" % data
+        )
+        return outcome("pass", "volumes or external", "persistent", None, "; ".join(where))
 
 
 class VersionCheck(Check):
@@ -477,6 +518,14 @@ class VersionCheck(Check):
 # Inbound -----------------------------------------------------------------------------------
 
 
+WILDCARDS = ("0.0.0.0", "::")
+
+
+def addresses_clash(listening, bind):
+    """Whether a socket listening on `listening` keeps the integrasjonspunkt from binding `bind`."""
+    return listening in WILDCARDS or bind in WILDCARDS or listening == bind
+
+
 class PortCheck(Check):
     id = "inbound.port"
     title = "The integrasjonspunkt's inbound port is free"
@@ -486,10 +535,19 @@ class PortCheck(Check):
     def evaluate(self, ctx):
         port = ctx["settings"]["port"]
         info = ctx.get("port") or {}
+        # Java mode listens on every address; Docker mode publishes on integrasjonspunkt_bind_address.
+        bind = (
+            ctx["settings"].get("bind_address", "0.0.0.0") if ctx["settings"].get("run_mode") == "docker" else "0.0.0.0"
+        )
         if "in_use" not in info:
             return outcome("unknown", required="free", message=info.get("msg") or "the port was not inspected")
-        if not info["in_use"]:
-            return outcome("pass", "free", "free", None, "port %d is free" % port)
+        listeners = info.get("listeners") or []
+        clashing = [s for s in listeners if addresses_clash(s.get("address"), bind)]
+        # In use without the listeners' addresses: assume the worst (fail closed).
+        if not info["in_use"] or (listeners and not clashing):
+            elsewhere = sorted({s.get("address") for s in info.get("listeners") or []})
+            note = " (in use on %s only)" % ", ".join(elsewhere) if elsewhere else ""
+            return outcome("pass", "free", "free", None, "port %d is free on %s%s" % (port, bind, note))
         if info.get("held_by_integrasjonspunkt"):
             return outcome(
                 "pass", "held by the integrasjonspunkt", "free", None, "port %d is held by the integrasjonspunkt" % port

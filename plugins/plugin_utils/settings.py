@@ -44,7 +44,12 @@ DEFAULTS = {
     "integrasjonspunkt_external_queue": False,
     "integrasjonspunkt_queue_broker_url": "",
     "integrasjonspunkt_einnsyn_same_host": False,
+    "integrasjonspunkt_docker_host": "unix:///var/run/docker.sock",
+    "integrasjonspunkt_bind_address": "0.0.0.0",
+    "integrasjonspunkt_container_memory_mb": 3072,
 }
+# The integrasjonspunkt needs 2 GB (Forberede installasjon); the container's limit may not be lower.
+CONTAINER_MEMORY_MIN_MB = 2048
 VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$")
 HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_-]{1,63})*\.?$")
 # Variables whose values never go into a report or a log line.
@@ -222,8 +227,24 @@ def normalise(raw):
         raise _bad("integrasjonspunkt_jvm_max_heap_mb", heap, "0 (derive from the memory preflight measured) or 256+")
     external_database = _bool("integrasjonspunkt_external_database", values["integrasjonspunkt_external_database"])
     external_queue = _bool("integrasjonspunkt_external_queue", values["integrasjonspunkt_external_queue"])
+    bind = str(values["integrasjonspunkt_bind_address"]).strip()
+    try:
+        bind = str(ipaddress.ip_address(bind.strip("[]")))
+    except ValueError:
+        raise _bad("integrasjonspunkt_bind_address", bind, "an IP address of this host (0.0.0.0 for all)") from None
+    docker_host = str(values["integrasjonspunkt_docker_host"]).strip()
+    if not docker_host.startswith("unix:///"):
+        raise _bad("integrasjonspunkt_docker_host", docker_host, "a local socket such as unix:///var/run/docker.sock")
     out = {
         "environment": env,
+        "bind_address": bind,
+        "docker_host": docker_host,
+        "container_memory_mb": _int(
+            "integrasjonspunkt_container_memory_mb",
+            values["integrasjonspunkt_container_memory_mb"],
+            CONTAINER_MEMORY_MIN_MB,
+            1 << 20,
+        ),
         "services": services,
         "version": version,
         "run_mode": run_mode,

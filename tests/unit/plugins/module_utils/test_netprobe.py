@@ -339,3 +339,9 @@ def test_http_date_parser_never_raises(text):
 def test_normalize_endpoint_never_raises(raw):
     ep, error = netprobe.normalize_endpoint(raw, 5.0)
     assert isinstance(ep, dict) and (error is None or isinstance(error, str))
+
+
+def test_a_superscript_digit_is_not_a_port():
+    # found by hypothesis: '²'.isdigit() is True, int('²') raises
+    assert netprobe._as_int("²") is None
+    assert netprobe._as_int(" 443 ") == 443

@@ -11,6 +11,7 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
     checks,
     thresholds,
 )
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as settings_model
 from tests.helpers import seid_test_ca as ca
 
 from .test_checks import GB, GIB, by_id, ctx
@@ -418,3 +419,63 @@ def test_no_keystore_configured_is_info_not_a_failure():
     c["keystore"] = {"available": False, "path": "", "reason": "no keystore configured"}
     statuses = {r["status"] for r in checks.run_checks(c) if r["id"].startswith("certificate.")}
     assert statuses == {"info"}
+
+
+# Docker mode -----------------------------------------------------------------------------------
+
+
+def _docker(**changes):
+    c = ctx(settings__run_mode="docker", **changes)
+    c["resources"]["runtimes"]["container_engine"] = {
+        "available": True,
+        "name": "docker",
+        "binary": "/usr/bin/docker",
+        "version": "20.10.24",
+        "answers": True,
+        "server_version": "20.10.24",
+    }
+    return c
+
+
+def test_docker_engine_that_answers_passes_and_a_denied_socket_fails_with_the_fix():
+    assert by_id(checks.run_checks(_docker()))["runtime.container_engine"]["status"] == "pass"
+    c = _docker()
+    c["resources"]["runtimes"]["container_engine"].update(
+        answers=False,
+        permission_denied=True,
+        reason="`docker -H unix:///var/run/docker.sock version` exited 1: permission denied",
+    )
+    r = by_id(checks.run_checks(c))["runtime.container_engine"]
+    assert (r["status"], r["measured"]) == ("fail", "permission denied")
+    assert "become" in r["fix"] and "docker group" in r["fix"]
+
+
+def test_docker_port_is_judged_on_the_publish_address():
+    listeners = [{"address": "127.0.0.1", "port": 9093, "uid": 0, "inode": 1}]
+    port = {"port": 9093, "in_use": True, "listeners": listeners, "holders": [], "holders_complete": True}
+    c = _docker(settings__bind_address="10.0.0.5")
+    c["port"] = port
+    assert by_id(checks.run_checks(c))["inbound.port"]["status"] == "pass"
+    c = _docker(settings__bind_address="0.0.0.0")
+    c["port"] = port
+    assert by_id(checks.run_checks(c))["inbound.port"]["status"] == "fail"
+    java = ctx()  # Java mode listens everywhere: a loopback listener is in the way
+    java["port"] = port
+    assert by_id(checks.run_checks(java))["inbound.port"]["status"] == "fail"
+
+
+def test_a_container_limit_above_the_host_memory_warns():
+    c = _docker(settings__container_memory_mb=8192)
+    r = by_id(checks.run_checks(c))["resources.memory"]
+    assert r["status"] == "warn" and "integrasjonspunkt_container_memory_mb" in r["fix"]
+    assert by_id(checks.run_checks(_docker(settings__container_memory_mb=3072)))["resources.memory"]["status"] == "pass"
+
+
+def test_docker_settings_are_validated():
+    for var, value in (
+        ("integrasjonspunkt_container_memory_mb", 1024),
+        ("integrasjonspunkt_bind_address", "ip.example.no"),
+        ("integrasjonspunkt_docker_host", "tcp://10.0.0.1:2375"),
+    ):
+        with pytest.raises(settings_model.SettingsError, match=var):
+            settings_model.normalise({var: value})
