@@ -1,9 +1,14 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Gather every host's preflight results and write the JSON, JUnit and Markdown reports on the controller."""
+"""Gather every host's registered preflight result and write the JSON, JUnit, Markdown and HTML reports.
+
+Runs on the controller only. The per-host record is read from hostvars[host][result_var], the variable the
+host's preflight task registered; never from ansible_facts, so a fact cache cannot serve a stale verdict.
+"""
 
 import datetime
 import os
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
@@ -14,53 +19,82 @@ FORMATS = {
     "json": ("preflight.json", report.json_report),
     "junit": ("preflight-junit.xml", report.junit_report),
     "markdown": ("preflight.md", report.markdown_report),
+    "html": ("preflight.html", report.html_report),
 }
+
+ARGUMENT_SPEC = {
+    "hosts": {"type": "list", "elements": "str", "required": True},
+    "report_dir": {"type": "path"},
+    "formats": {"type": "list", "elements": "str", "default": list(FORMATS), "choices": list(FORMATS)},
+    "meta": {"type": "dict"},
+    "result_var": {"type": "str", "default": "preflight_result"},
+}
+
+
+def plain(value):
+    """Plain dicts, lists and strings (hostvars hand out lazy, tagged containers)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def host_record(hostvars, host, result_var):
+    """The host's registered record, None when the task never ran; an error record when the host is unknown."""
+    if host not in hostvars:
+        return {"failed": True, "msg": "%s is not in the inventory" % host}
+    try:
+        record = hostvars[host].get(result_var)
+    except Exception as exc:  # a value that cannot be templated must not hide the other hosts
+        return {"failed": True, "msg": "cannot read %s of %s: %s: %s" % (result_var, host, type(exc).__name__, exc)}
+    return None if record is None else plain(record)
+
+
+def write_reports(report_dir, formats, per_host, meta, rows):
+    report_dir = os.path.abspath(os.path.expanduser(str(report_dir)))
+    files = []
+    try:
+        os.makedirs(report_dir, exist_ok=True)
+        for name in formats:
+            filename, render = FORMATS[name]
+            path = os.path.join(report_dir, filename)
+            tmp_path = path + ".tmp"
+            with open(tmp_path, "w", encoding="utf-8") as fh:
+                fh.write(render(per_host, meta, rows=rows))
+            os.replace(tmp_path, path)
+            files.append(path)
+    except OSError as exc:
+        raise AnsibleActionFail("cannot write the preflight reports to %s: %s" % (report_dir, exc)) from exc
+    return files
 
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(("hosts", "report_dir", "formats", "meta"))
+    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        args = self._task.args
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         hostvars = (task_vars or {}).get("hostvars", {})
-        per_host = {}
-        for host in args.get("hosts") or []:
-            facts = (hostvars.get(host) or {}).get("ansible_facts") or {}
-            per_host[host] = facts.get("eformidling_preflight")
-        formats = args.get("formats") or list(FORMATS)
-        unknown = [f for f in formats if f not in FORMATS]
-        if unknown:
-            raise AnsibleActionFail(
-                "preflight_report_formats has unknown %s; allowed: %s" % (unknown, ", ".join(FORMATS))
-            )
-        meta = dict(args.get("meta") or {})
+        per_host = {host: host_record(hostvars, host, args["result_var"]) for host in args["hosts"]}
+        meta = plain(args.get("meta") or {})
         meta.setdefault("generated_at", datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
-        files = []
-        report_dir = args.get("report_dir")
-        if report_dir:
-            report_dir = os.path.abspath(os.path.expanduser(str(report_dir)))
-            try:
-                os.makedirs(report_dir, exist_ok=True)
-                for name in formats:
-                    filename, render = FORMATS[name]
-                    path = os.path.join(report_dir, filename)
-                    tmp_path = path + ".tmp"
-                    with open(tmp_path, "w") as fh:
-                        fh.write(render(per_host, meta))
-                    os.replace(tmp_path, path)
-                    files.append(path)
-            except OSError as exc:
-                raise AnsibleActionFail("cannot write the preflight reports to %s: %s" % (report_dir, exc)) from exc
-        rows = report.host_rows(per_host)
+        rows = report.host_rows(per_host, meta)
+        files = write_reports(args["report_dir"], args["formats"], per_host, meta, rows) if args["report_dir"] else []
+        by_state = {state: [r["host"] for r in rows if r["state"] == state] for state in report.HOST_STATES}
         result.update(
             changed=False,
-            summary=report.summary_lines(per_host),
-            hosts=rows,
-            unreachable_hosts=[r["host"] for r in rows if r["state"] == "unreachable"],
-            failed_hosts=[r["host"] for r in rows if r["state"] == "failed"],
+            summary=report.summary_lines(per_host, meta, rows=rows),
+            hosts=report.summary_rows(rows),
+            meta=report.run_meta(rows, meta),
+            ok_hosts=by_state["ok"],
+            failed_hosts=by_state["failed"],
+            error_hosts=by_state["error"],
+            unreachable_hosts=by_state["unreachable"],
             files=files,
         )
         return result

@@ -6,9 +6,12 @@ No root is needed to see that a port is taken; naming the process that holds it 
 root unless the process is our own user's (the /proc/<pid>/fd links are private).
 """
 
+import json
 import os
 import socket
 import struct
+
+from ansible.module_utils.urls import open_url
 
 TCP_LISTEN = "0A"
 
@@ -98,3 +101,44 @@ def read_cmdline(pid, proc_root="/proc"):
 
 def looks_like_integrasjonspunkt(cmdline):
     return bool(cmdline) and "integrasjonspunkt" in cmdline.lower()
+
+
+def ask_actuator(port, timeout):
+    """Try http then https on loopback; a JSON body with a `status` key is a Spring Boot actuator."""
+    for scheme in ("http", "https"):
+        url = "%s://127.0.0.1:%d/manage/health" % (scheme, port)
+        try:
+            resp = open_url(url, timeout=timeout, validate_certs=False, use_proxy=False)
+            body = resp.read(65536)
+        except Exception as exc:
+            body = getattr(exc, "read", lambda: b"")() if hasattr(exc, "code") else b""
+            if not body:
+                continue
+        try:
+            doc = json.loads(body.decode("utf-8", "replace"))
+        except ValueError:
+            continue
+        if isinstance(doc, dict) and "status" in doc:
+            return {"answered": True, "scheme": scheme, "status": doc.get("status")}
+    return {"answered": False, "scheme": None, "status": None}
+
+
+def collect(port, identify_timeout=2.0, proc_root="/proc", ask=ask_actuator):
+    """Whether `port` is taken, by whom, and whether the holder is the integrasjonspunkt itself."""
+    listeners = listeners_on(port, proc_root)
+    holders, complete = [], True
+    actuator = {"answered": False, "scheme": None, "status": None}
+    if listeners:
+        owners, complete = socket_owners([s["inode"] for s in listeners], proc_root)
+        holders = sorted((h for found in owners.values() for h in found), key=lambda h: h["pid"])
+        actuator = ask(port, identify_timeout)
+    held = any(looks_like_integrasjonspunkt(h["cmdline"]) for h in holders) or actuator["answered"]
+    return {
+        "port": port,
+        "in_use": bool(listeners),
+        "listeners": listeners,
+        "holders": holders,
+        "holders_complete": complete,
+        "actuator": actuator,
+        "held_by_integrasjonspunkt": bool(listeners) and held,
+    }

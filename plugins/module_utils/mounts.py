@@ -172,6 +172,7 @@ def disk_report(path, mounts, exists=os.path.exists, statvfs=os.statvfs, realpat
         report["mount_point"] = mount["mount_point"]
         report["fstype"] = mount["fstype"]
         report["source"] = mount["source"]
+        report["dev"] = mount.get("dev")  # bind mounts of one filesystem share it: the disk check sums by it
         report["read_only"] = is_read_only(mount)
         report["notes"].extend(mount_notes(mount))
     else:

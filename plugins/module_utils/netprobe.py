@@ -26,6 +26,7 @@ import ssl
 import tempfile
 import threading
 import time
+import traceback
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import noproxy, sntp
 
@@ -55,7 +56,9 @@ RESULT_KEYS = (
     "ntp",
     "proxy",
     "undocumented_addresses",
+    "failed_addresses",
     "elapsed_ms",
+    "exception",
 )
 
 _UNREACHABLE = {
@@ -315,19 +318,27 @@ def decode_der(der):
             os.unlink(path)
 
 
-def endpoint_status(result):
-    """Decide (ok, status, message) for one finished endpoint result. Pure."""
+def endpoint_status(result, http_expected=False):
+    """Decide (ok, status, message) for one finished endpoint result. Pure.
+
+    Fail closed: ok needs positive evidence for every step the protocol implies (a connected address or an
+    established tunnel, a verified TLS handshake, an HTTP answer when `http_expected`); a missing step
+    result is `error`, never ok.
+    """
     name, host, port = result["name"], result["host"], result["port"]
     target = "%s port %s" % (host, port)
+    protocol = result["protocol"]
     proxy = result.get("proxy") or {}
     dns = result.get("dns") or {}
-    if result.get("status") in ("invalid", "skipped", "timeout"):
+    if result.get("status") in ("invalid", "skipped", "timeout", "error"):
         return result["status"] == "skipped", result["status"], result.get("message")
-    if result["protocol"] == "udp-ntp":
+    if not isinstance(result.get("dns"), dict):
+        return False, "error", "no DNS result was recorded for %s" % target
+    if protocol == "udp-ntp":
         ntp = result.get("ntp") or {}
         if not dns.get("ok"):
             return False, "dns_error", "DNS lookup of %s failed: %s" % (host, dns.get("error"))
-        if ntp.get("ok"):
+        if ntp.get("ok") is True and ntp.get("offset_seconds") is not None:
             return (
                 True,
                 "ok",
@@ -336,9 +347,14 @@ def endpoint_status(result):
             )
         errors = "; ".join("%s %s" % (a["address"], a.get("error") or a["status"]) for a in ntp.get("addresses", []))
         return False, "ntp_error", "no usable NTP reply from %s: %s" % (target, errors or ntp.get("error"))
+    http = result.get("http")
     if proxy.get("used"):
         if proxy.get("error"):
             return False, "proxy_error", "proxy %s: %s" % (proxy.get("url"), proxy.get("error"))
+        if protocol == "http" and http is None:
+            return False, "error", "no answer through the proxy %s was recorded" % proxy.get("url")
+        if protocol != "http" and not proxy.get("connect_status"):
+            return False, "error", "no CONNECT tunnel through the proxy %s was recorded" % proxy.get("url")
     elif not dns.get("ok"):
         return False, "dns_error", "DNS lookup of %s failed: %s" % (host, dns.get("error"))
     else:
@@ -352,7 +368,9 @@ def endpoint_status(result):
                     return False, "tcp_" + kind, "TCP connect to %s failed: %s" % (target, detail)
             return False, "tcp_error", "TCP connect to %s: no address to try" % target
     tls = result.get("tls")
-    if tls is not None and not tls.get("ok"):
+    if protocol in TLS_PROTOCOLS and not isinstance(tls, dict):
+        return False, "error", "no TLS handshake result was recorded for %s" % target
+    if tls is not None and not (tls.get("ok") is True and tls.get("verified") is True):
         if tls.get("verify_error"):
             return (
                 False,
@@ -360,10 +378,11 @@ def endpoint_status(result):
                 "TLS certificate of %s not accepted (%s): %s" % (target, tls.get("verify_reason"), tls["verify_error"]),
             )
         return False, "tls_error", "TLS handshake with %s failed: %s" % (target, tls.get("error"))
-    http = result.get("http")
-    if http is not None and http.get("error"):
+    if http_expected and protocol in HTTP_PROTOCOLS and http is None:
+        return False, "error", "no HTTP result was recorded for %s" % target
+    if http is not None and (http.get("error") or http.get("status_code") is None):
         status = "proxy_error" if http.get("from_proxy") else "http_error"
-        return False, status, "HTTP request to %s failed: %s" % (target, http["error"])
+        return False, status, "HTTP request to %s failed: %s" % (target, http.get("error") or "no status code")
     bits = []
     tcp = result.get("tcp") or []
     if proxy.get("used"):
@@ -387,6 +406,7 @@ def summarize(results):
         "total": len(results),
         "ok": len(results) - len(failed),
         "failed": len(failed),
+        "errors": len([r for r in results if r.get("status") == "error"]),
         "failed_names": [r.get("name") for r in failed],
         "failed_severity_fail": len([r for r in failed if r.get("severity") != "warn"]),
         "failed_severity_warn": len([r for r in failed if r.get("severity") == "warn"]),
@@ -405,7 +425,11 @@ def redact_tree(value, urls):
 
 
 # --------------------------------------------------------------------------------------------------
-# Probe steps (each bounded by `timeout`)
+# Probe steps (each bounded by the `timeout` it is given)
+#
+# A step catches only the network errors it can classify (OSError, which includes socket.timeout and
+# ssl.SSLError). Anything else is a bug of ours: it propagates to the pool, which grades the endpoint
+# `error` (fail closed) instead of grading whatever the step had recorded so far.
 # --------------------------------------------------------------------------------------------------
 
 
@@ -441,15 +465,19 @@ def resolve(host, port, resolve_map, timeout, datagram=False):
             box["addresses"] = seen
         except socket.gaierror as exc:
             box["error"] = _gai_message(exc)
-        except Exception as exc:
+        except (OSError, UnicodeError) as exc:  # UnicodeError: a name IDNA cannot encode
             box["error"] = _one_line(exc)
+        except Exception as exc:  # our bug: re-raised in the caller's thread, graded error
+            box["crash"] = exc
 
     worker = threading.Thread(target=lookup, name="dns-" + host)
     worker.daemon = True
     worker.start()
     worker.join(timeout)
     if worker.is_alive():
-        return {"ok": False, "addresses": [], "error": "timed out after %s s" % timeout, "source": "resolver"}
+        return {"ok": False, "addresses": [], "error": "timed out after %s s" % _seconds(timeout), "source": "resolver"}
+    if "crash" in box:
+        raise box["crash"]
     if "error" in box:
         return {"ok": False, "addresses": [], "error": box["error"], "source": "resolver"}
     addrs = box.get("addresses") or []
@@ -459,7 +487,7 @@ def resolve(host, port, resolve_map, timeout, datagram=False):
 def tcp_connect(address, port, timeout):
     """Connect to address:port. Return (sock or None, report dict)."""
     report = {"address": address, "port": port, "status": "error", "latency_ms": None, "error": None}
-    start = time.time()
+    start = time.monotonic()
     sock = None
     try:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
@@ -467,24 +495,27 @@ def tcp_connect(address, port, timeout):
         sock.settimeout(timeout)
         sock.connect((address, port))
         report["status"] = "ok"
-        report["latency_ms"] = _ms(time.time() - start)
+        report["latency_ms"] = _ms(time.monotonic() - start)
         return sock, report
-    except Exception as exc:
+    except OSError as exc:
         report["status"], report["error"] = classify_socket_error(exc)
-        report["latency_ms"] = _ms(time.time() - start)
+        report["latency_ms"] = _ms(time.monotonic() - start)
         if sock is not None:
             sock.close()
         return None, report
 
 
-def _read_head(sock, deadline):
+def _read_head(sock, deadline, bytewise=False):
+    """Read an HTTP response head until `deadline` (time.monotonic()). Byte-wise after a CRLF (or always
+    with bytewise=True) so that no byte after the head is consumed."""
     data = b""
     while b"\r\n\r\n" not in data and len(data) < MAX_HEAD:
-        remaining = deadline - time.time()
+        remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise socket.timeout("timed out")
         sock.settimeout(remaining)
-        chunk = sock.recv(1) if data.endswith(b"\r\n") or data.endswith(b"\r") else sock.recv(1024)
+        one = bytewise or data.endswith(b"\r\n") or data.endswith(b"\r")
+        chunk = sock.recv(1 if one else 1024)
         if not chunk:
             break
         data += chunk
@@ -497,22 +528,13 @@ def http_connect(sock, host, port, auth, timeout):
     lines = ["CONNECT %s HTTP/1.1" % target, "Host: %s" % target, "User-Agent: %s" % USER_AGENT]
     if auth:
         lines.append("Proxy-Authorization: %s" % auth)
+    deadline = time.monotonic() + timeout
     try:
         sock.settimeout(timeout)
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("ascii", "replace"))
-        # Read byte-wise after the first CRLF so no byte of the tunnelled stream is consumed.
-        data = b""
-        deadline = time.time() + timeout
-        while b"\r\n\r\n" not in data and len(data) < MAX_HEAD:
-            remaining = deadline - time.time()
-            if remaining <= 0:
-                raise socket.timeout("timed out")
-            sock.settimeout(remaining)
-            chunk = sock.recv(1)
-            if not chunk:
-                break
-            data += chunk
-    except Exception as exc:
+        # Byte-wise: not one byte of the tunnelled stream may be consumed.
+        data = _read_head(sock, deadline, bytewise=True)
+    except OSError as exc:
         return False, "CONNECT %s: %s" % (target, classify_socket_error(exc)[1])
     head = parse_http_head(data)
     if head is None:
@@ -522,9 +544,24 @@ def http_connect(sock, host, port, auth, timeout):
     return False, "CONNECT %s refused: %s" % (target, head["status_line"])
 
 
+def is_verify_failure(exc):
+    """Whether an ssl.SSLError is a certificate verification failure.
+
+    Judged from attributes every ssl.SSLError has (`reason`, the text), not from the class
+    ssl.SSLCertVerificationError, which older Pythons lack.
+    """
+    if getattr(exc, "verify_code", None) is not None:
+        return True
+    return getattr(exc, "reason", None) == "CERTIFICATE_VERIFY_FAILED" or "CERTIFICATE_VERIFY_FAILED" in str(exc)
+
+
 def tls_handshake(sock, server_name, contexts, timeout, reconnect):
-    """TLS handshake with verification. On a verification failure, `reconnect()` gives a fresh socket for
-    an unverified handshake that reads the version and certificate. Return the tls report dict."""
+    """TLS handshake with verification. Return (tls report dict, TLS socket or None).
+
+    The certificate is accepted (ok, verified) only when the handshake with the verifying context
+    completed; every other outcome is a failure. On a verification failure `reconnect()` gives
+    (fresh socket or None, seconds) for an unverified handshake that reads the version and certificate.
+    """
     verified_ctx, unverified_ctx, ctx_error = contexts
     report = {
         "ok": False,
@@ -548,34 +585,38 @@ def tls_handshake(sock, server_name, contexts, timeout, reconnect):
     try:
         sock.settimeout(timeout)
         tls = verified_ctx.wrap_socket(sock, server_hostname=server_name)
+    except ssl.SSLError as exc:
+        if not is_verify_failure(exc):
+            report["error"] = _one_line(getattr(exc, "reason", None) or exc)
+            sock.close()
+            return report, None
+        report["verify_code"] = getattr(exc, "verify_code", None)
+        report["verify_error"] = _one_line(getattr(exc, "verify_message", None) or exc)
+        report["verify_reason"] = verify_reason(report["verify_code"])
+    except OSError as exc:
+        kind, text = classify_socket_error(exc)
+        report["error"] = "handshake timed out" if kind == "timeout" else text
+        sock.close()
+        return report, None
+    else:
         report.update(cert_summary(tls.getpeercert()))
         report["version"] = tls.version()
         report["verified"] = True
         report["ok"] = True
         return report, tls
-    except ssl.SSLCertVerificationError as exc:
-        report["verify_code"] = getattr(exc, "verify_code", None)
-        report["verify_error"] = _one_line(getattr(exc, "verify_message", None) or exc)
-        report["verify_reason"] = verify_reason(report["verify_code"])
-    except Exception as exc:
-        kind, text = classify_socket_error(exc)
-        report["error"] = _one_line(getattr(exc, "reason", None) or text) if isinstance(exc, ssl.SSLError) else text
-        if kind == "timeout":
-            report["error"] = "handshake timed out"
-        sock.close()
-        return report, None
     # Verification failed: look at what the server presents, without trusting it.
     sock.close()
-    again = reconnect()
+    again, seconds = reconnect()
     if again is not None:
         try:
-            again.settimeout(timeout)
+            again.settimeout(seconds)
             tls = unverified_ctx.wrap_socket(again, server_hostname=sni)
+        except OSError:  # only details are lost; the verdict (not verified) stands
+            again.close()
+        else:
             report["version"] = tls.version()
             report.update(cert_summary(decode_der(tls.getpeercert(binary_form=True))))
             tls.close()
-        except Exception:
-            again.close()
     return report, None
 
 
@@ -593,12 +634,13 @@ def http_head(sock, host, port, path, timeout, *, absolute=False, auth=None):
     ]
     if auth:
         lines.append("Proxy-Authorization: %s" % auth)
-    sent = time.time()
+    deadline = time.monotonic() + timeout
+    sent = time.time()  # wall clock on purpose: compared with the server's Date header
     try:
         sock.settimeout(timeout)
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("ascii", "replace"))
-        data = _read_head(sock, sent + timeout)
-    except Exception as exc:
+        data = _read_head(sock, deadline)
+    except OSError as exc:
         report["error"] = classify_socket_error(exc)[1] if not isinstance(exc, ssl.SSLError) else _one_line(exc)
         return report
     received = time.time()
@@ -619,14 +661,14 @@ def sntp_query(address, port, timeout):
     offset_seconds follows the collection's convention: local clock minus the server's clock.
     """
     report = {"address": address, "status": "error", "latency_ms": None, "error": None}
-    start = time.time()
+    start = time.monotonic()
     try:
         sample, error = sntp.exchange(address, port, timeout)
-    except Exception as exc:
+    except (OSError, UnicodeError) as exc:
         report["status"], report["error"] = classify_socket_error(exc)
-        report["latency_ms"] = _ms(time.time() - start)
+        report["latency_ms"] = _ms(time.monotonic() - start)
         return report
-    report["latency_ms"] = _ms(time.time() - start)
+    report["latency_ms"] = _ms(time.monotonic() - start)
     if error:
         report["error"] = error
         return report
@@ -642,7 +684,159 @@ def sntp_query(address, port, timeout):
 
 # --------------------------------------------------------------------------------------------------
 # Orchestration
+#
+# One budget: probe_all has an absolute time.monotonic() deadline. Every step gets
+# min(the endpoint's timeout, time left); a step that cannot start, or ends, after the deadline makes
+# its endpoint `timeout`; at the deadline probe_all closes every unfinished endpoint as `timeout` and
+# returns. An exception in any step makes its endpoint `error`, for good: nothing that crashed is graded.
 # --------------------------------------------------------------------------------------------------
+
+# Worst case, in per-step timeouts, of one endpoint whose every step is slow but answers in time:
+# DNS (<= t), then TCP connect or the connection to the proxy (<= t), then one more blocking exchange
+# (TLS handshake, CONNECT or HTTP, <= t). Steps beyond these three (HTTP after TLS, the unverified
+# re-handshake that reads a rejected certificate) run in what is left and are cut by the budget.
+BUDGET_STEPS = 3
+
+
+def budget_seconds(timeout):
+    """The documented worst case of one probe_all run, in seconds, for a per-step `timeout`:
+    BUDGET_STEPS * timeout. probe_all returns within this (plus thread wake-up) by construction."""
+    return BUDGET_STEPS * (_as_seconds(timeout) or 5.0)
+
+
+def _seconds(value):
+    """Seconds for a message: 15, 2.5, 0.25."""
+    return "%g" % round(float(value), 2)
+
+
+class _OutOfTime(Exception):
+    """The run's budget ran out before or during a step."""
+
+
+class _Stop(Exception):
+    """The endpoint already has its verdict (error or timeout): skip the rest of its steps."""
+
+
+_here = threading.local()  # the name of the step the current worker thread is in, for error messages
+
+
+class _Job:
+    """The state of one endpoint while its steps run on the pool. Result writes happen under `lock`."""
+
+    def __init__(self, ep, result, ctx):
+        self.ep = ep
+        self.result = result
+        self.ctx = ctx
+        self.lock = threading.Lock()
+        self.pending = 0
+        self.claimed = False
+        self.closed = False  # the verdict is final; late steps change nothing
+        self.error = None  # (message, traceback) of the first internal error: sticky
+        self.timed_out = None  # message naming the step the budget cut
+        self.step = None  # label of the step in progress; None: still waiting for a worker
+        self.proxy_url = None  # the raw proxy URL (may hold credentials; never in the result)
+        self.done = threading.Event()
+        self.start = time.monotonic()
+
+
+def _enter(job, name, label):
+    """Start a step: remember it (for error and timeout messages) and return its timeout, the endpoint's
+    own timeout cut to what is left of the budget."""
+    _here.step = name
+    with job.lock:
+        if job.closed or job.error or job.timed_out:
+            raise _Stop()
+        job.step = label
+    left = job.ctx["deadline"] - time.monotonic()
+    if left <= 0:
+        raise _OutOfTime("%s could not start: the %s s budget had run out" % (label, _seconds(job.ctx["budget"])))
+    return min(job.ep["timeout"], left)
+
+
+def _put(job, key, value):
+    with job.lock:
+        if not job.closed:
+            job.result[key] = value
+
+
+def _budget_message(job):
+    budget = _seconds(job.ctx["budget"])
+    if job.step is None:
+        return "still waiting for a free probe worker when the %s s budget ran out" % budget
+    return "%s still running when the %s s budget ran out" % (job.step, budget)
+
+
+def _mark_error(job, step, exc):
+    text = _one_line(exc) if str(exc) else ""
+    message = "internal error in the %s step: %s%s" % (step, type(exc).__name__, ": " + text if text else "")
+    trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    with job.lock:
+        if job.error is None and not job.closed:
+            job.error = (message, trace)
+
+
+def _mark_timeout(job, message):
+    with job.lock:
+        if job.timed_out is None and not job.closed:
+            job.timed_out = message
+
+
+def _close(job):
+    """Grade the endpoint (caller holds job.lock). An internal error beats a timeout beats the grading."""
+    result = job.result
+    result["elapsed_ms"] = _ms(time.monotonic() - job.start)
+    verdict = None
+    if job.error is None and job.timed_out is None:
+        try:
+            verdict = endpoint_status(result, http_expected=job.ctx["http"])
+        except Exception as exc:
+            _here.step = "status grading"
+            text = _one_line(exc) if str(exc) else ""
+            job.error = (
+                "internal error in the status grading step: %s%s" % (type(exc).__name__, ": " + text if text else ""),
+                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+            )
+    if job.error is not None:
+        result["ok"], result["status"], result["message"] = False, "error", job.error[0]
+        result["exception"] = job.error[1]
+    elif job.timed_out is not None:
+        result["ok"], result["status"], result["message"] = False, "timeout", job.timed_out
+    else:
+        result["ok"], result["status"], result["message"] = verdict
+        result["ok"] = result["ok"] is True and result["status"] in ("ok", "skipped")
+    job.closed = True
+    job.done.set()
+
+
+def _finish(job):
+    with job.lock:
+        job.pending -= 1
+        if job.pending <= 0 and not job.closed:
+            _close(job)
+
+
+def _run_step(job, fn, args):
+    """Run one step of one endpoint; never raises, so the worker thread survives anything."""
+    _here.step = "endpoint"
+    try:
+        try:
+            fn(job, *args)
+            if time.monotonic() >= job.ctx["deadline"]:
+                raise _OutOfTime(None)
+        except _Stop:
+            pass
+        except _OutOfTime as exc:
+            _mark_timeout(job, exc.args[0] or _budget_message(job))
+        except Exception as exc:
+            _mark_error(job, getattr(_here, "step", "endpoint"), exc)
+        _finish(job)
+    except Exception as exc:  # a bug in the bookkeeping itself: still close the endpoint as an error
+        with job.lock:
+            if not job.closed:
+                job.error = job.error or ("internal error in the probe pool: %s" % _one_line(exc), "")
+                job.result.update(ok=False, status="error", message=job.error[0], exception=job.error[1])
+                job.closed = True
+                job.done.set()
 
 
 class _Pool:
@@ -650,226 +844,244 @@ class _Pool:
 
     def __init__(self, workers):
         self._queue = queue.Queue()
+        self._workers = workers
         for index in range(workers):
             thread = threading.Thread(target=self._run, name="probe-%d" % index)
             thread.daemon = True
             thread.start()
 
-    def submit(self, fn, *args):
-        self._queue.put((fn, args))
+    def submit(self, job, fn, *args):
+        self._queue.put((job, fn, args))
+
+    def close(self):
+        """Let every worker exit once the work queued before this is done (closed endpoints skip it)."""
+        for _index in range(self._workers):
+            self._queue.put(None)
 
     def _run(self):
         while True:
-            fn, args = self._queue.get()
-            with contextlib.suppress(Exception):  # every step records its own errors; never lose a worker
-                fn(*args)
+            item = self._queue.get()
+            if item is None:
+                return
+            _run_step(*item)
 
 
 def make_contexts(ca_file):
     """(verifying context, non-verifying context, error text or None)."""
     try:
         verified = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
-    except Exception as exc:
+    except (OSError, ValueError) as exc:
         return None, None, "cannot load the CA file %s: %s" % (ca_file, _one_line(exc))
+    if verified.verify_mode != ssl.CERT_REQUIRED or not verified.check_hostname:
+        return None, None, "this Python's default TLS context does not verify certificates and names"
     unverified = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     unverified.check_hostname = False
     unverified.verify_mode = ssl.CERT_NONE
     return verified, unverified, None
 
 
-class _Job:
-    """The state of one endpoint while its steps run on the pool."""
-
-    def __init__(self, ep, result):
-        self.ep = ep
-        self.result = result
-        self.lock = threading.Lock()
-        self.pending = 0
-        self.claimed = False
-        self.done = threading.Event()
-        self.start = time.time()
+def _target(ep):
+    host = ep["host"]
+    return "%s:%s" % ("[%s]" % host if ":" in host else host, ep["port"])
 
 
-def _finish(job):
-    with job.lock:
-        job.pending -= 1
-        if job.pending > 0:
-            return
-        result = job.result
-        result["elapsed_ms"] = _ms(time.time() - job.start)
-        result["ok"], result["status"], result["message"] = endpoint_status(result)
-        job.done.set()
-
-
-def _after_connect(job, sock, address, ctx):
+def _after_connect(job, sock, address):
     """TLS and HTTP on a connected socket (direct to `address`, or a CONNECT tunnel when address is None)."""
-    ep, result = job.ep, job.result
-    protocol, timeout = ep["protocol"], ep["timeout"]
+    ep, ctx = job.ep, job.ctx
+    protocol, target = ep["protocol"], _target(ep)
     server_name = ep["server_name"] or ep["host"]
-    if protocol in TLS_PROTOCOLS:
-
-        def reconnect():
-            if address is not None:
-                return tcp_connect(address, ep["port"], timeout)[0]
-            return _tunnel(job, ctx, record=False)
-
-        tls, sock = tls_handshake(sock, server_name, ctx["contexts"], timeout, reconnect)
-        result["tls"] = tls
-        if sock is None:
-            return
-    if ctx["http"] and protocol in HTTP_PROTOCOLS:
-        result["http"] = http_head(sock, ep["host"], ep["port"], ep["http_path"], timeout)
-    sock.close()
-
-
-def _tcp_step(job, address, ctx):
     try:
-        sock, report = tcp_connect(address, job.ep["port"], job.ep["timeout"])
+        if protocol in TLS_PROTOCOLS:
+
+            def reconnect():
+                if address is not None:
+                    seconds = _enter(job, "TCP", "TCP reconnect to %s port %s" % (address, ep["port"]))
+                    again = tcp_connect(address, ep["port"], seconds)[0]
+                else:
+                    again = _tunnel(job)[0]
+                seconds = _enter(job, "TLS", "unverified TLS handshake with %s" % target)
+                return again, seconds
+
+            seconds = _enter(job, "TLS", "TLS handshake with %s" % target)
+            tls, sock = tls_handshake(sock, server_name, ctx["contexts"], seconds, reconnect)
+            _put(job, "tls", tls)
+            if sock is None:
+                return
+        if ctx["http"] and protocol in HTTP_PROTOCOLS:
+            seconds = _enter(job, "HTTP", "HTTP HEAD to %s" % target)
+            _put(job, "http", http_head(sock, ep["host"], ep["port"], ep["http_path"], seconds))
+    finally:
+        if sock is not None:
+            sock.close()
+
+
+def _tcp_step(job, address):
+    port = job.ep["port"]
+    seconds = _enter(job, "TCP", "TCP connect to %s port %s" % (address, port))
+    sock, report = tcp_connect(address, port, seconds)
+    try:
         with job.lock:
-            job.result["tcp"].append(report)
+            if not job.closed:
+                job.result["tcp"].append(report)
             first = sock is not None and not job.claimed
             if first:
                 job.claimed = True
+        if first:
+            _after_connect(job, sock, address)
+    finally:
         if sock is not None:
-            if first:
-                _after_connect(job, sock, address, ctx)
-            else:
-                sock.close()
-    finally:
-        _finish(job)
-
-
-def _tunnel(job, ctx, record=True):
-    """Connect to the proxy and open a CONNECT tunnel. Return the socket or None (errors recorded)."""
-    ep, result = job.ep, job.result
-    parsed = ctx["proxy_parsed"][job.result["proxy"]["_raw"]]
-    proxy = result["proxy"]
-    if parsed["error"]:
-        proxy["error"] = parsed["error"]
-        return None
-    addresses = resolve(parsed["host"], parsed["port"], None, ep["timeout"])
-    if not addresses["ok"]:
-        proxy["error"] = "cannot resolve the proxy host: %s" % addresses["error"]
-        return None
-    sock, report = tcp_connect(addresses["addresses"][0], parsed["port"], ep["timeout"])
-    report["via_proxy"] = True
-    if record:
-        result["tcp"].append(report)
-    if sock is None:
-        proxy["error"] = "cannot connect to the proxy: %s" % report["error"]
-        return None
-    if ep["protocol"] == "http":
-        return sock  # plain HTTP goes through a forward proxy with an absolute URI, not CONNECT
-    ok, line = http_connect(sock, ep["host"], ep["port"], noproxy.proxy_authorization(parsed), ep["timeout"])
-    if record:
-        proxy["connect_status"] = line
-    if not ok:
-        proxy["error"] = line
-        sock.close()
-        return None
-    return sock
-
-
-def _proxy_step(job, ctx):
-    try:
-        ep, result = job.ep, job.result
-        sock = _tunnel(job, ctx)
-        if sock is None:
-            return
-        if ep["protocol"] == "http":
-            parsed = ctx["proxy_parsed"][result["proxy"]["_raw"]]
-            http = http_head(
-                sock,
-                ep["host"],
-                ep["port"],
-                ep["http_path"],
-                ep["timeout"],
-                absolute=True,
-                auth=noproxy.proxy_authorization(parsed),
-            )
             sock.close()
-            # A forward proxy answers for the target: these codes are the proxy's own refusals.
-            if http["status_code"] in (403, 407, 502, 503, 504):
-                http["from_proxy"] = True
-                http["error"] = "the proxy answered %s" % http["status_line"]
-            if ctx["http"] or http.get("error"):
-                result["http"] = http
+
+
+def _tunnel(job):
+    """Connect to the proxy and open a CONNECT tunnel (plain http: just the connection).
+
+    Return (socket or None, facts): facts = {error, connect_status, tcp (the report of the connection
+    to the proxy)}. Nothing is written to the result here.
+    """
+    ep, ctx = job.ep, job.ctx
+    parsed = ctx["proxy_parsed"][job.proxy_url]
+    shown = noproxy.redact_url(job.proxy_url)
+    facts = {"error": None, "connect_status": None, "tcp": None}
+    if parsed["error"]:
+        facts["error"] = parsed["error"]
+        return None, facts
+    seconds = _enter(job, "proxy tunnel", "DNS lookup of the proxy %s" % shown)
+    addresses = resolve(parsed["host"], parsed["port"], None, seconds)
+    if not addresses["ok"]:
+        facts["error"] = "cannot resolve the proxy host: %s" % addresses["error"]
+        return None, facts
+    seconds = _enter(job, "proxy tunnel", "TCP connect to the proxy %s" % shown)
+    sock, report = tcp_connect(addresses["addresses"][0], parsed["port"], seconds)
+    report["via_proxy"] = True
+    facts["tcp"] = report
+    if sock is None:
+        facts["error"] = "cannot connect to the proxy: %s" % report["error"]
+        return None, facts
+    if ep["protocol"] == "http":
+        return sock, facts  # plain HTTP goes through a forward proxy with an absolute URI, not CONNECT
+    try:
+        seconds = _enter(job, "CONNECT", "CONNECT to %s through the proxy %s" % (_target(ep), shown))
+        ok, line = http_connect(sock, ep["host"], ep["port"], noproxy.proxy_authorization(parsed), seconds)
+    except BaseException:
+        sock.close()
+        raise
+    facts["connect_status"] = line
+    if not ok:
+        facts["error"] = line
+        sock.close()
+        return None, facts
+    return sock, facts
+
+
+def _proxy_step(job):
+    ep, ctx = job.ep, job.ctx
+    _here.step = "proxy tunnel"
+    sock, facts = _tunnel(job)
+    with job.lock:
+        if not job.closed:
+            if facts["tcp"] is not None:
+                job.result["tcp"].append(facts["tcp"])
+            job.result["proxy"]["connect_status"] = facts["connect_status"]
+            job.result["proxy"]["error"] = facts["error"]
+    if sock is None:
+        return
+    try:
+        if ep["protocol"] != "http":
+            _after_connect(job, sock, None)
             return
-        _after_connect(job, sock, None, ctx)
-    finally:
-        _finish(job)
-
-
-def _ntp_step(job, address, ctx):
-    try:
-        report = sntp_query(address, job.ep["port"], job.ep["timeout"])
-        with job.lock:
-            ntp = job.result["ntp"]
-            ntp["addresses"].append(report)
-            if report["status"] == "ok" and not ntp["ok"]:
-                ntp.update(
-                    {
-                        "ok": True,
-                        "address": address,
-                        "offset_seconds": report["offset_seconds"],
-                        "delay_seconds": report["delay_seconds"],
-                        "stratum": report["stratum"],
-                    }
-                )
-    finally:
-        _finish(job)
-
-
-def _endpoint_step(job, ctx):
-    """DNS, proxy decision, then fan out the per-address steps onto the pool."""
-    ep, result = job.ep, job.result
-    subtasks = []
-    try:
-        datagram = ep["protocol"] == "udp-ntp"
-        result["dns"] = resolve(ep["host"], ep["port"], ctx["resolve"], ep["timeout"], datagram=datagram)
-        result["undocumented_addresses"] = undocumented_addresses(result["dns"]["addresses"], ep["ips"])
-        choice = noproxy.select_proxy(
-            ep["protocol"],
+        parsed = ctx["proxy_parsed"][job.proxy_url]
+        seconds = _enter(job, "HTTP", "HTTP HEAD to %s through the proxy" % _target(ep))
+        http = http_head(
+            sock,
             ep["host"],
             ep["port"],
-            proxy=ctx["proxy"],
-            no_proxy=ctx["no_proxy"],
-            environ=ctx["environ"],
-            use_proxy=ep["use_proxy"],
+            ep["http_path"],
+            seconds,
+            absolute=True,
+            auth=noproxy.proxy_authorization(parsed),
         )
-        result["proxy"] = {
-            "used": choice["used"],
-            "url": noproxy.redact_url(choice["url"]) if choice["used"] else None,
-            "reason": choice["reason"],
-            "_raw": choice["url"] if choice["used"] else None,
-        }
-        if choice["used"]:
-            result["proxy"]["connect_status"] = None
-            result["proxy"]["error"] = None
-            if not result["dns"]["ok"]:
-                result["dns"]["note"] = "not needed: the proxy resolves the name"
-            subtasks.append((_proxy_step, (job, ctx)))
-        elif datagram:
-            result["ntp"] = {
-                "ok": False,
-                "address": None,
-                "offset_seconds": None,
-                "delay_seconds": None,
-                "stratum": None,
-                "error": None if result["dns"]["ok"] else "no address to query",
-                "addresses": [],
-            }
-            subtasks.extend((_ntp_step, (job, a, ctx)) for a in result["dns"]["addresses"])
-        else:
-            subtasks.extend((_tcp_step, (job, a, ctx)) for a in result["dns"]["addresses"])
-    except Exception as exc:  # never leave an endpoint unfinished
-        result["status"], result["message"] = "error", _one_line(exc)
-        subtasks = []
+        # A forward proxy answers for the target: these codes are the proxy's own refusals.
+        if http["status_code"] in (403, 407, 502, 503, 504):
+            http["from_proxy"] = True
+            http["error"] = "the proxy answered %s" % http["status_line"]
+        # Always recorded: through a forward proxy this answer is the only proof of reachability.
+        _put(job, "http", http)
+    finally:
+        sock.close()
+
+
+def _ntp_step(job, address):
+    seconds = _enter(job, "NTP", "NTP query to %s port %s" % (address, job.ep["port"]))
+    report = sntp_query(address, job.ep["port"], seconds)
     with job.lock:
+        if job.closed:
+            return
+        ntp = job.result["ntp"]
+        ntp["addresses"].append(report)
+        if report["status"] == "ok" and not ntp["ok"]:
+            ntp.update(
+                {
+                    "ok": True,
+                    "address": address,
+                    "offset_seconds": report["offset_seconds"],
+                    "delay_seconds": report["delay_seconds"],
+                    "stratum": report["stratum"],
+                }
+            )
+
+
+def _endpoint_step(job):
+    """DNS, proxy decision, then fan out the per-address steps onto the pool."""
+    ep, ctx = job.ep, job.ctx
+    datagram = ep["protocol"] == "udp-ntp"
+    seconds = _enter(job, "DNS", "DNS lookup of %s" % ep["host"])
+    dns = resolve(ep["host"], ep["port"], ctx["resolve"], seconds, datagram=datagram)
+    undocumented = undocumented_addresses(dns["addresses"], ep["ips"])
+    _here.step = "endpoint"
+    choice = noproxy.select_proxy(
+        ep["protocol"],
+        ep["host"],
+        ep["port"],
+        proxy=ctx["proxy"],
+        no_proxy=ctx["no_proxy"],
+        environ=ctx["environ"],
+        use_proxy=ep["use_proxy"],
+    )
+    proxy = {
+        "used": choice["used"],
+        "url": noproxy.redact_url(choice["url"]) if choice["used"] else None,
+        "reason": choice["reason"],
+    }
+    ntp = None
+    subtasks = []
+    if choice["used"]:
+        job.proxy_url = choice["url"]
+        proxy.update(connect_status=None, error=None)
+        if not dns["ok"]:
+            dns["note"] = "not needed: the proxy resolves the name"
+        subtasks.append((_proxy_step, ()))
+    elif datagram:
+        ntp = {
+            "ok": False,
+            "address": None,
+            "offset_seconds": None,
+            "delay_seconds": None,
+            "stratum": None,
+            "error": None if dns["ok"] else "no address to query",
+            "addresses": [],
+        }
+        subtasks.extend((_ntp_step, (a,)) for a in dns["addresses"])
+    else:
+        subtasks.extend((_tcp_step, (a,)) for a in dns["addresses"])
+    with job.lock:
+        if job.closed:
+            return
+        job.result.update(dns=dns, undocumented_addresses=undocumented, proxy=proxy, ntp=ntp)
         job.pending += len(subtasks)
+        job.step = None  # the next steps wait for a free worker
     for fn, args in subtasks:
-        ctx["pool"].submit(fn, *args)
-    _finish(job)
+        ctx["pool"].submit(job, fn, *args)
 
 
 def _blank_result(raw, ep):
@@ -896,10 +1108,14 @@ def _blank_result(raw, ep):
             "ntp": None,
             "proxy": None,
             "undocumented_addresses": [],
+            "failed_addresses": [],
             "elapsed_ms": 0.0,
         }
     )
     return result
+
+
+PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")
 
 
 def probe_all(
@@ -913,14 +1129,37 @@ def probe_all(
     http=False,
     resolve_map=None,
     environ=None,
+    deadline=None,
+    use_environment=True,
 ):
     """Probe every endpoint concurrently. Return the list of endpoint results, in input order.
 
+    `deadline` is an absolute time.monotonic() value (default: now + budget_seconds(timeout)); probe_all
+    returns by then, and every endpoint not finished gets status `timeout`. Per-endpoint timeouts are
+    kept but no step runs past the deadline. With use_environment=False only `proxy`/`no_proxy` count:
+    the *_proxy variables of `environ` (default: the process environment) are ignored.
     Proxy credentials are redacted from every string of the result.
     """
-    environ = dict(os.environ if environ is None else environ)
+    start = time.monotonic()
     timeout = _as_seconds(timeout) or 5.0
+    deadline = start + budget_seconds(timeout) if deadline is None else float(deadline)
+    budget = max(0.0, deadline - start)
+    environ = dict(os.environ if environ is None else environ)
     workers = max(1, min(int(max_workers or 1), 64))
+    ctx = {
+        "pool": None,
+        "proxy": proxy,
+        "no_proxy": no_proxy,
+        "environ": environ if use_environment else {},
+        "contexts": make_contexts(ca_file),
+        "http": bool(http),
+        "resolve": resolve_map or {},
+        "deadline": deadline,
+        "budget": budget,
+    }
+    # Redact every URL that could hold credentials, used or not.
+    urls = [u for u in (proxy,) if u] + [environ[v] for v in PROXY_VARIABLES if environ.get(v)]
+    ctx["proxy_parsed"] = {u: noproxy.parse_proxy_url(u) for u in urls}
     jobs, results = [], []
     for raw in endpoints or []:
         ep, error = normalize_endpoint(raw, timeout)
@@ -932,32 +1171,18 @@ def probe_all(
         if ep.get("dropped"):
             result.update({"ok": True, "status": "skipped", "message": "dropped: %s" % ep["dropped"]})
             continue
-        jobs.append(_Job(ep, result))
-    urls = [u for u in (proxy,) if u] + [
-        environ[v]
-        for v in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")
-        if environ.get(v)
-    ]
-    ctx = {
-        "pool": _Pool(min(workers, max(1, len(jobs) * 2))) if jobs else None,
-        "proxy": proxy,
-        "no_proxy": no_proxy,
-        "environ": environ,
-        "contexts": make_contexts(ca_file),
-        "http": bool(http),
-        "resolve": resolve_map or {},
-        "proxy_parsed": {u: noproxy.parse_proxy_url(u) for u in urls},
-    }
+        ep["timeout"] = min(ep["timeout"], budget) if budget > 0 else ep["timeout"]
+        jobs.append(_Job(ep, result, ctx))
+    if jobs:
+        ctx["pool"] = _Pool(min(workers, max(1, len(jobs) * 2)))
     for job in jobs:
         job.pending = 1
-        ctx["pool"].submit(_endpoint_step, job, ctx)
-    # Each endpoint runs at most: DNS, proxy DNS+connect, CONNECT, TLS, a second TLS, HTTP.
-    longest = max([j.ep["timeout"] for j in jobs] or [timeout])
-    waves = max(1, math.ceil(len(jobs) * 2.0 / workers))
-    deadline = time.time() + 7 * longest * waves + 2
-    by_result = {id(job.result): job for job in jobs}
+        ctx["pool"].submit(job, _endpoint_step)
     for job in jobs:
-        job.done.wait(max(0.0, deadline - time.time()))
+        job.done.wait(max(0.0, deadline - time.monotonic()))
+    if ctx["pool"] is not None:
+        ctx["pool"].close()
+    by_result = {id(job.result): job for job in jobs}
     out = []
     for result in results:
         job = by_result.get(id(result))
@@ -965,18 +1190,26 @@ def probe_all(
             out.append(redact_tree(_tidy(result), urls))
             continue
         with job.lock:
-            if not job.done.is_set():
-                result["ok"], result["status"] = False, "timeout"
-                result["message"] = "the probe did not finish before the overall deadline"
-                result["elapsed_ms"] = _ms(time.time() - job.start)
+            if not job.closed:
+                job.timed_out = job.timed_out or _budget_message(job)
+                _close(job)
             out.append(redact_tree(_tidy(result), urls))
     return out
 
 
+def failed_addresses(result):
+    """[{address, status, error}] of every direct TCP connect and NTP query that failed."""
+    reports = [t for t in result.get("tcp") or [] if not t.get("via_proxy")]
+    reports += list((result.get("ntp") or {}).get("addresses") or [])
+    return [
+        {"address": r.get("address"), "status": r.get("status"), "error": r.get("error")}
+        for r in reports
+        if r.get("status") != "ok"
+    ]
+
+
 def _tidy(result):
-    """Drop internal keys, flag partial reachability and put per-address lists in resolver order."""
-    if isinstance(result.get("proxy"), dict):
-        result["proxy"].pop("_raw", None)
+    """Flag partial reachability, list failed addresses and put per-address lists in resolver order."""
     order = list((result.get("dns") or {}).get("addresses") or [])
 
     def rank(item):
@@ -990,4 +1223,5 @@ def _tidy(result):
     result["partial"] = bool(result.get("ok") and 0 < ok_count < len(direct))
     if isinstance(result.get("ntp"), dict):
         result["ntp"]["addresses"] = sorted(result["ntp"]["addresses"], key=rank)
+    result["failed_addresses"] = failed_addresses(result)
     return result

@@ -416,3 +416,19 @@ def guarded(name, func, *args, **kwargs):
         return func(*args, **kwargs)
     except Exception as exc:
         return unavailable(f"collecting {name} failed: {type(exc).__name__}: {exc}")
+
+
+def collect_all(
+    paths, run, which, system, distribution=None, java_home=None, java_paths=None, probe_container_engine=True
+):
+    """The whole eformidling_resources fact: cpu, memory, disk per path, platform and runtimes."""
+    linux_only = None if system == "Linux" else f"not supported on {system}: needs Linux /proc and /sys"
+    return {
+        "cpu": unavailable(linux_only) if linux_only else guarded("cpu", collect_cpu),
+        "memory": unavailable(linux_only) if linux_only else guarded("memory", collect_memory),
+        "disk": collect_disk(paths),
+        "platform": guarded("platform", collect_platform, "/", run, which, system, distribution),
+        "runtimes": guarded(
+            "runtimes", collect_runtimes, run, which, java_home, java_paths or [], probe_container_engine
+        ),
+    }

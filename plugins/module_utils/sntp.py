@@ -7,10 +7,16 @@ ahead). NTP itself reports server minus local, so every offset is negated once, 
 
 Bounds: every packet waits at most ``timeout`` seconds; a server that never answers costs exactly one timeout
 (the rest of its burst is not sent); a server costs at most ``samples * timeout``; servers are probed in parallel
-threads, and ``probe_servers`` returns after at most ``samples * timeout + 1`` seconds even if name resolution
-hangs (such a server is reported as timed out).
+threads, and ``probe_servers`` returns after at most ``samples * timeout + 1`` seconds (or by its ``deadline``,
+a time.monotonic() value) even if name resolution hangs.
+
+Every probe record says whether the name resolved (``resolved``, ``addresses``) and what failed
+(``error_kind``): None (a reply arrived), "dns" (the name does not resolve), "timeout" (no reply: UDP dropped),
+"refused" (ICMP unreachable or a local firewall), "bad_reply" (a reply we refuse: stratum 0, leap 3, wrong mode),
+"error" (our own code raised; the text is in ``error``). A record with ``error_kind`` "error" is never reachable.
 """
 
+import errno
 import os
 import socket
 import struct
@@ -19,6 +25,7 @@ import time
 
 NTP_EPOCH_DELTA = 2208988800  # seconds from 1900-01-01 to 1970-01-01
 NTP_PORT = 123
+ERROR_KINDS = (None, "dns", "timeout", "refused", "bad_reply", "error")
 _PACKET = struct.Struct(">BBbbII4sQQQQ")
 
 try:
@@ -149,39 +156,63 @@ def exchange(host, port, timeout):
         sock.close()
 
 
+REFUSED_ERRNOS = (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM)
+
+
+def classify(exc):
+    """An exception from one exchange -> (error_kind, message); kinds as in ERROR_KINDS."""
+    if isinstance(exc, (socket.gaierror, UnicodeError)):
+        return "dns", "cannot resolve: %s" % (exc,)
+    if isinstance(exc, socket.timeout):
+        return "timeout", str(exc) or "timed out"
+    if isinstance(exc, OSError) and exc.errno in REFUSED_ERRNOS:
+        # ICMP port/host unreachable (a REJECT rule) or a local firewall: the packet was turned away
+        return "refused", str(exc)
+    return "error", "%s: %s" % (exc.__class__.__name__, exc)
+
+
 def builtin_sample(host, port, timeout):
-    """One SNTP exchange with our own client -> (sample, None) or (None, error)."""
+    """One SNTP exchange with our own client -> (sample, None, None) or (None, error, error_kind)."""
     try:
-        return exchange(host, port, timeout)
+        sample, error = exchange(host, port, timeout)
     except socket.timeout:
-        return None, "timed out after %.3g s" % timeout
+        return None, "timed out after %.3g s" % timeout, "timeout"
     except (OSError, UnicodeError) as exc:
-        if isinstance(exc, (socket.gaierror, UnicodeError)):
-            return None, "cannot resolve %s: %s" % (host, exc)
-        return None, str(exc) or exc.__class__.__name__
+        kind, message = classify(exc)
+        return None, message, kind
+    return sample, error, None if error is None else "bad_reply"
 
 
 def ntplib_sample(host, port, timeout):
-    """One exchange through ntplib -> (sample, None) or (None, error); same checks as the builtin client."""
+    """One exchange through ntplib -> (sample, None, None) or (None, error, error_kind); same checks as ours."""
     try:
         stats = ntplib.NTPClient().request(host, version=4, port=port, timeout=timeout)
-    except Exception as exc:  # ntplib raises NTPException, OSError, gaierror
+    except (OSError, UnicodeError) as exc:
+        kind, message = classify(exc)
+        return None, message, kind
+    except Exception as exc:  # ntplib.NTPException: no response, or a reply it could not decode
         message = str(exc) or exc.__class__.__name__
         if "No response received" in message:
-            message = "timed out after %.3g s" % timeout
-        return None, message
+            return None, "timed out after %.3g s" % timeout, "timeout"
+        if ntplib is not None and isinstance(exc, ntplib.NTPException):
+            return None, message, "bad_reply"
+        raise
     if stats.stratum == 0:
-        return None, "kiss-o'-death or unsynchronised server (stratum 0)"
+        return None, "kiss-o'-death or unsynchronised server (stratum 0)", "bad_reply"
     if stats.leap == 3:
-        return None, "server not synchronised (leap 3)"
-    return {
-        "offset_seconds": -stats.offset,
-        "delay_seconds": max(0.0, stats.delay),
-        "stratum": stats.stratum,
-        "leap": stats.leap,
-        "root_delay_seconds": stats.root_delay,
-        "root_dispersion_seconds": stats.root_dispersion,
-    }, None
+        return None, "server not synchronised (leap 3)", "bad_reply"
+    return (
+        {
+            "offset_seconds": -stats.offset,
+            "delay_seconds": max(0.0, stats.delay),
+            "stratum": stats.stratum,
+            "leap": stats.leap,
+            "root_delay_seconds": stats.root_delay,
+            "root_dispersion_seconds": stats.root_dispersion,
+        },
+        None,
+        None,
+    )
 
 
 def choose_client(requested="auto"):
@@ -191,13 +222,15 @@ def choose_client(requested="auto"):
     return "ntplib"
 
 
-def empty_result(spec, client="auto", error=None):
+def empty_result(spec, client="auto", error=None, error_kind=None):
     """A probe result with nothing measured."""
     parsed = parse_server(spec) or (None, None)
     return {
         "server": spec,
         "host": parsed[0],
         "port": parsed[1],
+        "resolved": False,
+        "addresses": [],
         "reachable": False,
         "offset_seconds": None,
         "delay_seconds": None,
@@ -210,64 +243,146 @@ def empty_result(spec, client="auto", error=None):
         "samples_ok": 0,
         "duration_seconds": 0.0,
         "error": error,
+        "error_kind": error_kind,
     }
 
 
-def probe_server(spec, samples=4, timeout=1.0, client="auto"):
-    """Probe one server: send up to `samples` packets one after another, keep the best reply by delay."""
+def resolve_addresses(host, port):
+    """Every address of `host` for UDP, in getaddrinfo order, without duplicates (raises gaierror)."""
+    addresses = []
+    for _family, _type, _proto, _canon, sockaddr in socket.getaddrinfo(
+        host, port, 0, socket.SOCK_DGRAM, socket.IPPROTO_UDP
+    ):
+        if sockaddr[0] not in addresses:
+            addresses.append(sockaddr[0])
+    if not addresses:
+        raise socket.gaierror("no address for %s" % host)
+    return addresses
+
+
+def _fail(result, kind, message):
+    """Mark `result` failed; nothing measured counts (fail closed)."""
+    for key in ("offset_seconds", "delay_seconds", "stratum", "leap", "root_delay_seconds", "root_dispersion_seconds"):
+        result[key] = None
+    result["reachable"] = False
+    result["error"] = message
+    result["error_kind"] = kind
+    return result
+
+
+def probe_server(spec, samples=4, timeout=1.0, client="auto", deadline=None, result=None):
+    """Probe one server: resolve it once, then send up to `samples` packets one after another to its first
+    address and keep the best reply by delay.
+
+    `deadline` (a time.monotonic() value) cuts the burst short: no packet waits beyond it. `result` lets a
+    caller pass the record to fill in, so that it can see how far a probe got if it has to stop waiting.
+    An exception from our own code gives ``error_kind: "error"`` and ``reachable: False``.
+    """
     started = time.monotonic()
-    result = empty_result(spec, client)
+    result = result if result is not None else {}
+    result.update(empty_result(spec, client))
+    try:
+        return _probe(spec, samples, timeout, deadline, result, started)
+    except Exception as exc:  # our own code failed: never a measurement
+        return _fail(result, "error", "probe failed: %s: %s" % (exc.__class__.__name__, exc))
+    finally:
+        result.pop("stage", None)
+        result["duration_seconds"] = round(time.monotonic() - started, 6)
+
+
+def _probe(spec, samples, timeout, deadline, result, started):
     parsed = parse_server(spec)
     if parsed is None:
-        result["error"] = "not a valid server (host, host:port or [ipv6]:port): %r" % (spec,)
-        return result
-    result["host"], result["port"] = parsed
+        return _fail(result, "error", "not a valid server (host, host:port or [ipv6]:port): %r" % (spec,))
+    host, port = result["host"], result["port"] = parsed
+    result["stage"] = "resolving"
+    try:
+        result["addresses"] = resolve_addresses(host, port)
+    except (OSError, UnicodeError) as exc:
+        return _fail(result, "dns", "cannot resolve %s: %s" % (host, exc))
+    result["resolved"] = True
+    result["stage"] = "exchanging"
     sample_fn = ntplib_sample if result["client"] == "ntplib" else builtin_sample
-    best, errors = None, []
+    best, errors, kinds = None, [], []
     for _attempt in range(max(1, int(samples))):
+        wait = timeout if deadline is None else min(timeout, deadline - time.monotonic())
+        if wait <= 0.001:
+            errors.append("time budget used up after %.3g s" % (time.monotonic() - started))
+            kinds.append("timeout")
+            break
         result["samples_sent"] += 1
-        sample, error = sample_fn(parsed[0], parsed[1], timeout)
+        sample, error, kind = sample_fn(result["addresses"][0], port, wait)
         if sample is None:
             errors.append(error)
-            if error.startswith("cannot resolve") or (result["samples_ok"] == 0 and error.startswith("timed out")):
-                break  # a dead or unknown server costs one timeout, not a whole burst
+            kinds.append(kind or "error")
+            if kinds[-1] == "error" or (result["samples_ok"] == 0 and kinds[-1] in ("timeout", "refused")):
+                break  # a dead server costs one timeout, not a whole burst
+            if "stratum 0" in error:
+                break  # kiss-o'-death: RFC 4330 says stop sending
             continue
         result["samples_ok"] += 1
         if best is None or sample["delay_seconds"] < best["delay_seconds"]:
             best = sample
+    if "error" in kinds:
+        return _fail(result, "error", errors[kinds.index("error")])
     if best is not None:
         result.update(best)
         result["reachable"] = True
     if errors:
-        failed = "%d of %d packets failed: %s" % (len(errors), result["samples_sent"], errors[-1])
-        result["error"] = errors[-1] if best is None else failed
-    result["duration_seconds"] = round(time.monotonic() - started, 6)
+        if best is None:
+            result["error"], result["error_kind"] = errors[-1], kinds[-1]
+        else:  # reachable: the failures of some packets are told, not graded
+            result["error"] = "%d of %d packets failed: %s" % (len(errors), result["samples_sent"], errors[-1])
     return result
 
 
-def probe_servers(specs, samples=4, timeout=1.0, client="auto"):
-    """Probe every server concurrently (one thread each); results in the order of `specs`."""
+def probe_servers(specs, samples=4, timeout=1.0, client="auto", deadline=None):
+    """Probe every server concurrently (one thread each); results in the order of `specs`.
+
+    Returns after at most ``samples * timeout + 1`` seconds, and never after `deadline` (time.monotonic())
+    plus thread overhead. A server whose thread is still blocked then (typically in name resolution) is
+    reported as a failure: ``error_kind`` "dns" while resolving, "timeout" afterwards.
+    """
     specs = list(specs or [])
     results = [None] * len(specs)
+    records = [{} for _spec in specs]
+    budget = max(1, int(samples)) * timeout + 1.0
+    end = time.monotonic() + budget
+    if deadline is not None:
+        end = min(end, deadline)
 
     def work(i, spec):
         try:
-            results[i] = probe_server(spec, samples, timeout, client)
+            results[i] = probe_server(spec, samples, timeout, client, deadline=end, result=records[i])
         except Exception as exc:  # one broken probe must not break the facts
-            results[i] = empty_result(spec, client, "probe failed: %s" % exc)
+            results[i] = empty_result(spec, client, "probe failed: %s: %s" % (exc.__class__.__name__, exc), "error")
 
+    started = time.monotonic()
     threads = []
     for i, spec in enumerate(specs):
         thread = threading.Thread(target=work, args=(i, spec), name="ntp-probe-%d" % i)
         thread.daemon = True
         thread.start()
         threads.append(thread)
-    budget = max(1, int(samples)) * timeout + 1.0
-    deadline = time.monotonic() + budget
     for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
+        thread.join(max(0.0, end - time.monotonic()))
+    waited = round(time.monotonic() - started, 6)
     for i, spec in enumerate(specs):
-        if results[i] is None:  # still blocked, typically in name resolution
-            results[i] = empty_result(spec, client, "timed out (no answer within the %.3g s probe budget)" % budget)
-            results[i]["duration_seconds"] = budget
+        if results[i] is None:
+            results[i] = unfinished(spec, client, records[i], waited)
     return results
+
+
+def unfinished(spec, client, record, waited):
+    """The record of a probe whose thread did not finish within the budget (a copy: the thread may go on)."""
+    stage = record.get("stage")
+    result = empty_result(spec, client)
+    if stage == "resolving" or not record:
+        result = _fail(result, "dns", "name resolution did not finish within %.3g s" % waited)
+    else:
+        result["resolved"] = bool(record.get("resolved"))
+        result["addresses"] = list(record.get("addresses") or [])
+        result["samples_sent"] = record.get("samples_sent", 0)
+        result = _fail(result, "timeout", "timed out (no answer within the %.3g s probe budget)" % waited)
+    result["duration_seconds"] = waited
+    return result

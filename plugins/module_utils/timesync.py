@@ -13,6 +13,9 @@ The tools disagree, so each parser converts:
 * ``chronyc -c tracking`` field 6 "Last offset" and the ``chronyc -c sources`` offsets are positive when the
   local clock is ahead: used as they are. (Under ``chronyd -x`` the sources offsets are relative to chronyd's
   own corrected timescale; the uncorrected remainder is in "System time".)
+* When chronyd cannot step the clock (``-x``, or no CAP_SYS_TIME) and a ``makestep`` line applies, the step is
+  lost: "System time" stays about 0 while "Last offset" and the selected source's sample keep the real offset.
+  ``chrony_measured_offset`` then reports what chrony measured (``offset_basis``), see there.
 * ``ntpq`` offsets (peers and ``rv``) are the server's offset from the local clock, in milliseconds: offset = -ms/1000.
 * ntplib and SNTP (RFC 4330) offsets are server minus local: offset = -value.
 * The kernel ``adjtimex`` offset is the phase correction still to apply: offset = -value.
@@ -37,6 +40,9 @@ REFID_NONE = "00000000"
 REFID_LOCAL = "7F7F0101"
 LASTRX_NEVER = 4294967295
 DEFAULT_REFERENCE_TIME_MAX_AGE = 3600.0
+# Offsets that differ by less than this are the same measurement; a lost step is at least makestep's
+# threshold (Debian: 1 s), far above it.
+OFFSET_AGREEMENT_SECONDS = 0.05
 
 CHRONY_MODES = {"^": "server", "=": "peer", "#": "refclock"}
 CHRONY_STATES = {
@@ -172,6 +178,7 @@ def chrony_unsync_reasons(tracking, sources, now=None, max_age=DEFAULT_REFERENCE
 
     Synchronised needs: leap status not "Not synchronised"; a real reference (neither 00000000 nor the local
     reference 7F7F0101); a selected (``*``) source with reach above 0; a reference time younger than ``max_age``.
+    With ``max_age`` None the age is left to the caller (the controller judges ``reference_time_age_seconds``).
     """
     reasons = []
     leap = tracking.get("leap_status")
@@ -186,11 +193,68 @@ def chrony_unsync_reasons(tracking, sources, now=None, max_age=DEFAULT_REFERENCE
     if not selected:
         reasons.append("no selected (*) source with reach above 0")
     age = tracking.get("ref_age_seconds")
-    if age is None:
+    if max_age is None:
+        pass
+    elif age is None:
         reasons.append("reference time unknown")
     elif age > max_age:
         reasons.append("reference time is %.0f s old (limit %.0f s)" % (age, max_age))
     return reasons
+
+
+def selected_source(sources):
+    """The selected (``*``) source with reach above 0, or None."""
+    for source in sources or []:
+        if source.get("state_symbol") == "*" and (source.get("reach") or 0) > 0:
+            return source
+    return None
+
+
+def chrony_measured_offset(tracking, sources):
+    """The offset chrony actually measured -> ``(offset_seconds, basis, note)``; local minus true.
+
+    "System time" is the correction chronyd still holds (it slews, or ``-x`` keeps it virtual), and the
+    selected source's sample (adjusted for slews since) is relative to the clock *after* that correction. So
+    local minus true = system-time offset + sample. Normally the sample is close to 0 and System time is the
+    answer. When a step was lost (``makestep`` without the right to step), System time is about 0 and the
+    sample holds the real offset: that is reported, with a note. Without a usable selected sample, "Last
+    offset" is used when it is larger than System time by more than OFFSET_AGREEMENT_SECONDS (larger only:
+    a slewing clock has a large System time and a small Last offset, and System time is then right).
+    """
+    system = tracking.get("offset_seconds")
+    source = selected_source(sources)
+    sample = source.get("offset_seconds") if source else None
+    last = tracking.get("last_offset_seconds")
+    if system is not None and sample is not None and abs(sample) > OFFSET_AGREEMENT_SECONDS:
+        offset = system + sample
+        return (
+            offset,
+            "selected source sample",
+            (
+                "chrony's selected source %s measured %+.6f s against chrony's corrected time while System time "
+                "holds only %+.6f s: the clock was not corrected (chronyd may not step or slew it: -x, no "
+                "CAP_SYS_TIME, or a makestep that failed), so the offset is %+.6f s"
+                % (source.get("name"), sample, system, offset)
+            ),
+        )
+    if (
+        system is not None
+        and sample is None
+        and last is not None
+        and abs(last) > abs(system) + OFFSET_AGREEMENT_SECONDS
+    ):
+        return (
+            last,
+            "last offset",
+            (
+                "Last offset %+.6f s is larger than System time %+.6f s and no selected source sample could be "
+                "read: the last correction was not applied (a makestep chronyd was not allowed to make)"
+                % (last, system)
+            ),
+        )
+    if system is None and last is not None:
+        return last, "last offset", "System time could not be read; Last offset is used"
+    return system, "system time", None
 
 
 def empty_view(reason=None, **fields):
@@ -213,7 +277,13 @@ def chrony_view(tracking_cmd, sources_cmd, now=None, max_age=DEFAULT_REFERENCE_T
     Each ``*_cmd`` is ``(rc, stdout, stderr)``, or None when chronyc is not installed. A daemon that does not
     answer gives ``synchronised: None`` (unknown), never False.
     """
-    view = empty_view(tracking=None, sources=[])
+    view = empty_view(
+        tracking=None,
+        sources=[],
+        offset_basis=None,
+        offset_note=None,
+        reference_time_age_seconds=None,
+    )
     if tracking_cmd is None:
         view["reason"] = "chronyc is not installed"
         return view
@@ -237,10 +307,14 @@ def chrony_view(tracking_cmd, sources_cmd, now=None, max_age=DEFAULT_REFERENCE_T
             view["sources"] = parse_chrony_sources(src_out)
         else:
             view["reason"] = "chronyc sources failed (rc=%s): %s" % (src_rc, _first_line(src_err or src_out))
+    view["reference_time_age_seconds"] = tracking["ref_age_seconds"]
     view["unsync_reasons"] = chrony_unsync_reasons(tracking, view["sources"], now, max_age)
     view["synchronised"] = not view["unsync_reasons"]
-    view["offset_seconds"] = tracking["offset_seconds"]
-    view["max_error_seconds"] = tracking["max_error_seconds"]
+    offset, basis, note = chrony_measured_offset(tracking, view["sources"])
+    view["offset_seconds"] = offset
+    view["offset_basis"] = basis
+    view["offset_note"] = note
+    view["max_error_seconds"] = max_error(offset, tracking["root_dispersion_seconds"], tracking["root_delay_seconds"])
     return view
 
 

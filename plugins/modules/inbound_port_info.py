@@ -78,32 +78,9 @@ held_by_integrasjonspunkt:
   type: bool
 """
 
-import json
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import open_url
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import listening
-
-
-def ask_actuator(port, timeout):
-    """Try http then https on loopback; a JSON body with a `status` key is a Spring Boot actuator."""
-    for scheme in ("http", "https"):
-        url = "%s://127.0.0.1:%d/manage/health" % (scheme, port)
-        try:
-            resp = open_url(url, timeout=timeout, validate_certs=False, use_proxy=False)
-            body = resp.read(65536)
-        except Exception as exc:
-            body = getattr(exc, "read", lambda: b"")() if hasattr(exc, "code") else b""
-            if not body:
-                continue
-        try:
-            doc = json.loads(body.decode("utf-8", "replace"))
-        except ValueError:
-            continue
-        if isinstance(doc, dict) and "status" in doc:
-            return {"answered": True, "scheme": scheme, "status": doc.get("status")}
-    return {"answered": False, "scheme": None, "status": None}
 
 
 def main():
@@ -117,24 +94,7 @@ def main():
     port = module.params["port"]
     if not 0 < port < 65536:
         module.fail_json(msg="port must be between 1 and 65535, got %r" % port)
-    listeners = listening.listeners_on(port)
-    holders, complete = ([], True)
-    actuator = {"answered": False, "scheme": None, "status": None}
-    if listeners:
-        owners, complete = listening.socket_owners([s["inode"] for s in listeners])
-        holders = sorted((h for found in owners.values() for h in found), key=lambda h: h["pid"])
-        actuator = ask_actuator(port, module.params["identify_timeout"])
-    held = any(listening.looks_like_integrasjonspunkt(h["cmdline"]) for h in holders) or actuator["answered"]
-    module.exit_json(
-        changed=False,
-        port=port,
-        in_use=bool(listeners),
-        listeners=listeners,
-        holders=holders,
-        holders_complete=complete,
-        actuator=actuator,
-        held_by_integrasjonspunkt=bool(listeners) and held,
-    )
+    module.exit_json(changed=False, **listening.collect(port, module.params["identify_timeout"]))
 
 
 if __name__ == "__main__":

@@ -8,19 +8,34 @@ module: preflight_report
 short_description: Summarise the preflight results of every host and write the report files
 version_added: 0.1.0
 description:
-  - Runs on the controller, once. Reads C(ansible_facts.eformidling_preflight) of each host in O(hosts), as left
-    by M(eformidling.integrasjonspunkt.preflight_judge).
-  - Returns summary lines (a line per host with its pass, warn and fail counts, then the failing checks grouped by
-    ID across hosts with measured against required and the fix).
-  - Writes C(preflight.json), C(preflight-junit.xml) (one testcase per host and check) and C(preflight.md) into
-    O(report_dir) on the controller.
-  - A host without results is reported as unreachable.
+  - Runs on the controller, once. Reads, for each host in O(hosts), the result its preflight task registered,
+    C(hostvars[host][result_var]). The result is never read from C(ansible_facts), so a fact cache cannot serve a
+    verdict from an earlier run.
+  - Gives every host one state. C(ok) when no check failed or errored; C(failed) when a check has status C(fail) or
+    C(error) (a crashed check or gathering fails the host); C(error) when the host's preflight task failed, returned
+    no check results, or never ran (an earlier task failed or the host was skipped), with the reason;
+    C(unreachable) only when the host could not be reached.
+  - Counts pass, info, warn, unknown, error and fail with one rule for the summary and every report file.
+  - Returns summary lines (the run's environment, services and version, what the exit status means, a line per
+    host with its six counts, then the problems grouped by check ID with each host's own measured and required
+    values and fix). When no name resolves on a host, that is said once with the host's resolver instead of once
+    per endpoint.
+  - Writes C(preflight.json), C(preflight-junit.xml) (one testcase per host and check; C(fail) as failure,
+    C(error) as error), C(preflight.md) and C(preflight.html) (one self-contained page with a host by check matrix
+    that can be filtered by status and host) into O(report_dir) on the controller.
+  - Values of keys that look like secrets (matching C(pass), C(secret) or C(token)) are redacted in every output.
 options:
   hosts:
     description: The hosts to report on, normally C(ansible_play_hosts_all).
     type: list
     elements: str
     required: true
+  result_var:
+    description:
+      - The variable each host's preflight task registered its result in.
+      - A host without it is reported as C(error) (its preflight task did not run).
+    type: str
+    default: preflight_result
   report_dir:
     description: Directory on the controller for the report files. Nothing is written when empty.
     type: path
@@ -28,10 +43,13 @@ options:
     description: Which files to write.
     type: list
     elements: str
-    choices: [json, junit, markdown]
-    default: [json, junit, markdown]
+    choices: [json, junit, markdown, html]
+    default: [json, junit, markdown, html]
   meta:
-    description: Run metadata shown in the reports (environment, services, version).
+    description:
+      - Run metadata shown in the reports, for example C(environment), C(services) and C(version).
+      - A key left out or empty is taken from the C(settings) of the hosts' results; when the hosts differ, the
+        reports list the values per host.
     type: dict
 notes:
   - The report files are written in check mode too; they are the controller-side output, not a change on a host.
@@ -42,10 +60,16 @@ author:
 """
 
 EXAMPLES = r"""
+- name: Check every host
+  eformidling.integrasjonspunkt.preflight:
+  register: preflight_result
+
 - name: Report on all hosts of the play
   eformidling.integrasjonspunkt.preflight_report:
     hosts: "{{ ansible_play_hosts_all }}"
+    result_var: preflight_result
     report_dir: "{{ playbook_dir }}/reports"
+    formats: [json, junit, markdown, html]
   run_once: true
   delegate_to: localhost
 """
@@ -57,17 +81,52 @@ summary:
   type: list
   elements: str
 hosts:
-  description: Per host, its state (passed, failed, unreachable), counts and failing check IDs.
+  description: Per host, its state and the counts every report shows.
   returned: always
   type: list
   elements: dict
-unreachable_hosts:
-  description: Hosts without results.
+  contains:
+    host:
+      description: The host.
+      type: str
+    state:
+      description: C(ok), C(failed), C(error) or C(unreachable).
+      type: str
+    reason:
+      description: Why a host in state C(error) or C(unreachable) has no verdict; null otherwise.
+      type: str
+    counts:
+      description: The number of checks per status (pass, info, warn, unknown, error, fail).
+      type: dict
+    failed_ids:
+      description: IDs of the checks that failed.
+      type: list
+      elements: str
+    error_ids:
+      description: IDs of the checks that could not be judged because something crashed.
+      type: list
+      elements: str
+meta:
+  description: The environment, services and version shown in the reports' header.
+  returned: always
+  type: dict
+ok_hosts:
+  description: Hosts in state C(ok).
   returned: always
   type: list
   elements: str
 failed_hosts:
-  description: Hosts with at least one failing check.
+  description: Hosts with at least one check with status C(fail) or C(error).
+  returned: always
+  type: list
+  elements: str
+error_hosts:
+  description: Hosts whose preflight task failed, returned no results or did not run.
+  returned: always
+  type: list
+  elements: str
+unreachable_hosts:
+  description: Hosts that could not be reached.
   returned: always
   type: list
   elements: str

@@ -535,27 +535,16 @@ def main():
         except Exception as exc:
             return 127, "", str(exc)
 
-    system = platform.system()
-    linux_only = None if system == "Linux" else f"not supported on {system}: needs Linux /proc and /sys"
-    facts = {
-        "cpu": resources.unavailable(linux_only) if linux_only else resources.guarded("cpu", resources.collect_cpu),
-        "memory": resources.unavailable(linux_only)
-        if linux_only
-        else resources.guarded("memory", resources.collect_memory),
-        "disk": resources.collect_disk(params["paths"]),
-        "platform": resources.guarded(
-            "platform", resources.collect_platform, "/", run, which, system, _distribution(module)
-        ),
-        "runtimes": resources.guarded(
-            "runtimes",
-            resources.collect_runtimes,
-            run,
-            which,
-            os.environ.get("JAVA_HOME"),
-            params["java_paths"],
-            params["probe_container_engine"],
-        ),
-    }
+    facts = resources.collect_all(
+        params["paths"],
+        run,
+        which,
+        platform.system(),
+        _distribution(module),
+        os.environ.get("JAVA_HOME"),
+        params["java_paths"],
+        params["probe_container_engine"],
+    )
     module.exit_json(changed=False, ansible_facts={"eformidling_resources": facts})
 
 

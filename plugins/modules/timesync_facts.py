@@ -32,6 +32,17 @@ description:
   - B(Direct NTP probes) of O(ntp_servers) from the target itself, in parallel. Several packets per server; the best
     reply by delay is kept, stratum-0 and leap-3 replies are ignored. Uses ntplib when the target can import it,
     otherwise a minimal SNTP client shipped in this collection. Each result names the client it used.
+  - B(Time budget.) Every command runs with a timeout (O(command_timeout)); C(timedatectl) can hang on D-Bus. The
+    chrony, ntpd and timedatectl views and the probes are gathered concurrently. A command that times out, or a
+    step of our own that raises, makes that view unknown (C(synchronised=null)) with C(reason) and C(error), never a
+    pass; when it is the running daemon's view, the top-level C(synchronised) is C(null) too.
+  - B(Worst case) without a deadline, by construction, is the larger of 2 x O(command_timeout) (two commands per view,
+    views in parallel) and O(probe_samples) x O(probe_timeout) + 1 s (servers in parallel); 10 s with the defaults.
+  - B(chrony cannot step.) When chronyd may not step the clock (C(-x), no CAP_SYS_TIME) and a C(makestep) line
+    applies, System time stays about 0 while the selected source's sample and Last offset keep the real offset.
+    The chrony view then reports what chrony measured, and says so in C(offset_basis) and C(offset_note).
+  - The gathering lives in C(module_utils/timesync_collect.py) (C(gather())) so that other modules run the
+    same collector in-process.
   - Never fails because a tool is missing, needs no root, and changes nothing.
 author:
   - eFormidling collection maintainers (@eformidling-ansible)
@@ -89,8 +100,15 @@ options:
     description:
       - Seconds after which chrony's reference time counts as stale, so the clock is no longer synchronised.
       - The default covers chrony's largest default polling interval (1024 s) with margin.
+      - The age itself is always returned as C(chrony.reference_time_age_seconds).
     type: float
     default: 3600
+  command_timeout:
+    description:
+      - Seconds each command (C(chronyc), C(ntpq), C(timedatectl)) may run before it is killed; the view it feeds
+        is then unknown, with C(reason) "... timed out after N s".
+    type: float
+    default: 5
 extends_documentation_fragment:
   - eformidling.integrasjonspunkt.attributes
   - eformidling.integrasjonspunkt.attributes.FACTS
@@ -201,8 +219,13 @@ ansible_facts:
               returned: always
               sample: chrony
               choices: [chrony, ntpd, timesyncd, none]
+            error:
+              description: Set when the services could not be found (then C(name) and C(conflict) are C(null)).
+              type: str
+              returned: always
         chrony:
           description: chronyd's view from C(chronyc -c tracking) and C(chronyc -c sources).
+            C(offset_seconds) is what chrony measured (see C(offset_basis)).
           type: dict
           returned: always
           contains:
@@ -213,6 +236,25 @@ ansible_facts:
             reason:
               description: Why chrony is not available (or why sources could not be read); C(null) otherwise.
               type: str
+              returned: always
+            error:
+              description: Set when our collection of this view failed (a command timed out, the budget ran out,
+                our code raised); C(null) otherwise. The view is then unknown.
+              type: str
+              returned: always
+            offset_basis:
+              description: Which of chrony's figures C(offset_seconds) comes from.
+              type: str
+              returned: always
+              choices: [system time, last offset, selected source sample]
+            offset_note:
+              description: Why the offset is not the System time (a step chronyd could not make); C(null) otherwise.
+              type: str
+              returned: always
+            reference_time_age_seconds:
+              description: Seconds since chrony's last reference update (now minus reference time, on chrony's
+                timescale); judged against O(reference_time_max_age), or by the caller.
+              type: float
               returned: always
             synchronised:
               description: Chrony's own criteria (see the description); C(null) when chronyd did not answer.
@@ -225,11 +267,14 @@ ansible_facts:
               returned: always
               sample: ["reference is the local clock (7F7F0101, 'local' directive), not a real time source"]
             offset_seconds:
-              description: Same as C(tracking.offset_seconds).
+              description:
+                - What chrony measured, local minus true. Equals C(tracking.offset_seconds) (System time) when
+                  C(offset_basis) is C(system time); when chronyd could not correct the clock (a lost step) it is
+                  System time plus the selected source's sample, or Last offset (see C(offset_note)).
               type: float
               returned: always
             max_error_seconds:
-              description: "|offset| + root dispersion + root delay / 2, in seconds."
+              description: "|offset_seconds| + root dispersion + root delay / 2, in seconds."
               type: float
               returned: always
             tracking:
@@ -375,6 +420,10 @@ ansible_facts:
               description: True when ntpq answered.
               type: bool
               returned: always
+            error:
+              description: Set when our collection of this view failed (timeout, budget, exception).
+              type: str
+              returned: always
             reason:
               description: Why ntpd is not available.
               type: str
@@ -416,6 +465,11 @@ ansible_facts:
             available:
               description: True when C(show-timesync) answered (timesyncd running).
               type: bool
+              returned: always
+            error:
+              description: Set when our collection of this view failed (for example C(timedatectl show timed out
+                after 5 s)).
+              type: str
               returned: always
             reason:
               description: Why timesyncd is not available.
@@ -644,179 +698,50 @@ ansible_facts:
               description: The last error, or C(null).
               type: str
               returned: always
+            resolved:
+              description: Whether the host name resolved (an address is always "resolved").
+              type: bool
+              returned: always
+            addresses:
+              description: The addresses the name resolved to; the probe uses the first.
+              type: list
+              elements: str
+              returned: always
+            error_kind:
+              description:
+                - What failed, C(null) when a reply arrived and every packet was answered.
+                - C(dns) the name does not resolve; C(timeout) no reply (UDP dropped); C(refused) ICMP unreachable
+                  or a local firewall; C(bad_reply) a reply that is refused (stratum 0, leap 3, wrong mode);
+                  C(error) our own code raised (the text is in C(error)), and the probe is then never reachable.
+              type: str
+              returned: always
+              choices: [dns, timeout, refused, bad_reply, error]
+        error:
+          description: Why the configured servers could not be read or the views not judged; C(null) otherwise.
+          type: str
+          returned: always
+        commands:
+          description: Every command run, with C(command), C(timeout_seconds), C(seconds) taken and C(outcome)
+            (C(rc=N), C(missing), C(timeout), C(skipped) when the budget was used up, C(error)).
+          type: list
+          elements: dict
+          returned: always
+        duration_seconds:
+          description: Time the whole gathering took (monotonic clock).
+          type: float
+          returned: always
 """
-
-import glob
-import os
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import sntp, timesync, tzif
-
-DEFAULT_EXTRA_SERVER = "time.google.com"
-CHRONY_CONFS = ("/etc/chrony/chrony.conf", "/etc/chrony.conf")
-NTP_CONFS = ("/etc/ntpsec/ntp.conf", "/etc/ntp.conf")
-TIMESYNCD_CONFS = ("/etc/systemd/timesyncd.conf", "/etc/systemd/timesyncd.conf.d/*.conf")
-TIMESYNCD_BINS = ("/lib/systemd/systemd-timesyncd", "/usr/lib/systemd/systemd-timesyncd")
-ZONEINFO = "/usr/share/zoneinfo"
-
-
-def read(path, binary=False, limit=1 << 20):
-    """File content, or None when unreadable."""
-    try:
-        with open(path, "rb" if binary else "r") as fh:
-            return fh.read(limit)
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def run(module, argv):
-    """(rc, out, err) of a read-only command, or None when the binary is missing."""
-    path = module.get_bin_path(argv[0], opt_dirs=["/usr/sbin", "/sbin"])
-    if not path:
-        return None
-    return module.run_command([path, *argv[1:]], check_rc=False)
-
-
-def services(module):
-    present = []
-    if module.get_bin_path("chronyd", opt_dirs=["/usr/sbin", "/sbin"]):
-        present.append("chrony")
-    if module.get_bin_path("ntpd", opt_dirs=["/usr/sbin", "/sbin"]):
-        present.append("ntpd")
-    if any(os.path.exists(p) for p in TIMESYNCD_BINS):
-        present.append("timesyncd")
-    comms = [read(path) or "" for path in glob.glob("/proc/[0-9]*/comm")]
-    return timesync.service_summary(present, timesync.services_from_comms(comms))
-
-
-def chrony_servers(path, depth=0, seen=None):
-    seen = set() if seen is None else seen
-    if depth > 4 or path in seen:
-        return []
-    seen.add(path)
-    servers, includes = timesync.parse_chrony_conf(read(path))
-    for directive, arg in includes:
-        if directive == "include":
-            files = glob.glob(arg)
-        elif directive == "confdir":
-            files = glob.glob(os.path.join(arg, "*.conf"))
-        else:
-            files = glob.glob(os.path.join(arg, "*.sources"))
-        for included in sorted(files):
-            servers += chrony_servers(included, depth + 1, seen)
-    return servers
-
-
-def configured_servers(active):
-    found = {"chrony": [], "ntpd": [], "timesyncd": []}
-    for path in CHRONY_CONFS:
-        if os.path.exists(path):
-            found["chrony"] += chrony_servers(path)
-            break
-    for path in NTP_CONFS:
-        if os.path.exists(path):
-            found["ntpd"] += timesync.parse_ntp_conf(read(path))
-            break
-    for pattern in TIMESYNCD_CONFS:
-        for path in sorted(glob.glob(pattern)):
-            found["timesyncd"] = timesync.parse_timesyncd_conf(read(path)) or found["timesyncd"]
-    names = [s for s in active if s in found] or list(found)
-    return timesync.unique([server for name in names for server in found[name]])
-
-
-def timezone(show_cmd, now):
-    name, source = None, None
-    if show_cmd is not None and show_cmd[0] == 0:
-        name = timesync.parse_keyvalue(show_cmd[1]).get("Timezone") or None
-        source = "timedatectl" if name else None
-    if not name:
-        name = tzif.zone_name_from_etc_timezone(read("/etc/timezone"))
-        source = "/etc/timezone" if name else None
-    if not name:
-        try:
-            name = tzif.zone_name_from_link(os.readlink("/etc/localtime"))
-        except OSError:
-            name = None
-        source = "/etc/localtime" if name else None
-    localtime, error = None, None
-    try:
-        with open("/etc/localtime", "rb") as fh:
-            localtime = fh.read(1 << 20)
-    except OSError as exc:
-        error = exc.strerror or str(exc)
-    oslo, _reason = tzif.parse_tzif(read(os.path.join(ZONEINFO, "Europe", "Oslo"), binary=True))
-    if oslo is None:
-        oslo = tzif.zone_from_posix(tzif.OSLO_TZ)
-    return tzif.timezone_view(name, source, localtime, oslo, now, localtime_error=error)
-
-
-def gather(module):
-    params = module.params
-    service = services(module)
-    now = time.time()
-
-    chronyc = ["chronyc"]
-    if params["chronyc_host"]:
-        chronyc += ["-h", params["chronyc_host"]]
-    if params["chronyc_port"]:
-        chronyc += ["-p", str(params["chronyc_port"])]
-    chronyc.append("-c")
-    tracking = run(module, [*chronyc, "tracking"])
-    sources = run(module, [*chronyc, "sources"]) if tracking is not None and tracking[0] == 0 else None
-    chrony = timesync.chrony_view(tracking, sources, now, params["reference_time_max_age"])
-
-    if "ntpd" in service["active"]:
-        peers = run(module, ["ntpq", "-pn"])
-        readvar = run(module, ["ntpq", "-n", "-c", "rv 0 leap,stratum,refid,offset,rootdelay,rootdisp,sys_jitter"])
-        ntpd = timesync.ntpd_view(peers, readvar)
-    else:
-        ntpd = timesync.ntpd_view(None)
-        ntpd["reason"] = "ntpd is not running"
-
-    show = run(module, ["timedatectl", "show"])
-    timesync_cmd = None
-    if "timesyncd" in service["active"]:
-        timesync_cmd = run(module, ["timedatectl", "show-timesync"])
-    timesyncd = timesync.timesyncd_view(show, timesync_cmd)
-    if "timesyncd" not in service["active"] and show is not None and show[0] == 0:
-        timesyncd["reason"] = "systemd-timesyncd is not running"
-
-    timex, reason = timesync.read_adjtimex()
-    kernel = timesync.kernel_view(timex, reason)
-
-    source, synchronised, offset, max_err = timesync.overall(service["name"], chrony, ntpd, timesyncd, kernel)
-    configured = configured_servers(service["active"])
-    servers = params["ntp_servers"]
-    if servers is None:
-        servers = timesync.unique([*configured, params["check_host"]] if params["check_host"] else configured)
-    probes = []
-    if params["probe"] and servers:
-        probes = sntp.probe_servers(servers, params["probe_samples"], params["probe_timeout"], params["probe_client"])
-
-    return {
-        "offset_convention": timesync.OFFSET_CONVENTION,
-        "synchronised": synchronised,
-        "offset_seconds": offset,
-        "max_error_seconds": max_err,
-        "source": source,
-        "service": service,
-        "chrony": chrony,
-        "ntpd": ntpd,
-        "timesyncd": timesyncd,
-        "kernel": kernel,
-        "timezone": timezone(show, now),
-        "ntp_servers_configured": configured,
-        "probes": probes,
-    }
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import timesync_collect
 
 
 def main():
     module = AnsibleModule(
         argument_spec={
             "ntp_servers": {"type": "list", "elements": "str"},
-            "check_host": {"type": "str", "default": DEFAULT_EXTRA_SERVER},
+            "check_host": {"type": "str", "default": timesync_collect.DEFAULT_CHECK_HOST},
             "probe": {"type": "bool", "default": True},
             "probe_timeout": {"type": "float", "default": 1.0},
             "probe_samples": {"type": "int", "default": 4},
@@ -824,15 +749,32 @@ def main():
             "chronyc_host": {"type": "str", "aliases": ["chronyc_socket"]},
             "chronyc_port": {"type": "int"},
             "reference_time_max_age": {"type": "float", "default": 3600},
+            "command_timeout": {"type": "float", "default": timesync_collect.DEFAULT_COMMAND_TIMEOUT},
         },
         supports_check_mode=True,
     )
-    if module.params["probe_timeout"] <= 0 or module.params["probe_timeout"] > 30:
+    params = module.params
+    if params["probe_timeout"] <= 0 or params["probe_timeout"] > 30:
         module.fail_json(msg="probe_timeout must be above 0 and at most 30 seconds")
-    if module.params["probe_samples"] < 1 or module.params["probe_samples"] > 16:
+    if params["probe_samples"] < 1 or params["probe_samples"] > 16:
         module.fail_json(msg="probe_samples must be between 1 and 16")
-    module.run_command_environ_update = {"LANG": "C", "LC_ALL": "C", "LC_MESSAGES": "C"}
-    module.exit_json(changed=False, ansible_facts={"eformidling_timesync": gather(module)})
+    if params["command_timeout"] <= 0 or params["command_timeout"] > 300:
+        module.fail_json(msg="command_timeout must be above 0 and at most 300 seconds")
+    facts = timesync_collect.gather(
+        timesync_collect.run_command,
+        timesync_collect.which,
+        ntp_servers=params["ntp_servers"],
+        check_host=params["check_host"],
+        probe=params["probe"],
+        probe_timeout=params["probe_timeout"],
+        probe_samples=params["probe_samples"],
+        probe_client=params["probe_client"],
+        chronyc_host=params["chronyc_host"],
+        chronyc_port=params["chronyc_port"],
+        reference_time_max_age=params["reference_time_max_age"],
+        command_timeout=params["command_timeout"],
+    )
+    module.exit_json(changed=False, ansible_facts={"eformidling_timesync": facts})
 
 
 if __name__ == "__main__":

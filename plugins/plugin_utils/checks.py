@@ -2,11 +2,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Preflight judgement: every documented requirement as one check object with a stable ID.
 
-Pure functions over the facts the modules gathered; no I/O. Every check runs, an exception in
-one becomes that check's failure, and ignoring a check downgrades fail to warn but keeps it in
-the report (kubeadm's --ignore-preflight-errors, InSpec waivers).
+Pure functions over the facts the modules gathered; no I/O. Every check runs. A check that raises,
+or whose facts could not be gathered, is ``error``: never ``pass``, and never mistaken for a real
+``fail`` either. Ignoring a check downgrades fail to warn but keeps it in the report (kubeadm's
+--ignore-preflight-errors, InSpec waivers); a waiver may carry an ``until`` date.
 """
 
+import datetime
+import fnmatch
+import traceback
+
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import plan
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import thresholds as th
 
 DOCS = {
@@ -15,44 +21,20 @@ DOCS = {
     "sporsmal": th.SPORSMAL,
     "production": "https://docs.digdir.no/docs/eFormidling/Miljo/produksjon",
     "test": "https://docs.digdir.no/docs/eFormidling/Miljo/test",
-    "docker": "https://docs.digdir.no/docs/eFormidling/installasjon/installasjon_docker",
-    "last_ned": "https://docs.digdir.no/docs/eFormidling/installasjon/last_ned",
+    "docker": "https://docs.digdir.no/docs/eFormidling/installasjon/installasjon#docker-spesifikk-konfigurasjon",
+    "last_ned": "https://docs.digdir.no/docs/eFormidling/Introduksjon/last_ned",
 }
 
-STATUSES = ("pass", "info", "warn", "unknown", "fail")
+# `error`: our own code crashed, timed out or could not gather the facts; it fails the host like `fail`.
+STATUSES = ("pass", "info", "warn", "unknown", "error", "fail")
+FAILING = ("fail", "error")
 SEVERITIES = ("fail", "warn", "info")
 MIB = 1024 * 1024
 GB = 1000 * 1000 * 1000
 
 
-def _version_tuple(text):
-    parts = []
-    for piece in str(text).split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts)
-
-
-def java_package(distribution, version, table):
-    """The distribution package that provides Java 21, or None when a Temurin repository is needed.
-
-    `table` is the install role's `__integrasjonspunkt_java_distribution_packages`
-    ({distribution: {min_version, package}}), so preflight and install agree by construction.
-    """
-    entry = (table or {}).get(distribution) or {}
-    if not entry.get("package") or not _version_tuple(version):
-        return None
-    return entry["package"] if _version_tuple(version) >= _version_tuple(entry.get("min_version", "0")) else None
-
-
-def required_java_major(version):
-    """integrasjonspunkt v3 and v4 need Java 21 (CHANGELOG 'Java 21+ oppgradering'); 2.x ran on Java 8."""
-    try:
-        return 21 if int(str(version).lstrip("v").split(".", 1)[0]) >= 3 else 8
-    except ValueError:
-        return 21
+java_package = plan.java_package
+required_java_major = plan.required_java_major
 
 
 def outcome(status, measured=None, required=None, unit=None, message="", fix=None):
@@ -74,7 +56,8 @@ class Check:
     category = None
     severity = "fail"  # what a failed requirement means by default
     doc = "forberede"
-    needs_root = False
+    # The gathered sections this check reads: when one of them could not be gathered, the check is `error`.
+    needs = ()
 
     def applies(self, ctx):
         return True
@@ -85,26 +68,51 @@ class Check:
     def failed(self, **kwargs):
         return outcome(self.severity, **kwargs)
 
-    def run(self, ctx):
-        base = {
+    def base(self):
+        return {
             "id": self.id,
             "title": self.title,
             "category": self.category,
             "severity": self.severity,
             "doc_url": DOCS.get(self.doc, self.doc),
-            "needs_root": self.needs_root,
             "ignored": None,
         }
-        try:
-            result = self.evaluate(ctx)
-        except Exception as exc:  # isolate: one broken check never hides another
-            result = outcome(
-                "fail",
-                message="the check itself failed: %s: %s" % (type(exc).__name__, exc),
-                fix="Report this as a bug in eformidling.integrasjonspunkt, with the facts of this host.",
+
+    def run(self, ctx):
+        result = self.base()
+        missing = [(name, (ctx.get("errors") or {})[name]) for name in self.needs if name in (ctx.get("errors") or {})]
+        if missing:
+            name, err = missing[0]
+            result.update(
+                error_outcome(
+                    "no verdict: the %s facts could not be gathered: %s" % (name, err.get("message")),
+                    err.get("exception"),
+                )
             )
-        base.update(result)
-        return base
+            return result
+        try:
+            result.update(self.evaluate(ctx))
+        except Exception as exc:  # isolate: one broken check never hides another, and never passes
+            result.update(
+                error_outcome(
+                    "no verdict: the check itself crashed: %s: %s" % (type(exc).__name__, exc),
+                    "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+                )
+            )
+        if result.get("status") not in STATUSES:
+            result.update(error_outcome("no verdict: the check returned status %r" % (result.get("status"),)))
+        return result
+
+
+def error_outcome(message, exception=None):
+    out = outcome(
+        "error",
+        message=message,
+        fix="This is not a finding about the host: fix the cause above, or report it as a bug in "
+        "eformidling.integrasjonspunkt with the exception text from the JSON report.",
+    )
+    out["exception"] = exception
+    return out
 
 
 def _section(facts, name):
@@ -124,6 +132,7 @@ class CpuCheck(Check):
     id = "resources.cpu"
     title = "CPUs available to the integrasjonspunkt"
     category = "resources"
+    needs = ("resources",)
 
     def evaluate(self, ctx):
         cpu = _section(ctx["resources"], "cpu")
@@ -154,6 +163,7 @@ class MemoryCheck(Check):
     id = "resources.memory"
     title = "Memory available to the integrasjonspunkt"
     category = "resources"
+    needs = ("resources",)
 
     def evaluate(self, ctx):
         mem = _section(ctx["resources"], "memory")
@@ -198,117 +208,188 @@ class MemoryCheck(Check):
         )
 
 
-def required_disk_gb(settings, t):
+def disk_needs_gb(settings, t):
+    """GB each directory role needs: the documented 2 GB per million messages split by what is stored where.
+
+    install: the application (0.2 GB); logs: 0.1 GB and temp: 0.3 GB per million; data: the H2 database,
+    1.4 GB per million, unless the database is external. With an embedded database the documented minimum
+    (2 GB in all) still applies; the shortfall is counted against the data directory.
+    """
     millions = max(float(settings.get("retained_messages") or 0), 0.0) / 1e6
-    per_million = t["disk_logs_gb_per_million"] + t["disk_temp_gb_per_million"]
+    needs = {
+        "install": t["disk_app_gb"],
+        "logs": millions * t["disk_logs_gb_per_million"],
+        "temp": millions * t["disk_temp_gb_per_million"],
+        "data": 0.0 if settings.get("external_database") else millions * t["disk_database_gb_per_million"],
+    }
     if not settings.get("external_database"):
-        per_million += t["disk_database_gb_per_million"]
-    required = t["disk_app_gb"] + millions * per_million
-    if not settings.get("external_database"):
-        required = max(required, t["disk_min_gb"])
-    return round(required, 2)
+        needs["data"] += max(0.0, t["disk_min_gb"] - sum(needs.values()))
+    return needs
+
+
+def required_disk_gb(settings, t):
+    """The whole requirement, as if every directory were on one filesystem."""
+    return round(sum(disk_needs_gb(settings, t).values()), 2)
+
+
+def disk_by_filesystem(directories, disks, needs):
+    """[(filesystem, [(role, path, need)])]: the directories grouped by the filesystem they are on.
+
+    A directory without usable facts gets a filesystem of its own with the fact's reason, so it is
+    never silently left out of the sum.
+    """
+    by_path = {d.get("path"): d for d in disks or [] if isinstance(d, dict)}
+    groups, order = {}, []
+    for role in ("data", "logs", "temp", "install"):
+        path = (directories or {}).get(role)
+        if not path:
+            continue
+        entry = by_path.get(path) or {"path": path, "reason": "no disk facts for %s" % path}
+        usable = entry.get("available_bytes") is not None and entry.get("mount_point")
+        key = ("fs", entry.get("dev") or entry.get("mount_point")) if usable else ("missing", path)
+        if key not in groups:
+            groups[key] = (entry, [])
+            order.append(key)
+        groups[key][1].append((role, path, needs.get(role, 0.0)))
+    return [groups[k] for k in order]
 
 
 class DiskCheck(Check):
     id = "resources.disk"
-    title = "Free disk at the data directory"
+    title = "Free disk for the data, log, temporary and install directories"
     category = "resources"
+    needs = ("resources",)
 
     def evaluate(self, ctx):
-        data_dir = ctx["settings"]["data_dir"]
-        disks = (ctx["resources"] or {}).get("disk") or []
-        entry = next((d for d in disks if d.get("path") == data_dir), None)
-        required = required_disk_gb(ctx["settings"], ctx["thresholds"])
-        if not entry or entry.get("available_bytes") is None:
-            reason = (entry or {}).get("reason") or "no disk facts for %s" % data_dir
-            return outcome("unknown", required=required, unit="GB", message=reason)
-        measured = round(entry["available_bytes"] / GB, 2)
-        where = "%s (measured at %s, mount %s, %s)" % (
-            data_dir,
-            entry.get("measured_path"),
-            entry.get("mount_point"),
-            entry.get("fstype"),
-        )
+        settings, t = ctx["settings"], ctx["thresholds"]
+        needs = disk_needs_gb(settings, t)
+        groups = disk_by_filesystem(settings.get("directories"), (ctx["resources"] or {}).get("disk"), needs)
         basis = "%s retained messages, %s database" % (
-            ctx["settings"].get("retained_messages"),
-            "external" if ctx["settings"].get("external_database") else "embedded H2",
+            settings.get("retained_messages"),
+            "external" if settings.get("external_database") else "embedded H2",
         )
-        if entry.get("read_only"):
+        lines, worst, unknown, short, read_only, volatile = [], None, [], [], [], []
+        for entry, roles in groups:
+            need = round(sum(n for _r, _p, n in roles), 2)
+            what = ", ".join("%s %s %.2f GB" % (r, p, n) for r, p, n in roles)
+            if entry.get("available_bytes") is None or not entry.get("mount_point"):
+                unknown.append("%s: %s" % (what, entry.get("reason") or "not measured"))
+                continue
+            available = round(entry["available_bytes"] / GB, 2)
+            where = "%s (%s)" % (entry.get("mount_point"), entry.get("fstype"))
+            lines.append("%s: %.2f GB available, %.2f GB needed (%s)" % (where, available, need, what))
+            margin = available - need
+            if worst is None or margin < worst[0]:
+                worst = (margin, available, need, where)
+            if entry.get("read_only") and any(r != "install" for r, _p, _n in roles):
+                read_only.append(where)
+            elif available < need:
+                short.append((where, need - available, [r for r, _p, _n in roles]))
+            if any("tmpfs" in n or "overlay" in n for n in entry.get("notes") or []) and any(
+                r in ("data", "logs") for r, _p, _n in roles
+            ):
+                volatile.append(where)
+        summary = "; ".join(lines + ["not measured: %s" % u for u in unknown]) + " [%s]" % basis
+        measured, required = (
+            (round(worst[1], 2), round(worst[2], 2)) if worst else (None, required_disk_gb(settings, t))
+        )
+        if read_only:
             return self.failed(
                 measured=measured,
                 required=required,
                 unit="GB",
-                message="%s is on a read-only filesystem" % where,
-                fix="Put the data directory on a writable filesystem.",
+                message="read-only filesystem: %s. %s" % (", ".join(read_only), summary),
+                fix="Put the data, log and temporary directories on a writable filesystem.",
             )
-        if measured < required:
+        if short:
+            fixes = [
+                "free or add at least %.2f GB on %s (holds %s)" % (gap, where, ", ".join(roles))
+                for where, gap, roles in short
+            ]
             return self.failed(
                 measured=measured,
                 required=required,
                 unit="GB",
-                message="%s GB available at %s; %s GB needed for %s" % (measured, where, required, basis),
-                fix="Free or add at least %.2f GB on %s, or point integrasjonspunkt_data_dir at a larger filesystem."
-                % (required - measured, entry.get("mount_point")),
+                message="not enough free disk: %s" % summary,
+                fix="%s, or point integrasjonspunkt_data_dir / integrasjonspunkt_log_dir at a larger filesystem."
+                % "; ".join(fixes).capitalize(),
             )
-        volatile = [n for n in entry.get("notes") or [] if "tmpfs" in n or "overlay" in n]
+        if unknown:
+            return outcome(
+                "unknown", measured, required, "GB", summary, "Run preflight as a user that may stat these paths."
+            )
         if volatile:
             return outcome(
                 "warn",
                 measured,
                 required,
                 "GB",
-                "%s GB available at %s, but %s" % (measured, where, "; ".join(volatile)),
-                "Use a persistent filesystem for the data directory: the H2 database and queue must survive a reboot.",
+                "on a volatile filesystem (tmpfs/overlay): %s. %s" % (", ".join(volatile), summary),
+                "Use a persistent filesystem for the data and log directories: the H2 database and queue must"
+                " survive a reboot.",
             )
-        return outcome("pass", measured, required, "GB", "%s GB available at %s (%s)" % (measured, where, basis))
+        return outcome("pass", measured, required, "GB", summary)
 
 
 # Runtime -----------------------------------------------------------------------------------
 
 
 class JavaCheck(Check):
+    """Judges the install role's own Java plan (plugin_utils.plan), so preflight and install agree."""
+
     id = "runtime.java"
     title = "Java runtime for the integrasjonspunkt"
     category = "runtime"
     doc = "sporsmal"
+    needs = ("resources",)
 
     def applies(self, ctx):
         return ctx["settings"].get("run_mode", "java") == "java"
 
     def evaluate(self, ctx):
-        version = ctx["settings"]["version"]
-        need = required_java_major(version)
-        java = _section(_section(ctx["resources"], "runtimes"), "java") if ctx["resources"] else {}
-        best = java.get("best_major")
-        docs_note = " (the docs FAQ still says Java 8; that is for 2.x)" if need >= 21 else ""
-        if best is not None and best >= need:
-            runtime = next((r for r in java.get("runtimes") or [] if r.get("major") == best), {})
-            return outcome(
-                "pass", best, need, "Java major", "Java %s found at %s%s" % (best, runtime.get("path"), docs_note)
-            )
-        platform = _section(ctx["resources"], "platform")
-        package = java_package(
-            platform.get("distribution"), platform.get("distribution_version"), ctx["settings"].get("java_packages")
+        settings = ctx["settings"]
+        java = plan.java_plan(
+            settings, ctx["resources"], settings.get("java_packages"), settings.get("java_install_method", "auto")
         )
-        found = "no Java" if best is None else "Java %s" % best
-        if package:
+        need = java["need"]
+        docs_note = " (the docs FAQ still says Java 8; that is for 2.x)" if need >= 21 else ""
+        if java["action"] == "use":
             return outcome(
-                "info",
-                best,
+                "pass",
+                java["major"],
                 need,
                 "Java major",
-                "%s found; integrasjonspunkt %s needs Java %s+%s; the install role installs %s"
-                % (found, version, need, docs_note, package),
-                "Nothing to do: the integrasjonspunkt role installs %s. Or set integrasjonspunkt_java_path." % package,
+                "Java %s at %s (%s); the install role uses this one%s"
+                % (java["major"], java["path"], java["reason"], docs_note),
+            )
+        if java["action"] == "refuse":
+            return self.failed(
+                measured=None,
+                required=need,
+                unit="Java major",
+                message="%s; integrasjonspunkt %s needs Java %s+" % (java["reason"], settings.get("version"), need),
+                fix="Install Java %s+ and set integrasjonspunkt_java_path to its java binary, or let the role"
+                " install it (integrasjonspunkt_java_install_method: auto)." % need,
+            )
+        if java["method"] == "distribution":
+            return outcome(
+                "info",
+                None,
+                need,
+                "Java major",
+                "%s; integrasjonspunkt %s needs Java %s+%s; the install role installs %s"
+                % (java["reason"], settings.get("version"), need, docs_note, java["package"]),
+                "Nothing to do: the integrasjonspunkt role installs %s. Or set integrasjonspunkt_java_path."
+                % java["package"],
             )
         return outcome(
             "warn",
-            best,
+            None,
             need,
             "Java major",
-            "%s found and %s %s has no Java %s package; the install role uses the Temurin repository"
-            % (found, platform.get("distribution"), platform.get("distribution_version"), need),
-            "Make the Temurin repository reachable (integrasjonspunkt_temurin_repo_url), "
+            "%s and this distribution has no Java %s package: the install role adds the Temurin repository"
+            % (java["reason"], need),
+            "Make packages.adoptium.net reachable (integrasjonspunkt_temurin_repo_url), "
             "or install Java %s+ and set integrasjonspunkt_java_path." % need,
         )
 
@@ -318,6 +399,7 @@ class ContainerEngineCheck(Check):
     title = "Container engine for Docker mode"
     category = "runtime"
     doc = "docker"
+    needs = ("resources",)
 
     def applies(self, ctx):
         return ctx["settings"].get("run_mode") == "docker"
@@ -370,6 +452,7 @@ class PortCheck(Check):
     id = "inbound.port"
     title = "The integrasjonspunkt's inbound port is free"
     category = "inbound"
+    needs = ("port",)
 
     def evaluate(self, ctx):
         port = ctx["settings"]["port"]
@@ -401,9 +484,18 @@ FIXES = {
     "tcp_timeout": "Outbound {proto} {port} to {ips} is dropped: open it in the firewall (or set a proxy).",
     "tcp_unreachable": "No route to {host}: check routing and the firewall for {ips}.",
     "tls_error": "TLS to {host} fails: if a proxy inspects TLS, trust its CA (ca_file) or exempt {host}.",
-    "proxy_error": "The proxy refused CONNECT to {host}:{port}: allow it on the proxy, or add {host} to no_proxy.",
-    "ntp_error": "Open outbound UDP 123 to {host}, or point integrasjonspunkt_ntp_host at an internal NTP server.",
+    "proxy_error": "The proxy {proxy} refused {host}:{port}: allow it on the proxy, or add {host} to"
+    " integrasjonspunkt_no_proxy.",
+    "ntp_error": "Open outbound UDP 123 to {ips}, or point integrasjonspunkt_ntp_host at an internal NTP server.",
+    "timeout": "{host}:{port} did not answer within the probe budget: check the proxy and the firewall for {ips}.",
 }
+# The integrasjonspunkt resolves difi.move.ntp.host when it starts (NtpSyncChecker's NTPClient): a name that
+# does not resolve stops the start. A dropped UDP 123 does not: the check runs after start-up, on a pool.
+NTP_DNS_REASON = "the integrasjonspunkt does not start when difi.move.ntp.host does not resolve (NtpSyncChecker)"
+NTP_DROP_REASON = "the integrasjonspunkt starts, but logs NTP errors and cannot check its clock (runs after start-up)"
+
+
+KNOWN_PROBE_STATUSES = tuple(FIXES) + ("http_error", "tcp_error", "invalid", "skipped")
 
 
 class EndpointCheck(Check):
@@ -423,6 +515,8 @@ class EndpointCheck(Check):
         if phase != "runtime" and self.severity == "fail":
             self.severity = "warn"  # only the install role's downloads need these
         self.doc = ctx_env_doc(entry) if phase == "runtime" else "last_ned"
+
+    needs = ("connectivity",)
 
     def evaluate(self, ctx):
         e = self.entry
@@ -458,12 +552,16 @@ class EndpointCheck(Check):
             return outcome("pass", "reachable", "reachable", None, "; ".join(["%s answers%s" % (target, via)] + extra))
         status = result.get("status") or "error"
         message = "%s: %s%s" % (target, result.get("message") or status, via)
+        if status == "error" or status not in KNOWN_PROBE_STATUSES:
+            return error_outcome("no verdict: the probe of %s crashed: %s" % (target, message), result.get("exception"))
+        failed = [a.get("address") for a in result.get("failed_addresses") or [] if a.get("address")]
+        if failed:
+            fmt["ips"] = ", ".join(failed)  # the addresses that actually failed, not the documented ones
+        fmt["proxy"] = (result.get("proxy") or {}).get("url") or "in use"
         severity = self.severity
-        if e.get("protocol") == "udp-ntp" and status in ("ntp_error", "tcp_timeout", "timeout"):
-            # The integrasjonspunkt's NTP client sets no socket timeout: a silently dropped UDP 123
-            # can hang its start-up, which is worse than the error it logs when the host answers.
-            severity = "fail"
-            message += "; a silent drop can hang the integrasjonspunkt's start-up (difi.move.ntp.host)"
+        if e.get("protocol") == "udp-ntp" and e.get("name") == "ntp":
+            severity, why = ("fail", NTP_DNS_REASON) if status == "dns_error" else ("warn", NTP_DROP_REASON)
+            message += "; " + why
         return outcome(
             severity,
             status,
@@ -491,6 +589,7 @@ class TimeServiceCheck(Check):
     id = "time.service"
     title = "A time synchronisation service is active"
     category = "time"
+    needs = ("timesync",)
 
     def evaluate(self, ctx):
         service = (ctx["timesync"] or {}).get("service") or {}
@@ -526,11 +625,21 @@ class TimeSyncCheck(Check):
     id = "time.synchronised"
     title = "The clock is synchronised (chrony's criteria)"
     category = "time"
+    needs = ("timesync",)
 
     def evaluate(self, ctx):
         ts = ctx["timesync"] or {}
         synced = ts.get("synchronised")
         source = ts.get("source") or "none"
+        view = ts.get(source) if isinstance(ts.get(source), dict) else {}
+        age, max_age = view.get("reference_time_age_seconds"), ctx["thresholds"]["reference_max_age_seconds"]
+        if synced is True and age is not None and age > max_age:
+            return self.failed(
+                measured="reference %.0f s old" % age,
+                required="reference <= %.0f s old" % max_age,
+                message="%s selected a source, but its last clock update was %.0f s ago" % (source, age),
+                fix="Check that chrony still reaches its sources (chronyc sources -v; reach should be 377).",
+            )
         if synced is True:
             return outcome("pass", "synchronised", "synchronised", None, "synchronised according to %s" % source)
         reasons = ((ts.get(source) or {}) if isinstance(ts.get(source), dict) else {}).get("unsync_reasons") or []
@@ -556,20 +665,41 @@ class TimeSyncCheck(Check):
 
 
 class TimeOffsetCheck(Check):
+    """The offset that matters is the one the integrasjonspunkt itself measures, against its NTP host.
+
+    At start-up it compares the clock with difi.move.ntp.host and stops above 5 s
+    (IntegrasjonspunktApplication.checkNtpSync), so the probe of that host wins over what the local
+    daemon believes; the daemon's offset is used only when the NTP host could not be asked.
+    """
+
     id = "time.offset"
     title = "Clock offset"
     category = "time"
+    needs = ("timesync",)
 
     def evaluate(self, ctx):
         ts = ctx["timesync"] or {}
         t = ctx["thresholds"]
-        # An unsynchronised daemon or kernel reports a stale or zero offset: only trust it when synced,
-        # and otherwise measure with the direct probe.
-        offset, how = (ts.get("offset_seconds"), ts.get("source")) if ts.get("synchronised") is True else (None, None)
-        if offset is None:
+        host_probe = ctx.get("ntp_probe") or {}
+        daemon = ts.get("offset_seconds") if ts.get("synchronised") is True else None
+        notes = []
+        view = ts.get(ts.get("source")) if isinstance(ts.get(ts.get("source")), dict) else {}
+        if view.get("offset_note"):
+            notes.append(view["offset_note"])
+        if host_probe.get("reachable") and host_probe.get("offset_seconds") is not None:
+            offset = host_probe["offset_seconds"]
+            how = "probe of the integrasjonspunkt's NTP host %s" % host_probe.get("server")
+            if daemon is not None and abs(offset - daemon) > t["time_probe_agreement_seconds"]:
+                notes.append(
+                    "%s believes %+.4f s; the NTP host is what the integrasjonspunkt checks against"
+                    % (ts.get("source"), daemon)
+                )
+        elif daemon is not None:
+            offset, how = daemon, ts.get("source")
+            notes.append("the NTP host %s could not be probed" % (host_probe.get("server") or "(none set)"))
+        else:
             best = best_probe(ts)
-            if best:
-                offset, how = best["offset_seconds"], "direct probe of %s" % best["server"]
+            offset, how = (best["offset_seconds"], "direct probe of %s" % best["server"]) if best else (None, None)
         required = "|offset| <= %s" % t["time_offset_warn_seconds"]
         if offset is None:
             return outcome(
@@ -577,8 +707,9 @@ class TimeOffsetCheck(Check):
                 None,
                 required,
                 "s",
-                "no offset could be measured: the clock is not synchronised and no NTP server answered a direct probe",
-                "Make an NTP server reachable (preflight_ntp_servers) so the offset can be measured.",
+                "no offset could be measured: the NTP host did not answer, the clock is not synchronised and no"
+                " NTP server answered a direct probe",
+                "Make integrasjonspunkt_ntp_host reachable over UDP 123 so the offset can be measured.",
             )
         measured = round(float(offset), 4)
         msg = "clock is %.4f s %s (%s; offset = local - true time)" % (
@@ -586,12 +717,15 @@ class TimeOffsetCheck(Check):
             "ahead" if measured > 0 else "behind",
             how,
         )
+        if notes:
+            msg += "; " + "; ".join(notes)
         if abs(measured) > t["time_offset_fail_seconds"]:
             return self.failed(
                 measured=measured,
                 required=required,
                 unit="s",
-                message=msg + "; the integrasjonspunkt refuses to start above 5 s and Maskinporten rejects above 10 s",
+                message=msg + "; the integrasjonspunkt stops itself after start-up above 5 s"
+                " (IntegrasjonspunktApplication.checkNtpSync) and Maskinporten rejects tokens above 10 s",
                 fix="Fix the time source: chronyc sources -v; a one-off 'chronyc makestep' corrects a large offset.",
             )
         if abs(measured) > t["time_offset_warn_seconds"]:
@@ -611,6 +745,7 @@ class TimeProbeCheck(Check):
     title = "Direct NTP probe agrees with the time daemon"
     category = "time"
     severity = "warn"
+    needs = ("timesync",)
 
     def evaluate(self, ctx):
         ts = ctx["timesync"] or {}
@@ -664,6 +799,7 @@ class TimezoneCheck(Check):
     title = "Timezone keeps Norwegian time (CET/CEST)"
     category = "time"
     severity = "warn"
+    needs = ("timesync",)
 
     def evaluate(self, ctx):
         tz = (ctx["timesync"] or {}).get("timezone") or {}
@@ -701,6 +837,9 @@ STATIC_CHECKS = (
 )
 
 
+GATHER_ID = "preflight.gather"
+
+
 def known_ids(endpoint_names=(), install_names=()):
     ids = {c.id for c in STATIC_CHECKS}
     ids.update("connectivity.%s" % n for n in endpoint_names)
@@ -708,12 +847,33 @@ def known_ids(endpoint_names=(), install_names=()):
     return ids
 
 
-def validate_ignore(ignore, valid_ids):
-    """Return {id: reason}; raise ValueError naming the offending entry."""
+def _parse_until(index, cid, value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(
+            "preflight_ignore[%d] (%s) has until=%r; allowed: a date YYYY-MM-DD" % (index, cid, value)
+        ) from None
+
+
+def validate_ignore(ignore, valid_ids, today=None):
+    """Return {id: {reason, until, expired}}; raise ValueError naming the offending entry.
+
+    An entry with `until` stops applying after that date (InSpec waivers): it is kept, marked expired,
+    so the report can say that the waiver ran out.
+    """
+    today = today or datetime.date.today()
     waivers = {}
     for i, item in enumerate(ignore or []):
         if not isinstance(item, dict):
             raise ValueError("preflight_ignore[%d] must be a dict with id and reason, got %r" % (i, item))
+        unknown_keys = sorted(set(item) - {"id", "reason", "until"})
+        if unknown_keys:
+            raise ValueError("preflight_ignore[%d] has unknown keys %s; allowed: id, reason, until" % (i, unknown_keys))
         cid, reason = item.get("id"), str(item.get("reason") or "").strip()
         if not reason:
             raise ValueError("preflight_ignore[%d] (%s) needs a reason" % (i, cid))
@@ -721,36 +881,115 @@ def validate_ignore(ignore, valid_ids):
             raise ValueError(
                 "preflight_ignore[%d] names unknown check %r; known checks: %s" % (i, cid, ", ".join(sorted(valid_ids)))
             )
-        waivers[cid] = reason
+        until = _parse_until(i, cid, item.get("until"))
+        waivers[cid] = {
+            "reason": reason,
+            "until": until.isoformat() if until else None,
+            "expired": bool(until and today > until),
+        }
     return waivers
 
 
-def run_checks(ctx, ignore=None, valid_ids=None):
-    """Run every applicable check; return the list of results (ignored fails downgraded to warn)."""
+def validate_only(only, valid_ids):
+    """The `preflight_only` globs; each must match at least one known check ID."""
+    patterns = [str(p).strip() for p in only or [] if str(p).strip()]
+    for pattern in patterns:
+        if not any(fnmatch.fnmatchcase(cid, pattern) for cid in valid_ids):
+            raise ValueError(
+                "preflight_only has %r, which matches no check; known checks: %s"
+                % (pattern, ", ".join(sorted(valid_ids)))
+            )
+    return patterns
+
+
+def selected(check_id, patterns):
+    return not patterns or any(fnmatch.fnmatchcase(check_id, p) for p in patterns)
+
+
+def dropped_result(entry):
+    return {
+        "id": "connectivity.%s" % entry.get("name"),
+        "title": "%s (dropped from the catalogue)" % entry.get("host", entry.get("name")),
+        "category": "connectivity",
+        "severity": "info",
+        "status": "info",
+        "measured": "not probed",
+        "required": None,
+        "unit": None,
+        "message": "dropped by preflight_endpoint_overrides: %s" % entry.get("dropped"),
+        "fix": None,
+        "doc_url": None,
+        "ignored": None,
+    }
+
+
+def gather_error_result(message, exception=None, fix=None):
+    """The one result of a host whose gathering failed as a whole: no check can be judged."""
+    result = {
+        "id": GATHER_ID,
+        "title": "Gather the host's facts",
+        "category": "preflight",
+        "severity": "fail",
+        "doc_url": None,
+        "ignored": None,
+    }
+    result.update(error_outcome("no verdict for this host: %s" % message, exception))
+    if fix:
+        result["fix"] = fix
+    return result
+
+
+def apply_waiver(result, waivers):
+    waiver = waivers.get(result["id"])
+    if not waiver:
+        return result
+    if waiver["expired"]:
+        result["ignored"] = None
+        result["waiver_expired"] = "the waiver expired on %s: %s" % (waiver["until"], waiver["reason"])
+    else:
+        result["ignored"] = waiver["reason"]
+        if waiver["until"]:
+            result["ignored_until"] = waiver["until"]
+        if result["status"] == "fail":  # an error is never waived: it is not a finding about the host
+            result["status"] = "warn"
+    return result
+
+
+def run_checks(ctx, ignore=None, valid_ids=None, only=None, today=None):
+    """Run every applicable (and selected) check; return the list of results."""
     checks = [c() for c in STATIC_CHECKS]
     checks += [EndpointCheck(e, "runtime") for e in ctx.get("endpoints") or []]
     checks += [EndpointCheck(e, "install") for e in ctx.get("install_endpoints") or []]
     valid = valid_ids if valid_ids is not None else {c.id for c in checks}
-    waivers = validate_ignore(ignore, valid)
+    waivers = validate_ignore(ignore, valid, today)
+    patterns = validate_only(only, valid)
     results = []
     for check in checks:
+        if not selected(check.id, patterns):
+            continue
         try:
             applies = check.applies(ctx)
-        except Exception:  # a broken applies() must not hide the check
+        except Exception:  # a broken applies() must not hide the check: run() then reports the crash
             applies = True
-        if not applies:
-            continue
-        result = check.run(ctx)
-        if result["id"] in waivers:
-            result["ignored"] = waivers[result["id"]]
-            if result["status"] == "fail":
-                result["status"] = "warn"
-        results.append(result)
+        if applies:
+            results.append(apply_waiver(check.run(ctx), waivers))
+    for entry in ctx.get("dropped_endpoints") or []:
+        result = dropped_result(entry)
+        if selected(result["id"], patterns):
+            results.append(result)
     return results
 
 
 def count(results):
+    """The one counting rule every report uses: each status counted once, in STATUSES order."""
     counts = {s: 0 for s in STATUSES}
     for r in results:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
+        status = r.get("status") if r.get("status") in STATUSES else "error"
+        counts[status] += 1
     return counts
+
+
+def failing_ids(results, strict=False):
+    """IDs that fail the host: fail and error, and with strict also warn and unknown."""
+    statuses = FAILING + (("warn", "unknown") if strict else ())
+    return sorted({r["id"] for r in results if r.get("status") in statuses})

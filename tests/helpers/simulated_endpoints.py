@@ -458,6 +458,9 @@ def write_vars(state_dir, endpoints):
     lines.append("preflight_ca_file: %s" % json.dumps(os.path.join(state_dir, "ca.pem")))
     servers = sorted({"%s:%d" % (ep["ip"], ep["port"]) for ep in ntp})
     lines.append("preflight_ntp_servers: %s" % json.dumps(servers))
+    if ntp:  # the integrasjonspunkt's own NTP host is the simulated one: nothing is sent elsewhere
+        lines.append("integrasjonspunkt_ntp_host: %s" % json.dumps(ntp[0]["ip"]))
+        lines.append("preflight_ntp_port: %d" % ntp[0]["port"])
     _write(os.path.join(state_dir, "vars.yml"), "\n".join(lines) + "\n")
 
 

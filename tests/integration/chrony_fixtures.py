@@ -206,8 +206,11 @@ class ChronyClient(_Chronyd):
         maxpoll=2,
         local_stratum=None,
         cmdport=None,
+        makestep=None,
     ):
         lines = ["port 0"]
+        if makestep:  # with -x the step always fails: "Could not step system clock"
+            lines.append("makestep %s" % makestep)
         if server_port:
             lines.append(
                 "server %s port %d%s minpoll %d maxpoll %d"

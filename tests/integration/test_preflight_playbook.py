@@ -56,8 +56,8 @@ def verdicts(report_dir):
     with open(os.path.join(report_dir, "preflight.json")) as fh:
         doc = json.load(fh)
     return {
-        host: None if res is None else {r["id"]: r["status"] for r in res["results"]}
-        for host, res in doc["hosts"].items()
+        host: None if row["state"] == "unreachable" else {r["id"]: r["status"] for r in row["results"]}
+        for host, row in doc["hosts"].items()
     }
 
 

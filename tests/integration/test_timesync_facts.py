@@ -56,6 +56,8 @@ def lab():
         # No iburst and a 64 s poll: one sample arrives at once, the next only after 64 s, so it stays unsynced.
         lab.fresh = start(ChronyClient, server_port=lab.server.port, iburst=False, minpoll=6, maxpoll=6)
         lab.skewed = start(ChronyClient, server_port=lab.ahead.port)
+        # Same server, with a makestep line that applies at once: chronyd -x cannot step, so the step is lost.
+        lab.stepless = start(ChronyClient, server_port=lab.ahead.port, makestep="1 -1")
         lab.orphan = start(ChronyClient, server_port=lab.doomed.port)
         lab.local = start(ChronyClient, local_stratum=10)
         lab.monitored = start(ChronyClient, server_port=lab.server.port, cmdport=free_udp_port())
@@ -175,6 +177,7 @@ def test_server_30s_ahead(lab):
     for name, ts in results.items():
         assert ts["chrony"]["synchronised"] is True, (name, ts["chrony"]["unsync_reasons"])
         assert ts["chrony"]["tracking"]["offset_seconds"] == pytest.approx(-30.0, abs=0.05), name
+        assert ts["chrony"]["offset_basis"] == "system time", name  # slewing: System time holds the offset
         assert ts["offset_seconds"] == pytest.approx(-30.0, abs=0.05), name
         assert ts["max_error_seconds"] > 29.9
         assert 0 <= ts["chrony"]["tracking"]["ref_age_seconds"] < 30  # measured on true time, not local
@@ -192,6 +195,52 @@ def test_server_30s_ahead(lab):
             probes["system-python"]["offset_seconds"],
         )
     )
+
+
+def test_lost_step_reports_the_measured_offset(lab):
+    """chronyd -x with `makestep 1 -1` following a server 30 s ahead: System time ~0, chrony measured -30 s."""
+    lab.stepless.wait_synced(20)
+    lab.stepless.wait_for(lambda c: "Could not step system clock" in c.read_log(), 10, "a failed step")
+    ts = facts({"chronyc_socket": lab.stepless.socket, "ntp_servers": [lab.ahead.address], "probe_samples": 2})
+    chrony = ts["chrony"]
+    assert abs(chrony["tracking"]["offset_seconds"]) < 0.01  # the trap: "clock is 0.0000 s behind"
+    assert chrony["tracking"]["last_offset_seconds"] == pytest.approx(-30.0, abs=0.05)
+    assert chrony["synchronised"] is True, chrony["unsync_reasons"]
+    assert chrony["offset_seconds"] == pytest.approx(-30.0, abs=0.05)
+    assert chrony["offset_basis"] == "selected source sample"
+    assert "not corrected" in chrony["offset_note"]
+    assert (ts["source"], ts["synchronised"]) == ("chrony", True)
+    assert ts["offset_seconds"] == pytest.approx(-30.0, abs=0.05)
+    assert ts["max_error_seconds"] > 29.9
+    # the direct probe agrees with what chrony measured, and chrony's reference age is sane
+    assert ts["probes"][0]["offset_seconds"] == pytest.approx(chrony["offset_seconds"], abs=0.05)
+    assert 0 <= chrony["reference_time_age_seconds"] < 30
+    print("\nlost step: System time %+.6f s, reported %+.6f s (%s), probe %+.6f s" % (
+        chrony["tracking"]["offset_seconds"], chrony["offset_seconds"], chrony["offset_basis"],
+        ts["probes"][0]["offset_seconds"]))  # fmt: skip
+
+
+def test_hanging_timedatectl_is_cut_off(lab, tmp_path):
+    """A real `timedatectl` on PATH that hangs (as on a stuck D-Bus) costs command_timeout, and is unknown."""
+    stub = tmp_path / "timedatectl"
+    stub.write_text("#!/bin/sh\nsleep 60\n")
+    stub.chmod(0o755)
+    env = {"PATH": os.pathsep.join([harness.VENV_BIN, str(tmp_path), os.environ["PATH"]])}
+    lab.synced.wait_synced(20)
+    started = time.monotonic()
+    ts = facts({"chronyc_socket": lab.synced.socket, "probe": False, "command_timeout": 1.5}, env=env)
+    elapsed = time.monotonic() - started
+    view = ts["timesyncd"]
+    assert view["reason"] == "timedatectl show timed out after 1.5 s"
+    assert view["error"] == view["reason"]
+    assert view["synchronised"] is None
+    (record,) = [c for c in ts["commands"] if c["command"] == "timedatectl show"]
+    assert record["outcome"] == "timeout"
+    assert 1.4 < record["seconds"] < 3.0
+    assert ts["duration_seconds"] < 4.0
+    assert elapsed < 60, "the module waited for the hanging command"
+    assert (ts["source"], ts["synchronised"]) == ("chrony", True)  # chrony answered; only timesyncd is unknown
+    assert ts["timezone"]["source"] != "timedatectl"
 
 
 def test_probes_are_concurrent_and_bounded(lab):

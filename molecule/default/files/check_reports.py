@@ -3,12 +3,13 @@
 
     check_reports.py --report-dir DIR --expect JSON [--compare-to OTHER_DIR]
 
-Always: preflight.json, preflight-junit.xml and preflight.md exist and parse; the JSON summary agrees with the
-results; the JUnit file has exactly one testcase per host and check, with the same verdict as the JSON
-(failure = fail, skipped = unknown, system-out "STATUS: ..." otherwise) and matching failures/tests counts.
+Always: preflight.json, preflight-junit.xml, preflight.md and preflight.html exist and parse; the JSON summary
+agrees with the results; the JUnit file has exactly one testcase per host and check, with the same verdict as the
+JSON (failure = fail, error = error, the status property otherwise) and matching failures/errors/tests counts.
 
 --expect is a JSON object {host: expectation}; every key of an expectation is optional:
   fail          exact list of failing IDs                 warn      exact list of warning IDs
+  error         exact list of IDs with status error
   ignored       exact {id: reason} of ignored checks      status    {id: status}
   allowed       {id: [statuses]} for machine-dependent checks
   all_pass      ID prefixes whose checks must all pass (e.g. "connectivity.")
@@ -26,12 +27,15 @@ import os
 import sys
 import xml.etree.ElementTree as ET
 
-STATUSES = ("pass", "info", "warn", "unknown", "fail")
+STATUSES = ("pass", "info", "warn", "unknown", "error", "fail")
 
 
 def load(report_dir):
     problems = []
-    paths = {n: os.path.join(report_dir, n) for n in ("preflight.json", "preflight-junit.xml", "preflight.md")}
+    paths = {
+        n: os.path.join(report_dir, n)
+        for n in ("preflight.json", "preflight-junit.xml", "preflight.md", "preflight.html")
+    }
     for path in paths.values():
         if not os.path.isfile(path) or os.path.getsize(path) == 0:
             problems.append("missing or empty: %s" % path)
@@ -54,14 +58,13 @@ def junit_verdicts(junit):
         host = suite.get("name")
         cases = {}
         for case in suite.iter("testcase"):
+            prop = case.find("properties/property[@name='status']")
             if case.find("failure") is not None:
                 status = "fail"
-            elif case.find("skipped") is not None:
-                status = "unknown"
             elif case.find("error") is not None:
                 status = "error"
             else:
-                text = (case.findtext("system-out") or "").split(":", 1)[0].strip().lower()
+                text = prop.get("value") if prop is not None else ""
                 status = text if text in STATUSES else "?" + text
             if case.get("name") in cases:
                 status = "duplicate"
@@ -70,6 +73,7 @@ def junit_verdicts(junit):
             "cases": cases,
             "tests": suite.get("tests"),
             "failures": suite.get("failures"),
+            "errors": suite.get("errors"),
         }
     return out
 
@@ -82,7 +86,7 @@ def consistency(doc, junit, markdown):
     if sorted(jv) != sorted(hosts):
         problems.append("JUnit suites %s != JSON hosts %s" % (sorted(jv), sorted(hosts)))
     for host, hdoc in hosts.items():
-        if hdoc is None:
+        if hdoc.get("state") == "unreachable":
             continue
         results = hdoc["results"]
         ids = [r["id"] for r in results]
@@ -90,16 +94,17 @@ def consistency(doc, junit, markdown):
             problems.append("%s: duplicate check IDs in JSON" % host)
         verdicts = {r["id"]: r["status"] for r in results}
         fails = [r["id"] for r in results if r["status"] == "fail"]
+        errors = [r["id"] for r in results if r["status"] == "error"]
         row = rows.get(host) or {}
         counts = {s: sum(1 for r in results if r["status"] == s) for s in STATUSES}
         if {k: v for k, v in (row.get("counts") or {}).items() if v} != {k: v for k, v in counts.items() if v}:
             problems.append("%s: summary counts %s != results %s" % (host, row.get("counts"), counts))
         if sorted(row.get("failed_ids") or []) != sorted(fails):
             problems.append("%s: summary failed_ids %s != results %s" % (host, row.get("failed_ids"), fails))
-        if row.get("state") != ("failed" if fails else "passed"):
-            problems.append("%s: summary state %s with fails %s" % (host, row.get("state"), fails))
-        if sorted(hdoc.get("failed_ids") or []) != sorted(fails):
-            problems.append("%s: failed_ids %s != results %s" % (host, hdoc.get("failed_ids"), fails))
+        if row.get("state") != ("failed" if fails or errors else "ok"):
+            problems.append("%s: summary state %s with fails %s, errors %s" % (host, row.get("state"), fails, errors))
+        if sorted(hdoc.get("error_ids") or []) != sorted(errors):
+            problems.append("%s: error_ids %s != results %s" % (host, hdoc.get("error_ids"), errors))
         suite = jv.get(host)
         if suite is None:
             continue
@@ -110,10 +115,12 @@ def consistency(doc, junit, markdown):
                 if verdicts.get(i) != suite["cases"].get(i)
             )
             problems.append("%s: JSON and JUnit disagree: %s" % (host, "; ".join(diff)))
-        if suite["tests"] != str(len(results)) or suite["failures"] != str(len(fails)):
+        if (suite["tests"], suite["failures"], suite["errors"]) != tuple(
+            map(str, (len(results), len(fails), len(errors)))
+        ):
             problems.append(
-                "%s: JUnit tests=%s failures=%s, JSON has %d results and %d fails"
-                % (host, suite["tests"], suite["failures"], len(results), len(fails))
+                "%s: JUnit tests=%s failures=%s errors=%s, JSON has %d results, %d fails, %d errors"
+                % (host, suite["tests"], suite["failures"], suite["errors"], len(results), len(fails), len(errors))
             )
         if host not in markdown:
             problems.append("%s is not named in preflight.md" % host)
@@ -129,15 +136,15 @@ def expectations(doc, expect):
         problems.append("report hosts %s != expected hosts %s" % (sorted(doc["hosts"]), sorted(expect)))
     for host, exp in expect.items():
         hdoc = doc["hosts"].get(host)
-        if hdoc is None:
-            problems.append("%s: no results (unreachable?)" % host)
+        if hdoc is None or hdoc.get("state") == "unreachable":
+            problems.append("%s: no results (%s)" % (host, (hdoc or {}).get("reason") or "not in the report"))
             continue
         by_id = {r["id"]: r for r in hdoc["results"]}
 
         def ids_with(status, by_id=by_id):
             return sorted(i for i, r in by_id.items() if r["status"] == status)
 
-        for status in ("fail", "warn"):
+        for status in ("fail", "warn", "error"):
             if status in exp and ids_with(status) != sorted(exp[status]):
                 problems.append("%s: %s IDs %s, expected %s" % (host, status, ids_with(status), sorted(exp[status])))
         if "ignored" in exp:

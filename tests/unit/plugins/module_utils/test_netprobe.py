@@ -152,13 +152,16 @@ def _result(**kw):
         "status": None,
         "dns": {"ok": True, "addresses": ["192.0.2.1"]},
         "tcp": [{"address": "192.0.2.1", "status": "ok"}],
-        "tls": None,
+        "tls": {"ok": True, "verified": True, "version": "TLSv1.3", "cert_expires_in_days": 30},
         "http": None,
         "ntp": None,
         "proxy": {"used": False},
     }
     base.update(kw)
     return base
+
+
+TUNNEL = {"used": True, "url": "u", "error": None, "connect_status": "HTTP/1.1 200 Connection established"}
 
 
 STATUS = [
@@ -182,7 +185,7 @@ STATUS = [
         "proxy_error",
     ),
     # through a proxy a local DNS failure does not count
-    (_result(dns={"ok": False, "error": "x"}, proxy={"used": True, "url": "u", "error": None}), True, "ok"),
+    (_result(dns={"ok": False, "error": "x"}, proxy=TUNNEL), True, "ok"),
     (_result(protocol="udp-ntp", ntp={"ok": True, "address": "a", "offset_seconds": 0.1, "stratum": 2}), True, "ok"),
     (
         _result(protocol="udp-ntp", ntp={"ok": False, "addresses": [{"address": "a", "status": "timeout"}]}),
@@ -191,6 +194,17 @@ STATUS = [
     ),
     (_result(status="invalid", message="bad"), False, "invalid"),
     (_result(status="skipped", message="dropped"), True, "skipped"),
+    (_result(status="error", message="internal error in the TLS step: ValueError: boom"), False, "error"),
+    # Fail closed: a step whose result is missing is an error, never ok.
+    (_result(tls=None), False, "error"),
+    (_result(dns=None), False, "error"),
+    (_result(tls={"ok": True, "verified": False}), False, "tls_error"),
+    (_result(proxy={"used": True, "url": "u", "error": None}), False, "error"),
+    (_result(protocol="http", tls=None, proxy={"used": True, "url": "u", "error": None}), False, "error"),
+    (_result(protocol="http", tls=None, proxy=TUNNEL, http={"status_code": 200, "error": None}), True, "ok"),
+    (_result(http={"status_code": None, "error": None}), False, "http_error"),
+    (_result(protocol="tcp", tls=None), True, "ok"),
+    (_result(protocol="udp-ntp", ntp={"ok": True, "address": "a", "offset_seconds": None}), False, "ntp_error"),
 ]
 
 
@@ -211,10 +225,66 @@ def test_summarize_counts_by_severity():
         "total": 3,
         "ok": 1,
         "failed": 2,
+        "errors": 0,
         "failed_names": ["b", "c"],
         "failed_severity_fail": 1,
         "failed_severity_warn": 1,
     }
+
+
+def test_endpoint_status_requires_http_when_it_was_asked_for():
+    assert netprobe.endpoint_status(_result(), http_expected=True)[:2] == (False, "error")
+    assert netprobe.endpoint_status(_result(protocol="tcp", tls=None), http_expected=True)[:2] == (True, "ok")
+    ok = _result(http={"status_code": 404, "error": None})
+    assert netprobe.endpoint_status(ok, http_expected=True)[:2] == (True, "ok")
+
+
+def test_summarize_counts_errors_apart():
+    results = [
+        {"name": "a", "ok": False, "status": "error", "severity": "fail"},
+        {"name": "b", "ok": False, "status": "tcp_timeout", "severity": "warn"},
+        {"name": "c", "ok": False, "status": "timeout", "severity": "fail"},
+    ]
+    summary = netprobe.summarize(results)
+    assert (summary["errors"], summary["failed"], summary["ok"]) == (1, 3, 0)
+
+
+def test_budget_is_three_steps_of_the_timeout():
+    assert netprobe.budget_seconds(5) == 15.0
+    assert netprobe.budget_seconds(0.5) == 1.5
+    assert netprobe.budget_seconds(None) == netprobe.budget_seconds(5.0)  # the default timeout
+    assert netprobe.budget_seconds(-1) == 15.0
+
+
+def test_failed_addresses_lists_direct_tcp_and_ntp_failures():
+    result = {
+        "tcp": [
+            {"address": "192.0.2.1", "status": "ok", "error": None},
+            {"address": "192.0.2.2", "status": "timeout", "error": "timed out"},
+            {"address": "198.51.100.1", "status": "refused", "error": "connection refused", "via_proxy": True},
+        ],
+        "ntp": {"addresses": [{"address": "192.0.2.9", "status": "refused", "error": "connection refused"}]},
+    }
+    assert netprobe.failed_addresses(result) == [
+        {"address": "192.0.2.2", "status": "timeout", "error": "timed out"},
+        {"address": "192.0.2.9", "status": "refused", "error": "connection refused"},
+    ]
+    assert netprobe.failed_addresses({"tcp": [], "ntp": None}) == []
+
+
+def test_verify_failure_is_recognised_without_the_verification_class():
+    exc = ssl.SSLError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed (_ssl.c:852)")
+    assert netprobe.is_verify_failure(exc)
+    assert not netprobe.is_verify_failure(ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number"))
+
+
+def test_a_past_deadline_times_every_endpoint_out_at_once():
+    start = time.monotonic()
+    eps = [{"name": "n", "host": "127.0.0.1", "port": 9, "protocol": "tcp"}]
+    results = netprobe.probe_all(eps, timeout=5, deadline=start - 1)
+    assert time.monotonic() - start < 1.0
+    assert (results[0]["ok"], results[0]["status"]) == (False, "timeout"), results
+    assert "budget" in results[0]["message"]
 
 
 def test_redact_tree_reaches_every_string():

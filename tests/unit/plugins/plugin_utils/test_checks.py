@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import checks, thresholds
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as settings_model
 
 GIB = 1024**3
 GB = 1000**3
@@ -25,15 +26,17 @@ HEALTHY = {
         },
         "disk": [
             {
-                "path": "/var/lib/integrasjonspunkt",
-                "measured_path": "/var/lib",
-                "exists": False,
+                "path": path,
+                "measured_path": path,
+                "exists": True,
                 "mount_point": "/",
+                "dev": "8:1",
                 "fstype": "ext4",
                 "available_bytes": 50 * GB,
                 "read_only": False,
                 "notes": [],
             }
+            for path in ("/var/lib/integrasjonspunkt", "/var/log/integrasjonspunkt", "/tmp", "/opt/integrasjonspunkt")
         ],
         "platform": {
             "available": True,
@@ -43,7 +46,18 @@ HEALTHY = {
         },
         "runtimes": {
             "available": True,
-            "java": {"available": True, "best_major": 21, "runtimes": [{"path": "/usr/bin/java", "major": 21}]},
+            "java": {
+                "available": True,
+                "best_major": 21,
+                "runtimes": [
+                    {
+                        "path": "/usr/bin/java",
+                        "real_path": "/usr/lib/jvm/java-21/bin/java",
+                        "major": 21,
+                        "sources": ["path"],
+                    }
+                ],
+            },
             "container_engine": {"available": False, "reason": "no docker or podman"},
         },
     },
@@ -74,23 +88,14 @@ HEALTHY = {
         {"name": "ntp", "host": "time.google.com", "port": 123, "protocol": "udp-ntp", "severity": "warn"},
     ],
     "install_endpoints": [],
-    "settings": {
-        "environment": "production",
-        "services": ["DPO"],
-        "version": "4.0.8",
-        "run_mode": "java",
-        "install_dir": "/opt/integrasjonspunkt",
-        "data_dir": "/var/lib/integrasjonspunkt",
-        "port": 9093,
-        "retained_messages": 1000000,
-        "external_database": False,
-        "external_queue": False,
-        "einnsyn_same_host": False,
-        "java_packages": {
+    "settings": dict(
+        settings_model.normalise({"integrasjonspunkt_services": ["DPO"], "integrasjonspunkt_version": "4.0.8"}),
+        retained_messages=1000000,
+        java_packages={
             "Debian": {"min_version": "13", "package": "openjdk-21-jre-headless"},
             "Ubuntu": {"min_version": "22.04", "package": "openjdk-21-jre-headless"},
         },
-    },
+    ),
 }
 
 
@@ -162,14 +167,16 @@ def test_every_result_carries_the_report_fields():
             "warn",
         ),
         (
+            # A dropped UDP 123 does not stop the start (the check runs after start-up): warn.
             {"connectivity__ntp": {"ok": False, "status": "ntp_error", "message": "timed out"}},
             "connectivity.ntp",
-            "fail",
+            "warn",
         ),
         (
+            # An NTP host that does not resolve stops the start (NtpSyncChecker's constructor): fail.
             {"connectivity__ntp": {"ok": False, "status": "dns_error", "message": "no such host"}},
             "connectivity.ntp",
-            "warn",
+            "fail",
         ),
         (
             {"resources__runtimes__java": {"available": False, "best_major": None, "runtimes": []}},
@@ -229,7 +236,11 @@ def test_java_8_is_enough_for_2x():
         checks.run_checks(
             ctx(
                 settings__version="2.28.6",
-                resources__runtimes__java={"available": True, "best_major": 8, "runtimes": []},
+                resources__runtimes__java={
+                    "available": True,
+                    "best_major": 8,
+                    "runtimes": [{"path": "/usr/bin/java", "major": 8, "sources": ["path"]}],
+                },
             )
         )
     )
@@ -275,8 +286,9 @@ def test_exception_in_one_check_becomes_its_failure_only():
     c = ctx()
     c["resources"]["cpu"]["effective"] = "not-a-number"
     results = by_id(checks.run_checks(c))
-    assert results["resources.cpu"]["status"] == "fail"
-    assert "the check itself failed" in results["resources.cpu"]["message"]
+    assert results["resources.cpu"]["status"] == "error"
+    assert "the check itself crashed" in results["resources.cpu"]["message"]
+    assert "Traceback" in results["resources.cpu"]["exception"]
     assert results["resources.memory"]["status"] == "pass"
 
 

@@ -1,0 +1,243 @@
+# Copyright: eformidling.integrasjonspunkt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The preflight engine: one task per host.
+
+Normalise the shared settings, select the endpoints, make ONE target-side call that gathers every
+fact within one time budget, then judge on the controller. The result is returned (and registered
+by the role), never stored as a fact, so a fact cache can never serve a previous run's verdict.
+"""
+
+import datetime
+import shlex
+import traceback
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
+    catalogue,
+    checks,
+    plan,
+    thresholds,
+)
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
+    settings as model,
+)
+
+GATHER_MODULE = "eformidling.integrasjonspunkt.preflight_gather"
+INTERPRETER_FIX = (
+    "Point ansible_python_interpreter for this host at a Python 3.8+ interpreter (for example "
+    "/usr/bin/python3.11 on RHEL 8), or install one."
+)
+
+
+def _plain(value):
+    """Ansible's tagged/unsafe containers as plain Python values (catalogue code does its own validation)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
+def select_endpoints(settings, overrides, check_install):
+    """(runtime, install, dropped, names) for this host's environment, services and version."""
+    entries = catalogue.load()
+    common = {
+        "environment": settings["environment"],
+        "services": settings["services"],
+        "version": settings["version"],
+        "overrides": overrides or None,
+        "ntp_host": settings["ntp_host"],
+    }
+    runtime = catalogue.endpoints_for(entries, phase="runtime", include_dropped=True, **common)
+    install = catalogue.endpoints_for(entries, phase="install", **common) if check_install else []
+    every = {"environment": settings["environment"], "overrides": overrides or None, "include_dropped": True}
+    names = {
+        "runtime": [e["name"] for e in catalogue.endpoints_for(entries, phase="runtime", **every)],
+        "install": [e["name"] for e in catalogue.endpoints_for(entries, phase="install", **every)],
+    }
+    kept = [e for e in runtime if "dropped" not in e]
+    dropped = [e for e in runtime if "dropped" in e]
+    return kept, install, dropped, names
+
+
+def _captured(exception):
+    """(message, traceback) of a module's exception: a string, or ansible-core 2.19's captured error summary."""
+    event = getattr(exception, "event", None)
+    if event is not None:
+        return getattr(event, "msg", None), getattr(event, "formatted_traceback", None)
+    return None, (str(exception) if exception else None)
+
+
+def gather_failure(gathered):
+    """(message, exception, fix) for a gather call that failed as a whole."""
+    captured_msg, captured_tb = _captured(gathered.get("exception"))
+    msg = str(gathered.get("msg") or captured_msg or "the gather module failed without a message")
+    stderr = str(gathered.get("module_stderr") or "")
+    text = msg + "\n" + stderr
+    old_python = gathered.get("unsupported_python") or any(
+        marker in text
+        for marker in ("requires a minimum of Python", "SyntaxError", "No start of json char found", "interpreter")
+    )
+    detail = msg
+    if stderr.strip():
+        detail += ": " + stderr.strip().splitlines()[-1][:500]
+    return detail, captured_tb, INTERPRETER_FIX if old_python else None
+
+
+VERSION_CODE = "import sys; print('Python %d.%d.%d at %s' % (sys.version_info[:3] + (sys.executable,)))"
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(
+        (
+            "settings",
+            "java_packages",
+            "retained_messages",
+            "thresholds",
+            "ignore",
+            "only",
+            "strict",
+            "endpoint_overrides",
+            "check_install_endpoints",
+            "ntp_servers",
+            "probe_timeout",
+            "http_probe",
+            "ca_file",
+            "resolve",
+            "chronyc_host",
+            "chronyc_port",
+            "ntp_port",
+        )
+    )
+
+    def _interpreter(self, task_vars):
+        """'Python 3.6.15 at /usr/bin/python3' for the interpreter Ansible used on this host, or why not."""
+        path = (task_vars or {}).get("ansible_python_interpreter") or (
+            ((task_vars or {}).get("ansible_facts") or {}).get("discovered_interpreter_python")
+        )
+        if not path:
+            return "unknown (interpreter discovery)"
+        try:
+            path = str(self._templar.template(path))
+            res = self._low_level_execute_command("%s -c %s" % (path, shlex.quote(VERSION_CODE)))
+        except Exception as exc:  # an explanation only: never hide the failure it explains
+            return "%s (its version could not be read: %s)" % (path, exc)
+        out = str(res.get("stdout") or "").strip()
+        return out if res.get("rc") == 0 and out else "%s (its version could not be read)" % path
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        args = _plain(dict(self._task.args))
+        # Input errors stop the task before anything is sent to the host.
+        try:
+            settings = model.normalise(args.get("settings") or {})
+            settings["retained_messages"] = int(args.get("retained_messages") or 0)
+            settings["java_packages"] = args.get("java_packages") or {}
+            limits = thresholds.merged(args.get("thresholds"))
+            runtime, install, dropped, names = select_endpoints(
+                settings, args.get("endpoint_overrides"), args.get("check_install_endpoints", True)
+            )
+            valid = checks.known_ids(names["runtime"], names["install"])
+            checks.validate_ignore(args.get("ignore"), valid)
+            checks.validate_only(args.get("only"), valid)
+            timeout = float(args.get("probe_timeout") or 5)
+            if not 0 < timeout <= 60:
+                raise ValueError(
+                    "preflight_probe_timeout=%r is not allowed: a number of seconds above 0, at most 60" % timeout
+                )
+        except (ValueError, catalogue.CatalogueError) as exc:
+            raise AnsibleActionFail(str(exc)) from exc
+
+        # With `only`, probe just the endpoints whose checks are judged.
+        only = checks.validate_only(args.get("only"), valid)
+        runtime = [e for e in runtime if checks.selected("connectivity.%s" % e.get("name"), only)]
+        install = [e for e in install if checks.selected("install.%s" % e.get("name"), only)]
+        directories = settings["directories"]
+        module_args = {
+            "endpoints": runtime + install,
+            "ntp_host": settings["ntp_host"],
+            "ntp_port": int(args.get("ntp_port") or 123),
+            "timeout": timeout,
+            "http": bool(args.get("http_probe", True)),
+            "paths": directories,
+            "java_paths": [settings["java_path"]] if settings["java_path"] else [],
+            "container_engine": settings["run_mode"] == "docker",
+            "port": settings["port"],
+            "resolve": args.get("resolve") or {},
+        }
+        if settings["proxy"]:
+            module_args["proxy"] = settings["proxy"]["url"]
+            module_args["no_proxy"] = ",".join(settings["no_proxy"])
+        for key in ("ca_file", "chronyc_host", "chronyc_port"):
+            if args.get(key):
+                module_args[key] = args[key]
+        if args.get("ntp_servers"):
+            module_args["ntp_servers"] = args["ntp_servers"]
+
+        gathered = self._execute_module(module_name=GATHER_MODULE, module_args=module_args, task_vars=task_vars)
+        if gathered.get("failed"):
+            message, exception, fix = gather_failure(gathered)
+            if fix:  # name the interpreter that was found, so the fix is obvious
+                message = "%s (the host's interpreter: %s)" % (message, self._interpreter(task_vars))
+            results = [checks.gather_error_result(message, exception, fix)]
+            gathered = {}
+        else:
+            ctx = {
+                "resources": gathered.get("resources") or {},
+                "timesync": gathered.get("timesync") or {},
+                "port": gathered.get("port") or {},
+                "connectivity": {e.get("name"): e for e in (gathered.get("connectivity") or {}).get("endpoints") or []},
+                "ntp_probe": gathered.get("ntp_probe") or {},
+                "errors": gathered.get("errors") or {},
+                "endpoints": runtime,
+                "install_endpoints": install,
+                "dropped_endpoints": dropped,
+                "settings": settings,
+                "thresholds": limits,
+            }
+            try:
+                results = checks.run_checks(ctx, args.get("ignore"), valid, args.get("only"))
+            except Exception as exc:  # the judgement itself crashed: this host has no verdict
+                results = [
+                    checks.gather_error_result(
+                        "judging the facts crashed: %s: %s" % (type(exc).__name__, exc), traceback.format_exc()
+                    )
+                ]
+        counts = checks.count(results)
+        strict = bool(args.get("strict"))
+        install_plan = (
+            plan.install_plan(
+                settings, gathered["resources"], settings["java_packages"], settings["java_install_method"]
+            )
+            if gathered.get("resources")
+            else None
+        )
+        result.update(
+            changed=False,
+            results=results,
+            counts=counts,
+            failed_ids=checks.failing_ids(results, strict),
+            error_ids=sorted({r["id"] for r in results if r["status"] == "error"}),
+            strict=strict,
+            settings=model.public(settings),
+            thresholds=limits,
+            plan=install_plan,
+            resolver=gathered.get("resolver"),
+            gather={
+                "budget_seconds": gathered.get("budget_seconds"),
+                "elapsed_seconds": gathered.get("elapsed_seconds"),
+                "python": gathered.get("python"),
+                "errors": sorted(gathered.get("errors") or {}),
+            },
+            generated_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        )
+        return result

@@ -1,0 +1,82 @@
+#!/usr/bin/python
+# Copyright: eformidling.integrasjonspunkt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: install_plan
+short_description: What the install does on a host - Java, heap and JVM options - decided like preflight decides
+version_added: 0.2.0
+description:
+  - An action plugin used by the P(eformidling.integrasjonspunkt.integrasjonspunkt#role) role. It returns the plan
+    the preflight engine computed for the host (O(preflight)), or, when there is none or O(refresh) is set, reads the
+    host with M(eformidling.integrasjonspunkt.resource_facts) and computes the plan with the same code.
+  - The Java is the one preflight's C(runtime.java) judged (or the package it said would be installed); the heap is
+    60 % of the memory available to the service, cgroup limits included, between 256 and 4096 MiB, unless
+    C(integrasjonspunkt_jvm_max_heap_mb) is set; the JVM options carry C(integrasjonspunkt_proxy).
+options:
+  settings:
+    description:
+      - The shared C(integrasjonspunkt_*) settings by variable name, as for M(eformidling.integrasjonspunkt.preflight).
+    type: dict
+    required: true
+  java_packages:
+    description: The role's table of Java 21 packages per distribution.
+    type: dict
+  preflight:
+    description: This host's registered preflight result of the same run (C(preflight_result)); its plan is used.
+    type: dict
+  refresh:
+    description: Read the host again (after Java was installed).
+    type: bool
+    default: false
+attributes:
+  action:
+    support: full
+    description: Runs on the controller; calls resource_facts on the host when it has no plan.
+  check_mode:
+    support: full
+    description: Read-only.
+  diff_mode:
+    support: none
+    description: Nothing is changed.
+  platform:
+    support: full
+    platforms: posix
+    description: Linux hosts with Python 3.8 or newer.
+author:
+  - eFormidling collection maintainers (@eformidling-ansible)
+"""
+
+EXAMPLES = r"""
+- name: Plan the Java runtime, heap and JVM options
+  eformidling.integrasjonspunkt.install_plan:
+    settings: "{{ __integrasjonspunkt_shared_settings }}"
+    java_packages: "{{ __integrasjonspunkt_java_distribution_packages }}"
+    preflight: "{{ preflight_result | default({}) }}"
+  register: plan
+"""
+
+RETURN = r"""
+java:
+  description: C(action) (use, install or refuse), C(path), C(major), C(need), C(method), C(package), C(reason).
+  returned: always
+  type: dict
+heap_mb:
+  description: The -Xmx value in MiB.
+  returned: always
+  type: int
+heap_reason:
+  description: How the heap was sized.
+  returned: always
+  type: str
+jvm_options:
+  description: The proxy options for the JVM (empty without a proxy).
+  returned: always
+  type: list
+  elements: str
+source:
+  description: C(preflight) when preflight's plan was used, else C(resource_facts).
+  returned: always
+  type: str
+"""

@@ -1,0 +1,167 @@
+#!/usr/bin/python
+# Copyright: eformidling.integrasjonspunkt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: preflight
+short_description: The preflight engine: gather every fact of one host in one call and judge it
+version_added: 0.2.0
+description:
+  - An action plugin. Per host it normalises the shared C(integrasjonspunkt_*) settings once, selects the
+    endpoints the host needs from the catalogue, makes B(one) call of M(eformidling.integrasjonspunkt.preflight_gather)
+    on the host (resources, time, the inbound port and every connectivity probe, concurrently, inside one time
+    budget), then judges the facts on the controller.
+  - Each result has a stable ID, a status, the measured and the required value with the unit, a one-line fix and a
+    link to the documentation. Statuses are V(pass), V(info), V(warn), V(unknown) (a fact could not be read),
+    V(error) (our own code crashed, timed out or ran on an unsupported interpreter; this fails the host like
+    V(fail) and is never graded V(pass)) and V(fail).
+  - A host whose gathering failed as a whole (for example Python below 3.8 on the host) gets one V(error) result,
+    C(preflight.gather), naming the reason and the fix.
+  - The result is meant to be registered (the P(eformidling.integrasjonspunkt.preflight#role) role registers it as
+    C(preflight_result)); it is never set as a fact, so a fact cache cannot serve an earlier run's verdict.
+  - Bad input (an unknown threshold, ignore ID or C(only) pattern, a bad setting) fails the task before anything
+    is sent to the host, naming the variable, the value and what is allowed.
+options:
+  settings:
+    description:
+      - The shared C(integrasjonspunkt_*) variables, by their variable names (environment, services, version,
+        run_mode, install_dir, data_dir, log_dir, tmp_dir, port, ntp_host, proxy, no_proxy, java_path,
+        java_install_method, jvm_max_heap_mb, external_database, database_url, external_queue,
+        queue_broker_url, einnsyn_same_host).
+    type: dict
+    required: true
+  java_packages:
+    description: The install role's table of Java 21 packages per distribution.
+    type: dict
+  retained_messages:
+    description: How many messages the integrasjonspunkt keeps; sizes the disk check.
+    type: int
+    default: 1000000
+  thresholds:
+    description: Overrides of single thresholds; unknown names are an error.
+    type: dict
+  ignore:
+    description:
+      - A list of C({id, reason, until}); a failing ignored check becomes a warning that names the reason.
+      - After C(until) (YYYY-MM-DD) the waiver stops applying and the result says that it expired.
+      - An V(error) is never waived.
+    type: list
+    elements: dict
+  only:
+    description: Check ID patterns (shell globs such as C(time.*)); only matching checks are judged.
+    type: list
+    elements: str
+  strict:
+    description: Warnings and unknowns fail the host too (C(failed_ids)).
+    type: bool
+    default: false
+  endpoint_overrides:
+    description: Catalogue overrides C({add, replace, drop}); see the C(endpoints) lookup.
+    type: dict
+  check_install_endpoints:
+    description: Also probe the endpoints that only the install needs.
+    type: bool
+    default: true
+  ntp_servers:
+    description: Further NTP servers to probe for the time checks (default the time daemon's own).
+    type: list
+    elements: str
+  probe_timeout:
+    description: Timeout of each probe step, in seconds; the gather budget is derived from it.
+    type: float
+    default: 5
+  http_probe:
+    description: Send an HTTP request over TLS to the https endpoints.
+    type: bool
+    default: true
+  ca_file:
+    description: Extra CA bundle on the host (TLS-inspecting proxies).
+    type: str
+  resolve:
+    description: Fixed addresses for host names instead of DNS (tests, split-horizon set-ups).
+    type: dict
+  ntp_port:
+    description: UDP port of C(integrasjonspunkt_ntp_host). The integrasjonspunkt uses 123; another port is for tests.
+    type: int
+    default: 123
+  chronyc_host:
+    description: chronyd command socket or host for C(chronyc -h).
+    type: str
+  chronyc_port:
+    description: chronyd command port for C(chronyc -p).
+    type: int
+attributes:
+  action:
+    support: full
+    description: Runs on the controller and calls one module on the host.
+  check_mode:
+    support: full
+    description: Read-only; check mode gives the same answer.
+  diff_mode:
+    support: none
+    description: Nothing on a host is changed, so there is no diff.
+  platform:
+    support: full
+    platforms: posix
+    description: Linux hosts with Python 3.8 or newer; no root needed.
+author:
+  - eFormidling collection maintainers (@eformidling-ansible)
+"""
+
+EXAMPLES = r"""
+- name: Judge this host
+  eformidling.integrasjonspunkt.preflight:
+    settings:
+      integrasjonspunkt_environment: test
+      integrasjonspunkt_services: [DPO]
+      integrasjonspunkt_data_dir: /var/lib/integrasjonspunkt
+  register: preflight_result
+
+- name: Only the time checks, warnings fail too
+  eformidling.integrasjonspunkt.preflight:
+    settings: {integrasjonspunkt_ntp_host: ntp.intern.example.no}
+    only: ["time.*"]
+    strict: true
+  register: preflight_result
+"""
+
+RETURN = r"""
+results:
+  description: One dict per check (id, title, category, severity, status, measured, required, unit, message, fix,
+    doc_url, ignored; C(exception) for V(error)).
+  returned: always
+  type: list
+  elements: dict
+counts:
+  description: Number of results per status, the same rule every report uses.
+  returned: always
+  type: dict
+  sample: {"pass": 14, "info": 1, "warn": 1, "unknown": 0, "error": 0, "fail": 1}
+failed_ids:
+  description: The IDs that fail the host (fail and error; with O(strict) also warn and unknown).
+  returned: always
+  type: list
+  elements: str
+error_ids:
+  description: The IDs with status V(error).
+  returned: always
+  type: list
+  elements: str
+settings:
+  description: The normalised settings the checks were judged against (no secrets).
+  returned: always
+  type: dict
+plan:
+  description: What the install role will do on this host (Java, heap, JVM options), from the same facts.
+  returned: when the resources were gathered
+  type: dict
+resolver:
+  description: The host's resolver (nameservers from /etc/resolv.conf).
+  returned: when gathered
+  type: dict
+gather:
+  description: The gather call's budget, elapsed time, interpreter and the collectors that failed.
+  returned: always
+  type: dict
+"""

@@ -1,0 +1,338 @@
+#!/usr/bin/python
+# Copyright: eformidling.integrasjonspunkt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: preflight_gather
+short_description: Every preflight fact of one host in one call, within one time budget
+version_added: 0.2.0
+description:
+  - The target side of the M(eformidling.integrasjonspunkt.preflight) engine. It runs the same collectors as
+    M(eformidling.integrasjonspunkt.resource_facts), M(eformidling.integrasjonspunkt.timesync_facts),
+    M(eformidling.integrasjonspunkt.inbound_port_info) and M(eformidling.integrasjonspunkt.connectivity_info)
+    concurrently, in one process, inside one budget measured on the monotonic clock (never the wall clock, which
+    may be the very thing that is wrong on the host).
+  - B(Budget.) The call returns within RV(budget_seconds) = the connectivity probe budget for O(timeout) plus 2 s
+    for the host facts. A collector still running then, or one that raised, is not returned as a section but
+    under RV(errors) with its reason and traceback, and the engine grades the checks that need it C(error).
+  - B(The NTP host is probed once.) O(ntp_host) (C(integrasjonspunkt_ntp_host)) gets 3 SNTP packets; the answer
+    feeds both the catalogue's C(ntp) endpoint result and the time facts' C(probes).
+  - Refuses, with the interpreter and the fix named, to run on Python below 3.8.
+  - Normally called by the engine, not by hand. Read-only; needs no root.
+author:
+  - eFormidling collection maintainers (@eformidling-ansible)
+extends_documentation_fragment:
+  - eformidling.integrasjonspunkt.attributes
+  - eformidling.integrasjonspunkt.attributes.info_module
+options:
+  endpoints:
+    description:
+      - Catalogue entries to probe (as the C(eformidling.integrasjonspunkt.endpoints) lookup returns them).
+        Entries with protocol C(udp-ntp) are answered from the one probe of O(ntp_host).
+    type: list
+    elements: dict
+    default: []
+  ntp_host:
+    description: The host the integrasjonspunkt checks its clock against (C(difi.move.ntp.host)). Empty probes none.
+    type: str
+    default: ""
+  ntp_port:
+    description: The NTP host's UDP port. The integrasjonspunkt uses 123; another port is for tests.
+    type: int
+    default: 123
+  ntp_servers:
+    description:
+      - Further NTP servers to probe for the time checks. Not given, the time daemon's configured servers.
+    type: list
+    elements: str
+  timeout:
+    description: Timeout of each probe step, in seconds; the budget is derived from it.
+    type: float
+    default: 5.0
+  http:
+    description: Send an HTTP HEAD over the TLS connection of https endpoints.
+    type: bool
+    default: true
+  proxy:
+    description:
+      - The proxy the integrasjonspunkt's JVM will use (C(integrasjonspunkt_proxy)). The process environment's
+        C(*_proxy) variables are ignored, because the JVM ignores them.
+    type: str
+  no_proxy:
+    description: Hosts, domain suffixes and CIDRs that bypass O(proxy), comma-separated.
+    type: str
+  ca_file:
+    description: Extra CA bundle to verify the endpoints' certificates with (TLS-inspecting proxies).
+    type: path
+  paths:
+    description: The integrasjonspunkt's directories by role (C(install), C(data), C(logs), C(temp)).
+    type: dict
+    default: {}
+  java_paths:
+    description: Extra Java binaries to inspect (C(integrasjonspunkt_java_path)).
+    type: list
+    elements: path
+    default: []
+  container_engine:
+    description: Ask docker or podman whether the engine answers.
+    type: bool
+    default: true
+  port:
+    description: The inbound port of the integrasjonspunkt.
+    type: int
+    default: 9093
+  chronyc_host:
+    description: chronyd command socket or host for C(chronyc -h) (a non-default chronyd).
+    type: str
+  chronyc_port:
+    description: chronyd command port for C(chronyc -p).
+    type: int
+  resolve:
+    description: Fixed addresses for host names, instead of DNS (tests, split-horizon set-ups).
+    type: dict
+    default: {}
+  command_timeout:
+    description: Timeout of each local command (chronyc, timedatectl, java -version, docker), in seconds.
+    type: float
+    default: 5.0
+"""
+
+EXAMPLES = r"""
+- name: Gather every preflight fact (normally the preflight action does this)
+  eformidling.integrasjonspunkt.preflight_gather:
+    endpoints: "{{ lookup('eformidling.integrasjonspunkt.endpoints', environment='test') }}"
+    ntp_host: time.google.com
+    paths:
+      data: /var/lib/integrasjonspunkt
+      logs: /var/log/integrasjonspunkt
+      install: /opt/integrasjonspunkt
+      temp: /tmp
+  register: gathered
+"""
+
+RETURN = r"""
+resources:
+  description: As C(ansible_facts.eformidling_resources) of M(eformidling.integrasjonspunkt.resource_facts).
+  returned: when the collector finished
+  type: dict
+timesync:
+  description: As C(ansible_facts.eformidling_timesync) of M(eformidling.integrasjonspunkt.timesync_facts).
+  returned: when the collector finished
+  type: dict
+port:
+  description: As the result of M(eformidling.integrasjonspunkt.inbound_port_info).
+  returned: when the collector finished
+  type: dict
+connectivity:
+  description: C(endpoints), one result per O(endpoints) entry, as M(eformidling.integrasjonspunkt.connectivity_info).
+  returned: when the collector finished
+  type: dict
+ntp_probe:
+  description: The one probe of O(ntp_host).
+  returned: when O(ntp_host) is set and the probe finished
+  type: dict
+resolver:
+  description: The resolver the host uses (C(nameservers), C(search), C(source)).
+  returned: always
+  type: dict
+errors:
+  description:
+    - Collectors that raised or did not finish within the budget, by name, each with C(message) and C(exception).
+  returned: always
+  type: dict
+budget_seconds:
+  description: The worst case this call was allowed.
+  returned: always
+  type: float
+elapsed_seconds:
+  description: How long the call took (monotonic clock).
+  returned: always
+  type: float
+python:
+  description: The interpreter that ran the collectors (C(version), C(executable)).
+  returned: always
+  type: dict
+"""
+
+import os
+import platform
+import sys
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.facts.system.distribution import DistributionFactCollector
+
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import gather
+
+
+def _distribution(module):
+    try:
+        facts = DistributionFactCollector().collect(module=module)
+        return facts.get("distribution"), facts.get("os_family"), facts.get("distribution_version")
+    except Exception:
+        return None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "endpoints": {"type": "list", "elements": "dict", "default": []},
+            "ntp_host": {"type": "str", "default": ""},
+            "ntp_port": {"type": "int", "default": 123},
+            "ntp_servers": {"type": "list", "elements": "str"},
+            "timeout": {"type": "float", "default": 5.0},
+            "http": {"type": "bool", "default": True},
+            "proxy": {"type": "str", "no_log": False},
+            "no_proxy": {"type": "str"},
+            "ca_file": {"type": "path"},
+            "paths": {"type": "dict", "default": {}},
+            "java_paths": {"type": "list", "elements": "path", "default": []},
+            "container_engine": {"type": "bool", "default": True},
+            "port": {"type": "int", "default": 9093},
+            "chronyc_host": {"type": "str"},
+            "chronyc_port": {"type": "int"},
+            "resolve": {"type": "dict", "default": {}},
+            "command_timeout": {"type": "float", "default": 5.0},
+        },
+        supports_check_mode=True,
+    )
+    refusal = gather.python_refusal(sys.version_info, sys.executable)
+    if refusal:
+        module.fail_json(msg=refusal, unsupported_python=True, python={"version": platform.python_version()})
+
+    # Imported after the interpreter check: these need Python 3.8.
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
+        listening,
+        netprobe,
+        noproxy,
+        resources,
+        sntp,
+        timesync_collect,
+    )
+
+    params = module.params
+    started = time.monotonic()
+    timeout = params["timeout"] if params["timeout"] and params["timeout"] > 0 else 5.0
+    budget = gather.budget_seconds(timeout, netprobe.budget_seconds)
+    probe_deadline = started + netprobe.budget_seconds(timeout)
+    deadline = started + budget
+    for secret in noproxy.url_secrets(params["proxy"]):
+        module.no_log_values.add(secret)
+    timeout_bin = module.get_bin_path("timeout")
+    command_timeout = max(0.5, params["command_timeout"])
+
+    def which(name):
+        return module.get_bin_path(name, opt_dirs=["/usr/sbin", "/sbin"])
+
+    def bounded(argv, seconds):
+        if timeout_bin:
+            return [timeout_bin, "-k", "1", "%.1f" % seconds, *argv]
+        return list(argv)
+
+    def run_resources(argv):
+        try:
+            return module.run_command(
+                bounded(argv, command_timeout), environ_update={"LC_ALL": "C", "LANG": "C"}, handle_exceptions=False
+            )
+        except Exception as exc:
+            return 127, "", str(exc)
+
+    ntp_host = (params["ntp_host"] or "").strip()
+    ntp_port = params["ntp_port"]
+    spec = gather.ntp_spec(ntp_host, ntp_port)
+    endpoints = params["endpoints"] or []
+    # Entries for the NTP host itself are answered by its one probe; any other NTP entry is probed as usual.
+    ntp_entries = [e for e in endpoints if gather.is_ntp_host_entry(e, ntp_host, ntp_port)]
+    probed = [e for e in endpoints if not gather.is_ntp_host_entry(e, ntp_host, ntp_port)]
+    ntp_timeout = min(timeout, gather.NTP_TIMEOUT_CAP)
+
+    jobs = gather.Collectors()
+    if ntp_host:
+        jobs.start(
+            "ntp_probe", sntp.probe_server, spec, gather.NTP_SAMPLES, ntp_timeout, "auto", deadline=probe_deadline
+        )
+    paths = params["paths"] or {}
+    unique_paths = []
+    for path in paths.values():
+        if path and path not in unique_paths:
+            unique_paths.append(path)
+    jobs.start(
+        "connectivity",
+        netprobe.probe_all,
+        probed,
+        timeout=timeout,
+        proxy=params["proxy"],
+        no_proxy=params["no_proxy"],
+        ca_file=params["ca_file"],
+        http=params["http"],
+        resolve_map=params["resolve"] or {},
+        deadline=probe_deadline,
+        use_environment=False,
+    )
+    jobs.start(
+        "resources",
+        resources.collect_all,
+        unique_paths,
+        run_resources,
+        which,
+        platform.system(),
+        _distribution(module),
+        os.environ.get("JAVA_HOME"),
+        params["java_paths"],
+        params["container_engine"],
+    )
+    jobs.start("port", listening.collect, params["port"], 2.0)
+    # The time collector skips the NTP host; its record is the one probe above, filled in below.
+    pending = {"server": spec, "pending": True}
+    jobs.start(
+        "timesync",
+        timesync_collect.gather,
+        timesync_collect.run_command,
+        timesync_collect.which,
+        ntp_servers=params["ntp_servers"],
+        check_host=spec,
+        probe=True,
+        probe_timeout=ntp_timeout,
+        probe_samples=gather.NTP_SAMPLES,
+        probe_client="auto",
+        chronyc_host=params["chronyc_host"],
+        chronyc_port=params["chronyc_port"],
+        reference_time_max_age=None,
+        deadline=probe_deadline,
+        command_timeout=command_timeout,
+        probes_done={spec: pending} if ntp_host else None,
+    )
+    answers, errors = jobs.finish(deadline, budget)
+
+    out = {"changed": False, "errors": errors}
+    for name in ("resources", "timesync", "port"):
+        if name in answers:
+            out[name] = answers[name]
+    probe = answers.get("ntp_probe")
+    if probe is not None:
+        out["ntp_probe"] = probe
+    if "timesync" in out:
+        out["timesync"]["probes"] = gather.fill_pending(out["timesync"].get("probes"), pending, probe)
+    if "connectivity" in answers:
+        results = list(answers["connectivity"])
+        for entry in ntp_entries:
+            if probe is not None:
+                results.append(gather.ntp_endpoint_result(entry, probe))
+            else:
+                reason = (errors.get("ntp_probe") or {}).get("message") or "the NTP host was not probed"
+                results.append(
+                    dict(
+                        gather.ntp_endpoint_result(entry, {"error": reason, "error_kind": "error", "resolved": False}),
+                        exception=(errors.get("ntp_probe") or {}).get("exception"),
+                    )
+                )
+        out["connectivity"] = {"endpoints": results}
+    out["resolver"] = gather.read_resolver()
+    out["python"] = {"version": platform.python_version(), "executable": sys.executable}
+    out["budget_seconds"] = round(budget, 3)
+    out["elapsed_seconds"] = round(time.monotonic() - started, 3)
+    module.exit_json(**out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The gather orchestration: collectors that raise or hang are errors, the NTP host probe feeds both checks."""
+
+import threading
+import time
+
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import gather
+
+
+def test_collectors_keep_answers_errors_and_stragglers_apart():
+    jobs = gather.Collectors()
+    release = threading.Event()
+    jobs.start("fine", lambda: {"x": 1})
+    jobs.start("broken", lambda: 1 / 0)
+    jobs.start("stuck", release.wait, 30)
+    started = time.monotonic()
+    answers, errors = jobs.finish(time.monotonic() + 0.5, 0.5)
+    release.set()
+    assert time.monotonic() - started < 2.0
+    assert answers == {"fine": {"x": 1}}
+    assert "ZeroDivisionError" in errors["broken"]["message"]
+    assert "Traceback" in errors["broken"]["exception"]
+    assert "did not finish within the 0.5 s budget" in errors["stuck"]["message"]
+
+
+def test_python_below_38_is_refused_with_the_fix():
+    msg = gather.python_refusal((3, 6, 15, "final", 0), "/usr/libexec/platform-python")
+    assert "3.6.15" in msg and "/usr/libexec/platform-python" in msg and "ansible_python_interpreter" in msg
+    assert gather.python_refusal((3, 7, 16), "/usr/bin/python3.7")
+    assert gather.python_refusal((3, 8, 0), "/usr/bin/python3.8") is None
+
+
+NTP = {"name": "ntp", "host": "ntp.intern", "port": 123, "protocol": "udp-ntp", "severity": "warn"}
+
+
+def test_ntp_endpoint_from_the_one_probe():
+    ok = gather.ntp_endpoint_result(
+        NTP,
+        {"server": "ntp.intern", "reachable": True, "resolved": True, "address": "127.0.0.1", "offset_seconds": 0.1},
+    )
+    assert (ok["ok"], ok["status"]) == (True, "ok")
+    dns = gather.ntp_endpoint_result(NTP, {"resolved": False, "error": "cannot resolve", "error_kind": "dns"})
+    assert (dns["ok"], dns["status"]) == (False, "dns_error")
+    drop = gather.ntp_endpoint_result(
+        NTP, {"resolved": True, "addresses": ["127.0.0.9"], "error": "timed out", "error_kind": "timeout"}
+    )
+    assert (drop["status"], drop["failed_addresses"][0]["address"]) == ("ntp_error", "127.0.0.9")
+    crash = gather.ntp_endpoint_result(
+        NTP, {"resolved": True, "reachable": True, "error": "boom", "error_kind": "error"}
+    )
+    assert (crash["ok"], crash["status"]) == (False, "error")
+
+
+def test_only_the_ntp_hosts_own_entry_is_answered_by_its_probe():
+    assert gather.is_ntp_host_entry(NTP, "ntp.intern.")
+    assert not gather.is_ntp_host_entry(dict(NTP, host="other.ntp"), "ntp.intern")
+    assert not gather.is_ntp_host_entry(dict(NTP, dropped="not used"), "ntp.intern")
+    assert not gather.is_ntp_host_entry(NTP, "")
+
+
+def test_pending_probe_is_replaced_by_the_real_one():
+    pending = {"server": "ntp.intern", "pending": True}
+    real = {"server": "ntp.intern", "reachable": True}
+    other = {"server": "other"}
+    assert gather.fill_pending([other, pending], pending, real) == [other, real]
+    assert gather.fill_pending([pending, None], pending, None) == []
+
+
+def test_resolv_conf():
+    text = "# generated\nnameserver 10.0.0.2\nnameserver 10.0.0.3 # second\nsearch example.no intern\n"
+    assert gather.parse_resolv_conf(text) == {
+        "nameservers": ["10.0.0.2", "10.0.0.3"],
+        "search": ["example.no", "intern"],
+    }
+    assert gather.read_resolver("/nonexistent/resolv.conf")["reason"].startswith("cannot read")
