@@ -55,14 +55,27 @@ def select_endpoints(settings, overrides, check_install):
         "version": settings["version"],
         "overrides": overrides or None,
         "ntp_host": settings["ntp_host"],
+        "run_mode": settings["run_mode"],
     }
     runtime = catalogue.endpoints_for(entries, phase="runtime", include_dropped=True, **common)
     install = catalogue.endpoints_for(entries, phase="install", **common) if check_install else []
+    # Temurin's repository matters only where the role may install Temurin: probe it then, and judge it
+    # once the facts say whether it would (runtime.java's plan).
+    temurin_possible = (
+        settings["run_mode"] == "java"
+        and not settings["java_path"]
+        and (settings["java_install_method"] in ("auto", "temurin"))
+    )
+    install = [e for e in install if e.get("needed_when") != "temurin" or temurin_possible]
     every = {"environment": settings["environment"], "overrides": overrides or None, "include_dropped": True}
     names = {
         "runtime": [e["name"] for e in catalogue.endpoints_for(entries, phase="runtime", **every)],
         "install": [e["name"] for e in catalogue.endpoints_for(entries, phase="install", **every)],
     }
+    # The external database and queue are probed like catalogue entries (no proxy: the JDBC and
+    # OpenWire clients do not use the JVM's HTTP proxy).
+    runtime += model.external_endpoints(settings)
+    names["runtime"] += [e["name"] for e in model.external_endpoints(settings)]
     kept = [e for e in runtime if "dropped" not in e]
     dropped = [e for e in runtime if "dropped" in e]
     return kept, install, dropped, names

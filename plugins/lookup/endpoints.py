@@ -49,6 +49,12 @@ options:
     type: str
     default: runtime
     choices: [runtime, install, all]
+  run_mode:
+    description:
+      - C(java) or C(docker). Entries that only one install method needs (the GitHub release download, the
+        Temurin repository, the container registry) are left out for the other. Omit for both.
+    type: str
+    choices: [java, docker]
   overrides:
     description:
       - "Inventory changes: C(add) (list of new entries; missing fields default to every environment, C([all]) services,
@@ -159,6 +165,7 @@ class LookupModule(LookupBase):
                 overrides=plain(self.get_option("overrides")) or None,
                 include_dropped=self.get_option("include_dropped"),
                 ntp_host=self.get_option("ntp_host"),
+                run_mode=self.get_option("run_mode"),
             )
         except catalogue.CatalogueError as exc:
             raise AnsibleLookupError("eformidling.integrasjonspunkt.endpoints: %s" % exc) from exc

@@ -11,6 +11,15 @@ Layout:
   chained, never awaited inside a worker, so N endpoints of which some are blackholed take about one
   timeout per step, not N timeouts.
 
+Guarantees of `probe_all`:
+
+* one budget: an absolute time.monotonic() deadline, by default now + budget_seconds(timeout) (3 x the
+  per-step timeout). Every step gets min(its timeout, time left); probe_all returns by the deadline and
+  closes every unfinished endpoint as `timeout`, naming the step that was still running;
+* fail closed: an exception in any step (or in the grading) makes its endpoint `error` for good, with the
+  step and the exception in `message` and the traceback in `exception`. Grading needs positive evidence
+  of each step (a verified TLS handshake, an established tunnel...); a missing step result is `error`.
+
 Python 3.8 compatible; standard library only.
 """
 

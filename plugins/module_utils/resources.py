@@ -9,7 +9,10 @@ none of them raises.
 """
 
 import os
+import platform
 import re
+
+from ansible.module_utils.facts.system.distribution import DistributionFactCollector
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import cgroups, java, mounts
 
@@ -432,3 +435,45 @@ def collect_all(
             "runtimes", collect_runtimes, run, which, java_home, java_paths or [], probe_container_engine
         ),
     }
+
+
+def module_distribution(module):
+    """Distribution as Ansible's own facts name it; None lets the os-release parser decide."""
+    try:
+        facts = DistributionFactCollector().collect(module=module)
+        return facts.get("distribution"), facts.get("os_family"), facts.get("distribution_version")
+    except Exception:
+        return None
+
+
+def module_tools(module, command_timeout):
+    """(run, which) for the collectors: every command bounded by timeout(1), never raising."""
+    timeout_bin = module.get_bin_path("timeout")
+
+    def which(name):
+        return module.get_bin_path(name, opt_dirs=["/usr/sbin", "/sbin"])
+
+    def run(argv):
+        if timeout_bin and command_timeout > 0:
+            argv = [timeout_bin, "-k", "2", "%g" % command_timeout, *argv]
+        try:
+            return module.run_command(argv, environ_update={"LC_ALL": "C", "LANG": "C"}, handle_exceptions=False)
+        except Exception as exc:
+            return 127, "", str(exc)
+
+    return run, which
+
+
+def collect_for_module(module, paths, java_paths, probe_container_engine, command_timeout):
+    """collect_all() with an AnsibleModule's runner, distribution and environment."""
+    run, which = module_tools(module, command_timeout)
+    return collect_all(
+        paths,
+        run,
+        which,
+        platform.system(),
+        module_distribution(module),
+        os.environ.get("JAVA_HOME"),
+        java_paths,
+        probe_container_engine,
+    )

@@ -214,10 +214,32 @@ def services(which_fn):
         present.append("ntpd")
     if any(os.path.exists(p) for p in TIMESYNCD_BINS):
         present.append("timesyncd")
-    comms = [read(path) or "" for path in glob.glob("/proc/[0-9]*/comm")]
+    comms = [read(path) or "" for path in own_namespace_procs(glob.glob("/proc/[0-9]*/comm"))]
     summary = timesync.service_summary(present, timesync.services_from_comms(comms))
     summary["error"] = None
     return summary
+
+
+def own_namespace_procs(comm_paths, readlink=os.readlink):
+    """The /proc/PID/comm paths of processes in our own PID namespace.
+
+    A container's time daemon (systemd-nspawn, docker) shows in the host's /proc but does not set the
+    host's clock. Where the namespace link cannot be read (another user's process without root), the
+    process is kept: better a possible conflict reported than a daemon missed.
+    """
+    try:
+        ours = readlink("/proc/self/ns/pid")
+    except OSError:
+        return list(comm_paths)
+    kept = []
+    for path in comm_paths:
+        try:
+            theirs = readlink(os.path.join(os.path.dirname(path), "ns", "pid"))
+        except OSError:
+            theirs = ours
+        if theirs == ours:
+            kept.append(path)
+    return kept
 
 
 def failed_services(error):

@@ -14,8 +14,9 @@ description:
     with the server's C(Date) header as a clock-skew estimate, and an SNTP query for C(udp-ntp) entries.
   - Resolved addresses are compared with the documented IPs and CIDR ranges of each entry, so that
     firewall rules written by IP can be corrected (RV(endpoints[].undocumented_addresses)).
-  - Honours an explicit O(proxy) or the target's C(https_proxy)/C(http_proxy)/C(all_proxy) (and upper-case)
-    variables, and O(no_proxy) or the target's C(no_proxy)/C(NO_PROXY) with CIDR ranges, C(.suffix),
+  - Honours an explicit O(proxy) or (unless O(use_environment_proxy=false)) the target's
+    C(https_proxy)/C(http_proxy)/C(all_proxy) (and upper-case) variables, and O(no_proxy) or the target's
+    C(no_proxy)/C(NO_PROXY) with CIDR ranges, C(.suffix),
     bare domain suffixes, C(*), C(host:port) and IPv6 entries. TCP, TLS and HTTPS probes go through the proxy
     with C(CONNECT); plain C(http) entries use a forward request (C(HEAD http://host/)), as HTTP clients do.
     NTP is UDP and is never proxied; the result says so.
@@ -25,6 +26,16 @@ description:
   - All probes of all endpoints run in one bounded pool of threads, so N endpoints of which some are
     blackholed take about one timeout, not N timeouts. Each step (DNS, each TCP connect, TLS handshake,
     HTTP read, NTP reply) is bounded by the endpoint's timeout.
+  - "One budget for the whole run: 3 x O(timeout) (DNS, connect, and one more exchange such as the TLS
+    handshake, CONNECT or HTTP, each up to one timeout), measured on the monotonic clock so that a wrong
+    wall clock on the target changes nothing. No step runs past it: each gets the smaller of its timeout
+    and the time left. Endpoints not finished when it runs out get status C(timeout), naming the step that
+    was still running; the module returns within the budget plus a fraction of a second."
+  - Fail closed. When the module's own code raises in any step (DNS, TCP, TLS, HTTP, NTP, proxy tunnel,
+    CONNECT or the grading), that endpoint gets status C(error) with the step and the exception in
+    RV(endpoints[].message) and the traceback in RV(endpoints[].exception); it is never graded C(ok), even
+    if other steps of it succeeded. A certificate is accepted only when the verifying TLS handshake
+    completed.
   - The module never fails because an endpoint is unreachable; it reports. Use RV(summary) or
     RV(endpoints[].ok) with M(ansible.builtin.assert). Invalid endpoint entries are reported with status
     C(invalid) instead of failing the task.
@@ -96,7 +107,9 @@ options:
             and is reported with status C(skipped).
         type: str
   timeout:
-    description: Default per-step timeout in seconds.
+    description:
+      - Default per-step timeout in seconds.
+      - The whole run is bounded by 3 x O(timeout); O(endpoints[].timeout) overrides are cut to that budget.
     type: float
     default: 5
   max_workers:
@@ -106,7 +119,8 @@ options:
   proxy:
     description:
       - Proxy URL (C(http://[user:password@]host:port)) for every endpoint except NTP. Only C(http://) proxies
-        are supported. When unset, the target's proxy environment variables are used.
+        are supported. When unset, the target's proxy environment variables are used
+        (unless O(use_environment_proxy=false)).
       - The password is never returned; the URL appears redacted (C(http://********@host:port)).
     type: str
   no_proxy:
@@ -116,6 +130,14 @@ options:
         C(*.example.com), IP literals, CIDR ranges (matched against IP-literal hosts, as curl does),
         C(host:port) and C([v6]:port).
     type: str
+  use_environment_proxy:
+    description:
+      - Whether the target's C(https_proxy), C(http_proxy), C(all_proxy) and C(no_proxy) variables (and
+        upper-case) count when O(proxy) or O(no_proxy) is not set.
+      - Set to V(false) to probe the way a client that ignores them does (the integrasjonspunkt's JVM does);
+        then only O(proxy) and O(no_proxy) count. Credentials in those variables are redacted either way.
+    type: bool
+    default: true
   ca_file:
     description: PEM file of CA certificates to verify against instead of the system CAs.
     type: path
@@ -165,7 +187,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 elapsed_ms:
-  description: Wall time of all probes, in milliseconds.
+  description: Time taken by all probes (monotonic clock), in milliseconds.
   returned: always
   type: float
 proxy:
@@ -186,7 +208,11 @@ summary:
       type: int
       returned: always
     failed:
-      description: Endpoints with RV(endpoints[].ok) false.
+      description: Endpoints with RV(endpoints[].ok) false (errors included).
+      type: int
+      returned: always
+    errors:
+      description: Endpoints with status C(error) (the probe itself failed; the endpoint was not judged).
       type: int
       returned: always
     failed_names:
@@ -236,14 +262,23 @@ endpoints:
       description:
         - C(ok), C(dns_error), C(tcp_refused), C(tcp_timeout), C(tcp_unreachable), C(tcp_error), C(tls_error),
           C(proxy_error), C(http_error), C(ntp_error), C(invalid) (bad entry), C(skipped) (dropped entry),
-          C(timeout) (did not finish before the overall deadline) or C(error).
+          C(timeout) (not finished when the run's budget of 3 x O(timeout) ran out; the message names the
+          step still running) or C(error) (the probe's own code raised, or a step's result is missing; the
+          message names the step and the exception).
         - For TCP, when no address connects, the worst outcome wins in the order timeout, unreachable, refused, error.
       type: str
       returned: always
     message:
-      description: One human-readable line.
+      description:
+        - One human-readable line.
+        - "For C(error): C(internal error in the <step> step: <exception>), where the step is one of C(DNS),
+          C(TCP), C(TLS), C(HTTP), C(NTP), C(proxy tunnel), C(CONNECT), C(endpoint) or C(status grading)."
       type: str
       returned: always
+    exception:
+      description: The traceback of the exception behind an C(error) status (credentials redacted).
+      type: str
+      returned: when status is error and an exception was raised
     partial:
       description: True when the endpoint works but some of its addresses do not connect.
       type: bool
@@ -257,6 +292,23 @@ endpoints:
       type: list
       elements: str
       returned: always
+    failed_addresses:
+      description:
+        - Every address of this endpoint that failed, direct TCP connects and NTP queries (not the
+          connection to a proxy), so that advice can name the address that actually failed.
+      type: list
+      elements: dict
+      returned: always
+      contains:
+        address:
+          description: The IP address.
+          type: str
+        status:
+          description: C(refused), C(timeout), C(unreachable) or C(error).
+          type: str
+        error:
+          description: The error text.
+          type: str
     dns:
       description: Local name resolution. Null for invalid or skipped entries.
       type: dict
@@ -350,7 +402,9 @@ endpoints:
           description: Whole days until expiry (negative when expired).
           type: int
     http:
-      description: HTTP C(HEAD) result with O(http=true) (and for proxy refusals of plain C(http) entries), else null.
+      description:
+        - HTTP C(HEAD) result with O(http=true), and always for plain C(http) entries through a proxy (the
+          forward request is the probe there), else null.
       type: dict
       returned: when requested
       contains:
@@ -440,6 +494,7 @@ def main():
             "ca_file": {"type": "path"},
             "http": {"type": "bool", "default": False},
             "resolve": {"type": "dict", "default": {}},
+            "use_environment_proxy": {"type": "bool", "default": True},
         },
         supports_check_mode=True,
     )
@@ -447,7 +502,7 @@ def main():
     proxy = params["proxy"]
     # Every proxy credential (explicit or from the environment) is redacted by netprobe; as a second
     # guard Ansible removes the raw secrets from anything else it prints.
-    for url in [proxy] + [os.environ.get(v) for v in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY")]:
+    for url in [proxy] + [os.environ.get(v) for v in netprobe.PROXY_VARIABLES]:
         for secret in noproxy.url_secrets(url):
             module.no_log_values.add(secret)
     if proxy:
@@ -470,7 +525,7 @@ def main():
         warnings.append("timeout must be positive; using 5")
         timeout = 5.0
 
-    start = time.time()
+    start = time.monotonic()
     results = netprobe.probe_all(
         params["endpoints"],
         timeout=timeout,
@@ -480,6 +535,7 @@ def main():
         ca_file=params["ca_file"],
         http=params["http"],
         resolve_map=resolve_map,
+        use_environment=params["use_environment_proxy"],
     )
     for text in warnings:
         module.warn(text)
@@ -488,7 +544,7 @@ def main():
         endpoints=results,
         summary=netprobe.summarize(results),
         proxy=noproxy.redact_url(proxy),
-        elapsed_ms=round((time.time() - start) * 1000.0, 1),
+        elapsed_ms=round((time.monotonic() - start) * 1000.0, 1),
     )
 
 

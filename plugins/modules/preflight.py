@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 ---
 module: preflight
-short_description: The preflight engine: gather every fact of one host in one call and judge it
+short_description: The preflight engine - gather every fact of one host in one call and judge it
 version_added: 0.2.0
 description:
   - An action plugin. Per host it normalises the shared C(integrasjonspunkt_*) settings once, selects the

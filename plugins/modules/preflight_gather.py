@@ -154,23 +154,13 @@ python:
   type: dict
 """
 
-import os
 import platform
 import sys
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.facts.system.distribution import DistributionFactCollector
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import gather
-
-
-def _distribution(module):
-    try:
-        facts = DistributionFactCollector().collect(module=module)
-        return facts.get("distribution"), facts.get("os_family"), facts.get("distribution_version")
-    except Exception:
-        return None
 
 
 def main():
@@ -218,25 +208,7 @@ def main():
     deadline = started + budget
     for secret in noproxy.url_secrets(params["proxy"]):
         module.no_log_values.add(secret)
-    timeout_bin = module.get_bin_path("timeout")
     command_timeout = max(0.5, params["command_timeout"])
-
-    def which(name):
-        return module.get_bin_path(name, opt_dirs=["/usr/sbin", "/sbin"])
-
-    def bounded(argv, seconds):
-        if timeout_bin:
-            return [timeout_bin, "-k", "1", "%.1f" % seconds, *argv]
-        return list(argv)
-
-    def run_resources(argv):
-        try:
-            return module.run_command(
-                bounded(argv, command_timeout), environ_update={"LC_ALL": "C", "LANG": "C"}, handle_exceptions=False
-            )
-        except Exception as exc:
-            return 127, "", str(exc)
-
     ntp_host = (params["ntp_host"] or "").strip()
     ntp_port = params["ntp_port"]
     spec = gather.ntp_spec(ntp_host, ntp_port)
@@ -271,15 +243,12 @@ def main():
     )
     jobs.start(
         "resources",
-        resources.collect_all,
+        resources.collect_for_module,
+        module,
         unique_paths,
-        run_resources,
-        which,
-        platform.system(),
-        _distribution(module),
-        os.environ.get("JAVA_HOME"),
         params["java_paths"],
         params["container_engine"],
+        command_timeout,
     )
     jobs.start("port", listening.collect, params["port"], 2.0)
     # The time collector skips the NTP host; its record is the one probe above, filled in below.

@@ -493,22 +493,9 @@ ansible_facts:
                   elements: dict
 """
 
-import os
-import platform
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.facts.system.distribution import DistributionFactCollector
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import resources
-
-
-def _distribution(module):
-    """Distribution as Ansible's own facts name it; None lets the os-release parser decide."""
-    try:
-        facts = DistributionFactCollector().collect(module=module)
-        return facts.get("distribution"), facts.get("os_family"), facts.get("distribution_version")
-    except Exception:
-        return None
 
 
 def main():
@@ -522,28 +509,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    timeout_bin = module.get_bin_path("timeout")
-
-    def which(name):
-        return module.get_bin_path(name, opt_dirs=["/usr/sbin", "/sbin"])
-
-    def run(argv):
-        if timeout_bin and params["command_timeout"] > 0:
-            argv = [timeout_bin, "-k", "2", str(params["command_timeout"]), *argv]
-        try:
-            return module.run_command(argv, environ_update={"LC_ALL": "C", "LANG": "C"}, handle_exceptions=False)
-        except Exception as exc:
-            return 127, "", str(exc)
-
-    facts = resources.collect_all(
-        params["paths"],
-        run,
-        which,
-        platform.system(),
-        _distribution(module),
-        os.environ.get("JAVA_HOME"),
-        params["java_paths"],
-        params["probe_container_engine"],
+    facts = resources.collect_for_module(
+        module, params["paths"], params["java_paths"], params["probe_container_engine"], params["command_timeout"]
     )
     module.exit_json(changed=False, ansible_facts={"eformidling_resources": facts})
 

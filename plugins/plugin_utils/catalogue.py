@@ -19,6 +19,9 @@ ENVIRONMENT_ALIASES = {"prod": "production", "staging": "test", "qa": "test"}
 SERVICES = ("DPO", "DPV", "DPI", "DPF", "DPE", "DPH", "DPFIO")
 PHASES = ("runtime", "install")
 SEVERITIES = ("fail", "warn")
+RUN_MODES = ("java", "docker")
+# needed_when: the install method that needs the entry (Temurin's repository only when Temurin is installed).
+NEEDED_WHEN = ("temurin",)
 REQUIRED = ("name", "host", "port", "protocol", "source")
 KNOWN_FIELDS = (
     "name",
@@ -38,6 +41,8 @@ KNOWN_FIELDS = (
     "timeout",
     "server_name",
     "http_path",
+    "run_modes",
+    "needed_when",
 )
 # Defaults for entries added from inventory (the data file spells every field out).
 ADD_DEFAULTS = {
@@ -216,6 +221,13 @@ def validate_entry(entry, index=0, origin="catalogue"):
             bad(field, "must be a string")
     if "use_proxy" in out and not isinstance(out["use_proxy"], bool):
         bad("use_proxy", "must be a boolean")
+    run_modes = out.get("run_modes")
+    if run_modes is not None and (
+        not isinstance(run_modes, list) or not run_modes or any(m not in RUN_MODES for m in run_modes)
+    ):
+        bad("run_modes", "must be a non-empty list of %s, or absent for both" % ", ".join(RUN_MODES))
+    if out.get("needed_when") is not None and out["needed_when"] not in NEEDED_WHEN:
+        bad("needed_when", "must be one of %s, or absent" % ", ".join(NEEDED_WHEN))
     timeout = out.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
         bad("timeout", "must be a positive number of seconds")
@@ -276,12 +288,15 @@ def normalize_environment(environment):
     return env
 
 
-def select(entries, environment=None, services=None, version=None, phase=None):
+def select(entries, environment=None, services=None, version=None, phase=None, run_mode=None):
     """Entries needed by an installation. Each filter left as None does not filter.
 
     environment: production or test (aliases prod, staging, qa). services: the enabled message services;
     entries for [all] always match. version: the integrasjonspunkt version. phase: runtime, install or all.
+    run_mode: java or docker; entries without run_modes are needed by both.
     """
+    if run_mode is not None and run_mode not in RUN_MODES:
+        raise CatalogueError("run mode %r is not one of %s" % (run_mode, ", ".join(RUN_MODES)))
     env = normalize_environment(environment) if environment is not None else None
     wanted = None
     if services is not None:
@@ -307,6 +322,8 @@ def select(entries, environment=None, services=None, version=None, phase=None):
         if version is not None and not version_in_range(str(version), entry.get("versions")):
             continue
         if phase not in (None, "all") and entry.get("phase", "runtime") != phase:
+            continue
+        if run_mode is not None and run_mode not in (entry.get("run_modes") or RUN_MODES):
             continue
         out.append(entry)
     return out
@@ -411,6 +428,7 @@ def endpoints_for(
     overrides=None,
     include_dropped=False,
     ntp_host=None,
+    run_mode=None,
 ):
     """The lookup's pipeline: environment, NTP host, overrides, then services/version/phase.
 
@@ -420,11 +438,11 @@ def endpoints_for(
     """
     in_env = with_ntp_host(select(entries, environment=environment), ntp_host)
     kept, dropped = apply_overrides(in_env, overrides)
-    chosen = select(kept, services=services, version=version, phase=phase)
+    chosen = select(kept, services=services, version=version, phase=phase, run_mode=run_mode)
     out = [copy.deepcopy(e) for e in chosen]
     if include_dropped:
         for item in dropped:
-            if select([item["entry"]], services=services, version=version, phase=phase):
+            if select([item["entry"]], services=services, version=version, phase=phase, run_mode=run_mode):
                 entry = copy.deepcopy(item["entry"])
                 entry["dropped"] = item["reason"]
                 out.append(entry)

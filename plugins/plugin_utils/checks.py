@@ -10,19 +10,19 @@ or whose facts could not be gathered, is ``error``: never ``pass``, and never mi
 
 import datetime
 import fnmatch
+import ipaddress
 import traceback
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import plan
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import thresholds as th
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import docs, plan
 
 DOCS = {
-    "forberede": th.FORBEREDE,
-    "installasjon": "https://docs.digdir.no/docs/eFormidling/installasjon/installasjon",
-    "sporsmal": th.SPORSMAL,
-    "production": "https://docs.digdir.no/docs/eFormidling/Miljo/produksjon",
-    "test": "https://docs.digdir.no/docs/eFormidling/Miljo/test",
-    "docker": "https://docs.digdir.no/docs/eFormidling/installasjon/installasjon#docker-spesifikk-konfigurasjon",
-    "last_ned": "https://docs.digdir.no/docs/eFormidling/Introduksjon/last_ned",
+    "forberede": docs.url("installasjon/forberede_installasjon"),
+    "installasjon": docs.url("installasjon/installasjon"),
+    "sporsmal": docs.url("Selvhjelp/sporsmal_og_svar"),
+    "production": docs.url("Miljo/produksjon"),
+    "test": docs.url("Miljo/test"),
+    "docker": docs.url("installasjon/installasjon", "docker-spesifikk-konfigurasjon"),
+    "last_ned": docs.url("Introduksjon/last_ned"),
 }
 
 # `error`: our own code crashed, timed out or could not gather the facts; it fails the host like `fail`.
@@ -389,7 +389,7 @@ class JavaCheck(Check):
             "Java major",
             "%s and this distribution has no Java %s package: the install role adds the Temurin repository"
             % (java["reason"], need),
-            "Make packages.adoptium.net reachable (integrasjonspunkt_temurin_repo_url), "
+            "Make packages.adoptium.net reachable (install.adoptium; integrasjonspunkt_temurin_repo_url), "
             "or install Java %s+ and set integrasjonspunkt_java_path." % need,
         )
 
@@ -443,6 +443,30 @@ class DockerStorageCheck(Check):
             % " and ".join(missing),
             fix="Set integrasjonspunkt_external_database and integrasjonspunkt_external_queue (with their URLs).",
         )
+
+
+class VersionCheck(Check):
+    """The release can be installed the way this collection installs it."""
+
+    id = "config.version"
+    title = "The integrasjonspunkt version can be installed"
+    category = "config"
+    doc = "last_ned"
+
+    def evaluate(self, ctx):
+        settings = ctx["settings"]
+        version = settings["version"]
+        floor = "4.0.1"
+        if settings.get("run_mode", "java") == "java" and plan.version_tuple(version) < plan.version_tuple(floor):
+            return self.failed(
+                measured=version,
+                required=">= %s" % floor,
+                message="integrasjonspunkt %s has no JAR, .sha1 and .asc on GitHub Releases (published from v4.0.1;"
+                " v3 went to GitHub Packages), and 4.0.0 in production still called platform.tt02.altinn.no for DPO"
+                % version,
+                fix="Set integrasjonspunkt_version to 4.0.1 or newer (the latest is listed on the download page).",
+            )
+        return outcome("pass", version, ">= %s" % floor, None, "integrasjonspunkt %s" % version)
 
 
 # Inbound -----------------------------------------------------------------------------------
@@ -518,6 +542,18 @@ class EndpointCheck(Check):
 
     needs = ("connectivity",)
 
+    def needed(self, ctx):
+        """True, or why this host does not need the endpoint (Temurin's repository when no Temurin is installed)."""
+        if self.entry.get("needed_when") != "temurin":
+            return True
+        settings = ctx["settings"]
+        java = plan.java_plan(
+            settings, ctx["resources"], settings.get("java_packages"), settings.get("java_install_method", "auto")
+        )
+        if java.get("method") == "temurin":
+            return True
+        return "the install role installs no Temurin here (%s)" % (java.get("package") or java.get("reason"))
+
     def evaluate(self, ctx):
         e = self.entry
         result = (ctx.get("connectivity") or {}).get(e["name"])
@@ -537,6 +573,9 @@ class EndpointCheck(Check):
             extra.append(
                 "resolves to addresses not in the documented list: %s" % ", ".join(result["undocumented_addresses"])
             )
+        needed = self.needed(ctx)
+        if needed is not True:
+            return outcome("info", result.get("status"), None, None, "not needed on this host: %s" % needed)
         if result.get("ok"):
             tls = result.get("tls") or {}
             days = tls.get("cert_expires_in_days")
@@ -794,6 +833,60 @@ class TimeProbeCheck(Check):
         )
 
 
+# Public NTP services by name: a source with one of these names is on the internet, not in the data centre.
+PUBLIC_NTP_SUFFIXES = (
+    "pool.ntp.org",
+    "time.google.com",
+    "time.cloudflare.com",
+    "time.windows.com",
+    "time.apple.com",
+    "time.aws.com",
+    "ntp.ubuntu.com",
+    "time.nist.gov",
+)
+
+
+def public_source(name):
+    """True (public internet), False (private or link-local), or None (a name that cannot be told)."""
+    text = str(name or "").strip().strip("[]").rstrip(".").lower()
+    try:
+        return ipaddress.ip_address(text).is_global
+    except ValueError:
+        pass
+    if any(text == s or text.endswith("." + s) for s in PUBLIC_NTP_SUFFIXES):
+        return True
+    return None
+
+
+class TimeSourceCheck(Check):
+    """Forberede installasjon: the time source should be inside the data centre."""
+
+    id = "time.source"
+    title = "The time source is inside the data centre"
+    category = "time"
+    severity = "warn"
+    needs = ("timesync",)
+
+    def evaluate(self, ctx):
+        ts = ctx["timesync"] or {}
+        chrony = ts.get("chrony") if isinstance(ts.get("chrony"), dict) else {}
+        selected = [s.get("name") for s in chrony.get("sources") or [] if s.get("state") == "selected"]
+        names = selected or list(ts.get("ntp_servers_configured") or [])
+        if not names:
+            return outcome("info", None, "an internal NTP source", None, "the time daemon's sources could not be read")
+        public = [n for n in names if public_source(n.split(":")[0] if n.count(":") == 1 else n) is True]
+        what = "selected source" if selected else "configured servers"
+        if public:
+            return self.failed(
+                measured=", ".join(public),
+                required="an internal NTP source",
+                message="the %s %s %s on the public internet; the docs ask for a time source inside the data centre"
+                % (what, ", ".join(public), "is" if len(public) == 1 else "are"),
+                fix="Point chrony (server ... iburst) and integrasjonspunkt_ntp_host at your data centre's NTP source.",
+            )
+        return outcome("pass", ", ".join(names), "an internal NTP source", None, "%s: %s" % (what, ", ".join(names)))
+
+
 class TimezoneCheck(Check):
     id = "time.timezone"
     title = "Timezone keeps Norwegian time (CET/CEST)"
@@ -822,6 +915,7 @@ class TimezoneCheck(Check):
 
 
 STATIC_CHECKS = (
+    VersionCheck,
     CpuCheck,
     MemoryCheck,
     DiskCheck,
@@ -833,6 +927,7 @@ STATIC_CHECKS = (
     TimeSyncCheck,
     TimeOffsetCheck,
     TimeProbeCheck,
+    TimeSourceCheck,
     TimezoneCheck,
 )
 

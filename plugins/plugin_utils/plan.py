@@ -15,7 +15,7 @@ HEAP_MAX_MB = 4096
 INSTALL_METHODS = ("auto", "distribution", "temurin", "none")
 
 
-def _version_tuple(text):
+def version_tuple(text):
     parts = []
     for piece in str(text).split("."):
         digits = "".join(ch for ch in piece if ch.isdigit())
@@ -40,9 +40,9 @@ def java_package(distribution, version, table):
     ({distribution: {min_version, package}}).
     """
     entry = (table or {}).get(distribution) or {}
-    if not entry.get("package") or not _version_tuple(version):
+    if not entry.get("package") or not version_tuple(version):
         return None
-    return entry["package"] if _version_tuple(version) >= _version_tuple(entry.get("min_version", "0")) else None
+    return entry["package"] if version_tuple(version) >= version_tuple(entry.get("min_version", "0")) else None
 
 
 def _section(facts, name):

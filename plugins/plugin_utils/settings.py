@@ -222,7 +222,7 @@ def normalise(raw):
         raise _bad("integrasjonspunkt_jvm_max_heap_mb", heap, "0 (derive from the memory preflight measured) or 256+")
     external_database = _bool("integrasjonspunkt_external_database", values["integrasjonspunkt_external_database"])
     external_queue = _bool("integrasjonspunkt_external_queue", values["integrasjonspunkt_external_queue"])
-    return {
+    out = {
         "environment": env,
         "services": services,
         "version": version,
@@ -245,6 +245,8 @@ def normalise(raw):
             "integrasjonspunkt_einnsyn_same_host", values["integrasjonspunkt_einnsyn_same_host"]
         ),
     }
+    external_endpoints(out)  # a URL whose host cannot be read is refused here, before any probe
+    return out
 
 
 def public(settings):
@@ -258,3 +260,94 @@ def public(settings):
         else:
             out[key] = value
     return out
+
+
+JDBC_DEFAULT_PORTS = {"postgresql": 5432, "sqlserver": 1433, "oracle": 1521, "mariadb": 3306, "mysql": 3306, "h2": 9092}
+_JDBC_HOSTPORT = re.compile(r"^\[?([A-Za-z0-9_.:-]+?)\]?(?::(\d+))?$")
+
+
+def _host_port(text, default_port, var, value):
+    match = _JDBC_HOSTPORT.match(text.strip())
+    if not match or not match.group(1):
+        raise _bad(var, value, "a URL whose host (and port) can be read")
+    return match.group(1), int(match.group(2) or default_port)
+
+
+def database_endpoint(url):
+    """(host, port, kind) of a JDBC URL (PostgreSQL, SQL Server, Oracle thin, MariaDB, MySQL, an H2 server),
+    or None for an H2 file database, which has no network endpoint."""
+    var = "integrasjonspunkt_database_url"
+    allowed = (
+        "jdbc:postgresql://, jdbc:sqlserver://, jdbc:oracle:thin:@, jdbc:mariadb://, jdbc:mysql:// or"
+        " jdbc:h2:tcp:// with a host"
+    )
+    match = re.match(r"^jdbc:(postgresql|sqlserver|oracle|mariadb|mysql|h2):(.*)$", str(url or "").strip())
+    if not match:
+        raise _bad(var, url, allowed)
+    kind, rest = match.groups()
+    port = JDBC_DEFAULT_PORTS[kind]
+    if kind == "h2":
+        server = re.match(r"^(?:tcp|ssl):(//.*)$", rest)
+        if not server:
+            return None
+        rest = server.group(1)
+    if kind == "oracle":
+        rest = re.sub(r"^thin:", "", rest)
+        if not rest.startswith("@"):
+            raise _bad(var, url, allowed)
+        rest = rest[1:].lstrip("/")
+        if rest.startswith("("):  # a TNS descriptor: HOST=... PORT=...
+            host = re.search(r"HOST\s*=\s*([^)\s]+)", rest, re.I)
+            port_m = re.search(r"PORT\s*=\s*(\d+)", rest, re.I)
+            if not host:
+                raise _bad(var, url, allowed)
+            return host.group(1), int(port_m.group(1)) if port_m else port, kind
+        hostport = re.split(r"[/?]", rest, maxsplit=1)[0]
+        parts = hostport.split(":")
+        return (parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else port, kind)
+    if not rest.startswith("//"):
+        raise _bad(var, url, allowed)
+    hostport = re.split(r"[/;?]", rest[2:], maxsplit=1)[0].split(",")[0]
+    host, port = _host_port(hostport, port, var, url)
+    return host, port, kind
+
+
+def broker_endpoints(url):
+    """[(host, port, scheme)] of an ActiveMQ broker URL (tcp, ssl, nio, nio+ssl, failover:(...))."""
+    var = "integrasjonspunkt_queue_broker_url"
+    text = str(url or "").strip()
+    inner = re.match(r"^failover:\(?([^)]*)\)?", text)
+    uris = [u.strip() for u in inner.group(1).split(",")] if inner else [text]
+    out = []
+    for uri in uris:
+        match = re.match(r"^(tcp|ssl|nio|nio\+ssl)://([^/?]+)", uri)
+        if not match:
+            raise _bad(var, url, "tcp://host:61616, ssl://host:61617 or failover:(tcp://a:61616,tcp://b:61616)")
+        host, port = _host_port(match.group(2), 61616, var, url)
+        out.append((host, port, match.group(1)))
+    return out
+
+
+def external_endpoints(settings):
+    """Catalogue-shaped runtime entries for the external database and queue, so they are probed like the rest."""
+    entries = []
+    common = {"ips": [], "environments": [settings["environment"]], "services": ["all"], "versions": None,
+              "phase": "runtime", "severity": "fail", "protocol": "tcp", "use_proxy": False}  # fmt: skip
+    database = (
+        database_endpoint(settings["database_url"])
+        if settings.get("external_database") and settings.get("database_url")
+        else None
+    )
+    if database:
+        host, port, kind = database
+        entries.append(dict(common, name="database", host=host, port=port,
+                            purpose="external %s database (integrasjonspunkt_database_url)" % kind,
+                            source="integrasjonspunkt_database_url"))  # fmt: skip
+    if settings.get("external_queue") and settings.get("queue_broker_url"):
+        brokers = broker_endpoints(settings["queue_broker_url"])
+        for index, (host, port, scheme) in enumerate(brokers):
+            name = "queue" if len(brokers) == 1 else "queue-%d" % (index + 1)
+            entries.append(dict(common, name=name, host=host, port=port,
+                                purpose="external ActiveMQ broker, %s (integrasjonspunkt_queue_broker_url)" % scheme,
+                                source="integrasjonspunkt_queue_broker_url"))  # fmt: skip
+    return entries

@@ -6,8 +6,10 @@ Users override single keys with ``preflight_thresholds``; the role's argument sp
 same keys (tests/unit checks that the two agree).
 """
 
-FORBEREDE = "https://docs.digdir.no/docs/eFormidling/installasjon/forberede_installasjon"
-SPORSMAL = "https://docs.digdir.no/docs/eFormidling/Selvhjelp/sporsmal_og_svar"
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import docs
+
+FORBEREDE = docs.url("installasjon/forberede_installasjon")
+SPORSMAL = docs.url("Selvhjelp/sporsmal_og_svar")
 
 # name: (default, unit, source)
 THRESHOLDS = {
@@ -36,9 +38,15 @@ THRESHOLDS = {
     "time_offset_warn_seconds": (
         0.1,
         "s",
-        "Margin below the integrasjonspunkt's 5 s start-up stop (NtpSyncChecker) and Maskinporten's 10 s",
+        "This collection's margin (project policy) below the 5 s at which the integrasjonspunkt stops itself after"
+        " start-up (IntegrasjonspunktApplication.checkNtpSync; NtpSyncChecker only logs every 30 minutes) and"
+        " Maskinporten's 10 s",
     ),
-    "time_offset_fail_seconds": (1.0, "s", "As above; chrony keeps a synced clock well inside 0.1 s"),
+    "time_offset_fail_seconds": (
+        1.0,
+        "s",
+        "Project policy, as above: well inside the 5 s stop; chrony keeps a synced clock well inside 0.1 s",
+    ),
     "time_probe_agreement_seconds": (
         0.5,
         "s",

@@ -415,7 +415,12 @@ def plan_endpoints(args):
     selected = []
     for phase in phases:
         selected += catalogue.endpoints_for(
-            entries, environment=args.environment, services=args.services, version=args.version, phase=phase
+            entries,
+            environment=args.environment,
+            services=args.services,
+            version=args.version,
+            phase=phase,
+            run_mode=args.run_mode,
         )
     unknown = sorted(set(args.blackhole or []) - {e["name"] for e in selected})
     if unknown:
@@ -589,6 +594,7 @@ def main(argv=None):
     p.add_argument("--services", nargs="*", default=[], help="enabled message services (default: none extra)")
     p.add_argument("--version", default="4.0.8")
     p.add_argument("--phase", nargs="*", choices=catalogue.PHASES, help="default: runtime and install")
+    p.add_argument("--run-mode", choices=catalogue.RUN_MODES, default="java", help="the install method (default java)")
     p.add_argument("--skew", type=float, default=0, help="the NTP server's clock, seconds ahead (faketime)")
     p.add_argument(
         "--ports",

@@ -5,13 +5,16 @@ no traffic ever leaves the machine, and no real DNS server is ever asked (the na
 127.0.0.1, where nothing answers). Missing tools fail loudly, never skip.
 """
 
+import contextlib
 import datetime
 import ipaddress
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from cryptography import x509
@@ -21,6 +24,13 @@ from cryptography.x509.oid import NameOID
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "probe_server.py")
+
+
+def free_tcp_port(host="127.0.0.1"):
+    """A TCP port that was free a moment ago on `host`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
 
 
 def need(tool):
@@ -209,3 +219,102 @@ class NetNS:
         subprocess.run(["ip", "netns", "del", self.name], capture_output=True, check=False)
         shutil.rmtree(self.etc, ignore_errors=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Loopback(NetNS):
+    """The same servers and tinyproxy as NetNS, but in this process's own namespace, on 127.0.0.1 only.
+
+    For tests that call netprobe in-process (to inject faults with monkeypatch): no namespace, no
+    /etc/hosts entries (use IP literals), ports picked free.
+    """
+
+    def __init__(self):  # pylint: disable=super-init-not-called
+        self.name = None
+        self.procs = []
+        self.tmp = tempfile.mkdtemp(prefix="eftest-loop-")
+
+    @property
+    def prefix(self):
+        return []
+
+    def close(self):
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            if proc.stdout:
+                proc.stdout.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class _Holder:
+    """A loopback TCP listener on a thread; `handle(conn)` runs per connection on its own thread."""
+
+    def __init__(self, host="127.0.0.1"):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.stopped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stopped.is_set():
+            try:
+                conn, _peer = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            threading.Thread(target=self._guarded, args=(conn,), daemon=True).start()
+
+    def _guarded(self, conn):
+        with contextlib.suppress(OSError):  # the client went away: nothing to serve
+            self.handle(conn)
+
+    def handle(self, conn):
+        """Hold the connection open, read and drop whatever comes, never answer."""
+        while not self.stopped.is_set() and conn.recv(4096):
+            pass
+
+    def close(self):
+        self.stopped.set()
+        self.sock.close()
+        for conn in self.conns:
+            conn.close()
+
+
+class StallServer(_Holder):
+    """Accepts TCP connections and then stalls: a TLS handshake or HTTP request never gets an answer."""
+
+
+class SlowProxy(_Holder):
+    """A CONNECT proxy that is slow but answers: it reads the CONNECT request, waits `delay` seconds,
+    answers 200, and then the tunnel stalls (it carries nothing)."""
+
+    def __init__(self, delay, host="127.0.0.1"):
+        self.delay = delay
+        self.requests = 0
+        super().__init__(host)
+
+    def handle(self, conn):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(1024)
+            if not chunk:
+                return
+            data += chunk
+        self.requests += 1
+        if self.stopped.wait(self.delay):
+            return
+        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        super().handle(conn)
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port

@@ -51,19 +51,20 @@ def test_preflight_runs_under_ansible_runner(tmp_path):
 
     artifacts = root / "artifacts" / "preflight"
     reports = artifacts / "reports"
-    assert sorted(os.listdir(reports)) == ["preflight-junit.xml", "preflight.json", "preflight.md"]
+    assert sorted(os.listdir(reports)) == ["preflight-junit.xml", "preflight.html", "preflight.json", "preflight.md"]
     doc = json.loads((reports / "preflight.json").read_text())
     results = {r["id"]: r for r in doc["hosts"]["localhost"]["results"]}
     assert results["connectivity.eformidling"]["measured"] == "tcp_refused"
 
-    # the per-host results: the judge's event carries them, and set_stats publishes the verdicts
+    # the per-host results: the engine's event carries them, and set_stats publishes the verdicts
     judged = [
         e
         for e in run.events
-        if e.get("event") == "runner_on_ok" and e["event_data"].get("task_action", "").endswith("preflight_judge")
+        if e.get("event") == "runner_on_ok"
+        and e["event_data"].get("task_action", "") == "eformidling.integrasjonspunkt.preflight"
     ]
     assert len(judged) == 1
-    host_results = judged[0]["event_data"]["res"]["ansible_facts"]["eformidling_preflight"]["results"]
+    host_results = judged[0]["event_data"]["res"]["results"]
     assert {r["id"] for r in host_results} == set(results)
     stats = next(e for e in run.events if e.get("event") == "playbook_on_stats")["event_data"]
     verdicts = stats["artifact_data"]["eformidling_preflight"]

@@ -5,13 +5,17 @@ is run there with `ip netns exec`, names come from that namespace's /etc/hosts, 
 a port where nothing answers. The NTP case uses a loopback chronyd (always `-x`).
 """
 
+import glob
 import json
+import os
+import ssl
 import time
 
 import pytest
 
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import netprobe
 from tests.integration.chrony_fixtures import ChronyServer
-from tests.integration.net_fixtures import CertAuthority, NetNS
+from tests.integration.net_fixtures import CertAuthority, Loopback, NetNS, SlowProxy, StallServer, free_tcp_port
 
 TIMEOUT = 2.0
 PASSWORD = "S3cr3t-Pr0xy-Passw0rd"
@@ -129,6 +133,9 @@ def test_direct_outcomes_are_classified(run_module, lab):
     assert {t["address"]: t["status"] for t in d["tcp"]} == {"127.0.0.2": "ok", "::1": "refused"}
     assert (d["ok"], d["status"], d["partial"]) == (True, "ok", True), d
     assert d["undocumented_addresses"] == ["::1"]
+    assert d["failed_addresses"] == [{"address": "::1", "status": "refused", "error": "connection refused"}]
+    assert b["failed_addresses"] == [{"address": "127.0.0.9", "status": "timeout", "error": "timed out"}]
+    assert v["failed_addresses"] == [] and "exception" not in v
 
     pin = r["pinned"]
     assert (pin["status"], pin["dns"]["source"], pin["tls"]["server_name"]) == ("ok", "resolve option", "valid.eftest")
@@ -138,6 +145,7 @@ def test_direct_outcomes_are_classified(run_module, lab):
     assert (r["gone"]["ok"], r["gone"]["status"]) == (True, "skipped")
 
     assert result["summary"]["total"] == len(eps)
+    assert result["summary"]["errors"] == 0
     assert set(result["summary"]["failed_names"]) == {
         "expired",
         "wrong",
@@ -194,6 +202,17 @@ def test_proxy_from_environment_without_no_proxy_match(run_module, lab):
     r = _by_name(_run(run_module, lab, {"endpoints": eps}, env=env))["literal"]
     assert (r["ok"], r["proxy"]["used"]) == (True, True), r
     assert r["proxy"]["reason"] == "from the environment variable https_proxy"
+
+
+def test_use_environment_proxy_false_probes_as_the_jvm_does(run_module, lab):
+    """The integrasjonspunkt's JVM ignores *_proxy: with use_environment_proxy=false neither does the probe."""
+    eps = [{"name": "valid", "host": "valid.eftest", "port": 443, "protocol": "https"}]
+    env = {"HTTPS_PROXY": lab["proxy"], "https_proxy": lab["proxy"]}
+    used = _by_name(_run(run_module, lab, {"endpoints": eps}, env=env))["valid"]
+    ignored = _by_name(_run(run_module, lab, {"endpoints": eps, "use_environment_proxy": False}, env=env))["valid"]
+    assert (used["ok"], used["proxy"]["used"]) == (True, True), used
+    assert (ignored["ok"], ignored["proxy"]["used"], ignored["proxy"]["reason"]) == (True, False, "no proxy configured")
+    assert ignored["tcp"][0]["address"] == "127.0.0.2" and not ignored["tcp"][0].get("via_proxy")
 
 
 def test_credentialed_proxy_is_redacted_everywhere(run_module, lab):
@@ -255,3 +274,215 @@ def test_ntp_endpoint_served_by_loopback_chronyd(run_module):
     miss = r["ntp-nothing"]
     assert (miss["ok"], miss["status"]) == (False, "ntp_error"), miss
     assert miss["ntp"]["addresses"][0]["status"] in ("refused", "timeout")
+
+
+# --------------------------------------------------------------------------------------------------
+# netprobe in-process, against real servers on 127.0.0.1 of this namespace: fault injection needs
+# monkeypatch, so probe_all runs in the test process (IP literals only: no name is ever looked up).
+# --------------------------------------------------------------------------------------------------
+
+INPROC_TIMEOUT = 2.0
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory):
+    ca = CertAuthority(str(tmp_path_factory.mktemp("loopca")))
+    here = Loopback()
+    try:
+        with ChronyServer() as ntp:
+            tls_port, self_port = free_tcp_port(), free_tcp_port()
+            here.serve("127.0.0.1", tls_port, *ca.issue("inproc", ["inproc.eftest"], ips=["127.0.0.1"]))
+            here.serve("127.0.0.1", self_port, *ca.issue("inself", ["selfsigned.eftest"], self_signed=True))
+            proxy = here.tinyproxy(free_tcp_port(), connect_ports=[tls_port])
+            yield {
+                "ca": ca.ca_file,
+                "tls_port": tls_port,
+                "self_port": self_port,
+                "proxy": proxy,
+                "ntp_port": ntp.port,
+                "tmp": here.tmp,
+            }
+    finally:
+        here.close()
+
+
+def _https(loop, name="https", **kw):
+    ep = {"name": name, "host": "127.0.0.1", "port": loop["tls_port"], "protocol": "https"}
+    ep.update(server_name="inproc.eftest", **kw)
+    return ep
+
+
+def _probe(loop, eps, **kw):
+    kw.setdefault("timeout", INPROC_TIMEOUT)
+    kw.setdefault("environ", {})
+    return netprobe.probe_all(eps, ca_file=loop["ca"], http=True, **kw)
+
+
+def _boom(*_args, **_kwargs):
+    raise ValueError("boom")
+
+
+# (what to break, the step named in the message, the endpoint kind, through the proxy?)
+FAULTS = [
+    ("resolve", "DNS", "https", False),
+    ("tcp_connect", "TCP", "https", False),
+    ("tls_handshake", "TLS", "https", False),
+    ("http_head", "HTTP", "https", False),
+    ("sntp_query", "NTP", "ntp", False),
+    ("_tunnel", "proxy tunnel", "https", True),
+    ("http_connect", "CONNECT", "https", True),
+    ("select_proxy", "endpoint", "https", False),
+    ("endpoint_status", "status grading", "https", False),
+]
+
+
+@pytest.mark.parametrize(("function", "step", "kind", "via_proxy"), FAULTS)
+def test_a_fault_in_any_step_is_an_error_never_ok(loop, monkeypatch, function, step, kind, via_proxy):
+    if kind == "ntp":
+        ep = {"name": "ntp", "host": "127.0.0.1", "port": loop["ntp_port"], "protocol": "udp-ntp"}
+    else:
+        ep = _https(loop)
+    kw = {"proxy": loop["proxy"]} if via_proxy else {}
+    # The same probe without the fault is ok: the error below comes from the fault alone.
+    control = _probe(loop, [ep], **kw)[0]
+    assert (control["ok"], control["status"]) == (True, "ok"), control
+    assert control["proxy"]["used"] is via_proxy
+    target = netprobe.noproxy if function == "select_proxy" else netprobe
+    monkeypatch.setattr(target, function, _boom)
+    results = _probe(loop, [ep], **kw)
+    r = results[0]
+    assert (r["ok"], r["status"]) == (False, "error"), r
+    assert r["message"] == "internal error in the %s step: ValueError: boom" % step, r
+    assert isinstance(r["exception"], str) and "Traceback" in r["exception"] and "ValueError: boom" in r["exception"]
+    assert netprobe.summarize(results)["errors"] == 1
+
+
+def test_an_error_is_sticky_when_another_address_succeeds(loop, monkeypatch):
+    real = netprobe.tcp_connect
+
+    def flaky(address, port, timeout):
+        if address == "127.0.0.3":
+            time.sleep(0.5)  # the other address has done TCP, TLS and HTTP by now
+            raise ValueError("boom")
+        return real(address, port, timeout)
+
+    monkeypatch.setattr(netprobe, "tcp_connect", flaky)
+    ep = _https(loop, host="inproc.eftest")
+    r = _probe(loop, [ep], resolve_map={"inproc.eftest": ["127.0.0.1", "127.0.0.3"]})[0]
+    assert r["tls"]["ok"] and r["http"]["status_code"] == 200, r  # the good address really succeeded
+    assert (r["ok"], r["status"]) == (False, "error"), r
+    assert r["message"] == "internal error in the TCP step: ValueError: boom"
+
+
+def test_the_worker_survives_a_crash(loop, monkeypatch):
+    monkeypatch.setattr(netprobe, "tls_handshake", _boom)
+    plain = {"name": "tcp", "host": "127.0.0.1", "port": loop["tls_port"], "protocol": "tcp"}
+    results = _probe(loop, [_https(loop), plain, _https(loop, name="https2")], max_workers=1)
+    assert [(r["name"], r["status"]) for r in results] == [("https", "error"), ("tcp", "ok"), ("https2", "error")]
+
+
+def test_a_self_signed_certificate_is_refused_without_ssl_certverificationerror(loop, monkeypatch):
+    """EL 8's platform-python lacks ssl.SSLCertVerificationError; the verdict must not depend on it."""
+    monkeypatch.delattr(ssl, "SSLCertVerificationError")
+    selfsigned = {
+        "name": "self",
+        "host": "127.0.0.1",
+        "port": loop["self_port"],
+        "protocol": "https",
+        "server_name": "selfsigned.eftest",
+    }
+    r = {e["name"]: e for e in _probe(loop, [selfsigned, _https(loop)])}
+    assert (r["self"]["ok"], r["self"]["status"]) == (False, "tls_error"), r["self"]
+    assert r["self"]["tls"]["verified"] is False and r["self"]["tls"]["verify_error"]
+    assert (r["https"]["ok"], r["https"]["status"]) == (True, "ok"), r["https"]
+
+
+def test_a_stalled_server_times_out_inside_the_budget(loop):
+    """A per-endpoint timeout of 60 s is cut to the budget of 3 x 1 s: the stalled handshake ends with it."""
+    timeout = 1.0
+    budget = netprobe.budget_seconds(timeout)
+    stall = StallServer()
+    try:
+        eps = [
+            {"name": "stalled", "host": "127.0.0.1", "port": stall.port, "protocol": "https", "timeout": 60},
+            _https(loop),
+        ]
+        start = time.monotonic()
+        r = {e["name"]: e for e in _probe(loop, eps, timeout=timeout)}
+        took = time.monotonic() - start
+    finally:
+        stall.close()
+    assert took <= budget + 0.5, took  # the budget guarantee, nothing tighter
+    s = r["stalled"]
+    assert (s["ok"], s["status"]) == (False, "timeout"), s
+    assert s["message"] == "TLS handshake with 127.0.0.1:%d still running when the 3 s budget ran out" % stall.port
+    assert s["tcp"][0]["status"] == "ok"
+    assert (r["https"]["ok"], r["https"]["status"]) == (True, "ok"), r["https"]
+
+
+def test_a_slow_proxy_gives_per_endpoint_timeouts_inside_the_budget(loop):
+    """Each CONNECT is answered after 0.7 s and the tunnel then stalls; 6 endpoints on 2 workers need
+    about 5 s in sequence: the 3 s budget must close the rest as `timeout`, naming the step."""
+    timeout = 1.0
+    budget = netprobe.budget_seconds(timeout)
+    proxy = SlowProxy(delay=0.7)
+    try:
+        eps = [_https(loop, name="e%d" % i) for i in range(6)]
+        start = time.monotonic()
+        results = _probe(loop, eps, timeout=timeout, proxy=proxy.url, max_workers=2)
+        took = time.monotonic() - start
+    finally:
+        proxy.close()
+    assert took <= budget + 0.5, took
+    assert proxy.requests >= 2  # it really answered CONNECT
+    assert not any(r["ok"] for r in results), results
+    statuses = [r["status"] for r in results]
+    assert set(statuses) <= {"tls_error", "timeout"}, results
+    timeouts = [r for r in results if r["status"] == "timeout"]
+    assert timeouts, results
+    for r in timeouts:
+        assert r["message"].endswith("when the 3 s budget ran out"), r
+        assert "still running" in r["message"] or "waiting for a free probe worker" in r["message"], r
+    for r in results:
+        if r["status"] == "tls_error":
+            assert r["tls"]["error"] == "handshake timed out" and r["proxy"]["connect_status"], r
+
+
+def _connects_logged(loop):
+    text = ""
+    for path in glob.glob(os.path.join(loop["tmp"], "tinyproxy-*", "tinyproxy.log")):
+        with open(path, errors="replace") as fh:
+            text += fh.read()
+    return text.count("CONNECT 127.0.0.1:%d" % loop["tls_port"])
+
+
+def test_use_environment_false_ignores_the_proxy_variables(loop, monkeypatch):
+    for var in ("no_proxy", "NO_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("https_proxy", loop["proxy"])
+    ep = _https(loop)
+    before = _connects_logged(loop)
+    via_env = _probe(loop, [ep], environ=None)[0]
+    assert (via_env["ok"], via_env["proxy"]["used"]) == (True, True), via_env
+    assert via_env["proxy"]["reason"] == "from the environment variable https_proxy"
+    assert _connects_logged(loop) == before + 1  # the tinyproxy really carried it
+
+    ignored = _probe(loop, [ep], environ=None, use_environment=False)[0]
+    assert (ignored["ok"], ignored["proxy"]["used"]) == (True, False), ignored
+    assert ignored["proxy"]["reason"] == "no proxy configured"
+    assert [t.get("via_proxy", False) for t in ignored["tcp"]] == [False]
+    assert _connects_logged(loop) == before + 1  # never contacted
+
+    explicit = _probe(loop, [ep], environ=None, use_environment=False, proxy=loop["proxy"])[0]
+    assert (explicit["ok"], explicit["proxy"]["used"]) == (True, True), explicit
+
+
+def test_failed_addresses_name_what_failed(loop):
+    ep = _https(loop, host="inproc.eftest")
+    r = _probe(loop, [ep], resolve_map={"inproc.eftest": ["127.0.0.1", "127.0.0.3"]})[0]
+    assert (r["ok"], r["partial"]) == (True, True), r
+    assert r["failed_addresses"] == [{"address": "127.0.0.3", "status": "refused", "error": "connection refused"}]
+    assert [t["address"] for t in r["tcp"]] == ["127.0.0.1", "127.0.0.3"]  # tcp unchanged
+    nothing = {"name": "ntp", "host": "127.0.0.1", "port": loop["ntp_port"] + 1, "protocol": "udp-ntp"}
+    n = _probe(loop, [nothing])[0]
+    assert n["status"] == "ntp_error" and [a["address"] for a in n["failed_addresses"]] == ["127.0.0.1"], n

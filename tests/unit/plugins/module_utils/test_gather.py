@@ -3,7 +3,7 @@
 import threading
 import time
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import gather
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import gather, timesync_collect
 
 
 def test_collectors_keep_answers_errors_and_stragglers_apart():
@@ -72,3 +72,16 @@ def test_resolv_conf():
         "search": ["example.no", "intern"],
     }
     assert gather.read_resolver("/nonexistent/resolv.conf")["reason"].startswith("cannot read")
+
+
+def test_time_daemons_of_other_pid_namespaces_do_not_count():
+    links = {"/proc/self/ns/pid": "pid:[1]", "/proc/10/ns/pid": "pid:[1]", "/proc/20/ns/pid": "pid:[2]"}
+
+    def readlink(path):
+        if path not in links:
+            raise PermissionError(path)
+        return links[path]
+
+    paths = ["/proc/10/comm", "/proc/20/comm", "/proc/30/comm"]
+    # 20 is a container's process; 30 cannot be inspected and is kept
+    assert timesync_collect.own_namespace_procs(paths, readlink) == ["/proc/10/comm", "/proc/30/comm"]

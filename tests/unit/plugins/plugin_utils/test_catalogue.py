@@ -44,7 +44,7 @@ def test_documented_facts_are_in_the_catalogue(entries):
     assert (prod["logs"]["protocol"], prod["logs"]["port"]) == ("tls", 443)
     assert (test["logs"]["protocol"], test["logs"]["port"]) == ("tcp", 80)
     assert "conflict" in test["logs"]["note"].lower()
-    assert test["maskinporten"]["ips"] == ["139.105.36.128/27"]
+    assert test["maskinporten"]["ips"] == ["139.105.36.128/27", "2a02:9cc::301"]  # IPv6: D general/IP.md
     assert prod["ntp"]["protocol"] == "udp-ntp" and prod["ntp"]["severity"] == "warn"
     assert {e["phase"] for e in entries} == {"runtime", "install"}
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 import yaml
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import checks, thresholds
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import catalogue, checks, thresholds
 
 from .test_checks import GB, GIB, by_id, ctx
 
@@ -63,7 +63,10 @@ def test_an_invalid_status_from_a_check_is_error(monkeypatch):
     ("section", "ids"),
     [
         ("resources", ["resources.cpu", "resources.memory", "resources.disk", "runtime.java"]),
-        ("timesync", ["time.service", "time.synchronised", "time.offset", "time.probe", "time.timezone"]),
+        (
+            "timesync",
+            ["time.service", "time.synchronised", "time.offset", "time.probe", "time.source", "time.timezone"],
+        ),
         ("port", ["inbound.port"]),
         ("connectivity", ["connectivity.eformidling", "connectivity.ntp"]),
     ],
@@ -215,7 +218,8 @@ def test_bad_waivers_are_refused(entry, match):
 
 def test_only_selects_by_glob_and_refuses_a_pattern_that_matches_nothing():
     ids = set(by_id(checks.run_checks(ctx(), only=["time.*", "inbound.port"])))
-    assert ids == {"time.service", "time.synchronised", "time.offset", "time.probe", "time.timezone", "inbound.port"}
+    expected = {"time.service", "time.synchronised", "time.offset", "time.probe", "time.source", "time.timezone"}
+    assert ids == expected | {"inbound.port"}
     with pytest.raises(ValueError, match="matches no check"):
         checks.run_checks(ctx(), only=["tiem.*"])
 
@@ -285,3 +289,76 @@ def test_disk_of_an_unmeasured_directory_is_unknown_not_pass():
 def test_memory_of_the_cgroup_counts():
     c = ctx(resources__memory__effective_bytes=GIB, resources__memory__cgroup_limit_bytes=GIB)
     assert by_id(checks.run_checks(c))["resources.memory"]["status"] == "fail"
+
+
+# Install endpoints follow the run mode and the install method ----------------------------------
+
+
+def _install_names(run_mode, version="4.0.8"):
+    entries = catalogue.load()
+    return {
+        e["name"]
+        for e in catalogue.endpoints_for(
+            entries, environment="production", version=version, phase="install", run_mode=run_mode
+        )
+    }
+
+
+def test_java_mode_probes_the_release_download_and_temurin_not_the_registry():
+    assert _install_names("java") == {"github", "github-release-assets", "adoptium"}
+
+
+def test_docker_mode_probes_the_registry_and_its_blob_host_not_the_jar_download():
+    assert _install_names("docker") == {"ghcr", "ghcr-blobs"}
+
+
+def test_nothing_probes_the_kosmos_feed_and_the_download_starts_at_4_0_1():
+    assert "github-raw" not in _install_names(None)
+    assert "github" not in _install_names("java", version="4.0.0")
+    assert "github" in _install_names("java", version="4.0.1")
+
+
+ADOPTIUM = {
+    "name": "adoptium",
+    "host": "packages.adoptium.net",
+    "port": 443,
+    "protocol": "https",
+    "needed_when": "temurin",
+}
+
+
+def test_temurin_repository_is_judged_only_where_temurin_would_be_installed():
+    down = {"name": "adoptium", "ok": False, "status": "tcp_timeout", "message": "timed out"}
+    c = ctx()  # Java 21 is on PATH: nothing is installed
+    c["install_endpoints"] = [ADOPTIUM]
+    c["connectivity"]["adoptium"] = down
+    r = by_id(checks.run_checks(c))["install.adoptium"]
+    assert r["status"] == "info" and "not needed" in r["message"]
+    c = ctx(resources__runtimes__java={"runtimes": []}, resources__platform__distribution_version="12")
+    c["install_endpoints"] = [ADOPTIUM]
+    c["connectivity"]["adoptium"] = down
+    assert by_id(checks.run_checks(c))["install.adoptium"]["status"] == "warn"
+
+
+def test_versions_without_release_assets_fail_in_java_mode():
+    for version, status in (("4.0.0", "fail"), ("3.0.2", "fail"), ("4.0.1", "pass"), ("4.0.8", "pass")):
+        assert by_id(checks.run_checks(ctx(settings__version=version)))["config.version"]["status"] == status, version
+
+
+def test_a_time_source_on_the_public_internet_warns():
+    def with_source(name):
+        c = ctx()
+        c["timesync"]["chrony"]["sources"] = [
+            {"name": name, "state": "selected"},
+            {"name": "10.1.1.1", "state": "combined"},
+        ]
+        return by_id(checks.run_checks(c))["time.source"]
+
+    assert with_source("2.debian.pool.ntp.org")["status"] == "warn"
+    assert with_source("216.239.35.0")["status"] == "warn"
+    assert "integrasjonspunkt_ntp_host" in with_source("time.google.com")["fix"]
+    assert with_source("10.20.30.40")["status"] == "pass"
+    assert with_source("ntp1.intern.kommune.no")["status"] == "pass"
+    c = ctx()
+    c["timesync"]["ntp_servers_configured"] = ["ntp.ubuntu.com"]
+    assert by_id(checks.run_checks(c))["time.source"]["status"] == "warn"

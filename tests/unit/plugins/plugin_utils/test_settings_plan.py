@@ -118,3 +118,61 @@ def test_heap_comes_from_the_cgroup_aware_memory():
     assert plan.heap_mb(model.normalise({}), _resources([], memory=1024 * MIB))[0] == 614
     assert plan.heap_mb(model.normalise({}), _resources([], memory=64 * 1024 * MIB))[0] == plan.HEAP_MAX_MB
     assert plan.heap_mb(model.normalise({"integrasjonspunkt_jvm_max_heap_mb": 3000}), _resources([]))[0] == 3000
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("jdbc:postgresql://db.intern:5433/ip", ("db.intern", 5433, "postgresql")),
+        ("jdbc:postgresql://db.intern/ip?ssl=true", ("db.intern", 5432, "postgresql")),
+        ("jdbc:sqlserver://sql01:1444;databaseName=ip;user=ip;password=x", ("sql01", 1444, "sqlserver")),
+        ("jdbc:sqlserver://sql01;databaseName=ip", ("sql01", 1433, "sqlserver")),
+        ("jdbc:oracle:thin:@ora1:1522:IP", ("ora1", 1522, "oracle")),
+        ("jdbc:oracle:thin:@//ora1:1523/ip.intern", ("ora1", 1523, "oracle")),
+        ("jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=ora2)(PORT=1524)))", ("ora2", 1524, "oracle")),
+        ("jdbc:mariadb://maria:3307/ip", ("maria", 3307, "mariadb")),
+        ("jdbc:h2:tcp://h2srv:9093/ip", ("h2srv", 9093, "h2")),
+        ("jdbc:h2:file:/var/lib/ip/db", None),
+    ],
+)
+def test_database_urls_become_endpoints(url, expected):
+    assert model.database_endpoint(url) == expected
+
+
+def test_broker_urls_become_endpoints():
+    assert model.broker_endpoints("tcp://mq:61617") == [("mq", 61617, "tcp")]
+    assert model.broker_endpoints("failover:(ssl://mq1:61617,tcp://mq2:61616)?randomize=false") == [
+        ("mq1", 61617, "ssl"),
+        ("mq2", 61616, "tcp"),
+    ]
+
+
+def test_external_database_and_queue_are_probed_like_catalogue_entries():
+    s = model.normalise(
+        {
+            "integrasjonspunkt_external_database": True,
+            "integrasjonspunkt_database_url": "jdbc:postgresql://db.intern:5432/ip",
+            "integrasjonspunkt_external_queue": True,
+            "integrasjonspunkt_queue_broker_url": "failover:(tcp://mq1:61616,tcp://mq2:61616)",
+        }
+    )
+    entries = {e["name"]: e for e in model.external_endpoints(s)}
+    assert set(entries) == {"database", "queue-1", "queue-2"}
+    assert (entries["database"]["host"], entries["database"]["port"], entries["database"]["use_proxy"]) == (
+        "db.intern",
+        5432,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("var", "url"),
+    [
+        ("integrasjonspunkt_database_url", "jdbc:db2://x:50000/ip"),
+        ("integrasjonspunkt_queue_broker_url", "amqp://mq:5672"),
+    ],
+)
+def test_unreadable_external_urls_are_refused(var, url):
+    flag = "integrasjonspunkt_external_database" if "database" in var else "integrasjonspunkt_external_queue"
+    with pytest.raises(model.SettingsError, match=var):
+        model.normalise({flag: True, var: url})

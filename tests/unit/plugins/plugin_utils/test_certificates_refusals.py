@@ -1,0 +1,62 @@
+"""docs/startup-refusals.md against the check registry: every predicting ID exists, every certificate check is named."""
+
+import os
+import re
+
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import catalogue, checks
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificate_checks as cc
+
+DOC = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "docs", "startup-refusals.md"))
+CHECK_ID = re.compile(r"`([a-z_]+\.[a-z0-9_-]+)`")
+
+
+def rows(path=DOC):
+    """(number, predicted-by cell, reason cell) of every table row with a number."""
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) == 5 and cells[0].isdigit():
+                yield int(cells[0]), cells[3], cells[4]
+
+
+def registry():
+    return {c.id for c in cc.CERTIFICATE_CHECKS} | set(cc.OTHER_PREDICTING_IDS)
+
+
+def test_the_table_has_every_row_numbered_once():
+    numbers = [row[0] for row in rows()]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 18
+
+
+def test_every_predicting_id_is_a_registered_check():
+    unknown = {(n, i) for n, cell, _why in rows() for i in CHECK_ID.findall(cell) if i not in registry()}
+    assert unknown == set()
+
+
+def test_every_row_names_a_check_or_says_why_none_can():
+    for number, cell, why in rows():
+        assert CHECK_ID.findall(cell) or (cell == "—" and len(why) > 20), number
+
+
+def test_every_certificate_check_is_in_the_table():
+    named = {i for _n, cell, _why in rows() for i in CHECK_ID.findall(cell)}
+    with open(DOC, encoding="utf-8") as fh:
+        text = fh.read()
+    for check in cc.CERTIFICATE_CHECKS:
+        assert check.id in named or "`%s`" % check.id in text, check.id
+
+
+def test_the_parser_sees_an_unknown_id(tmp_path):
+    # The registry test must be able to fail: a row with an ID nobody registered is reported.
+    fake = tmp_path / "doc.md"
+    fake.write_text("| 1 | x | y | `certificate.nonexistent` | z |\n")
+    assert [i for _n, cell, _why in rows(str(fake)) for i in CHECK_ID.findall(cell) if i not in registry()] == [
+        "certificate.nonexistent"
+    ]
+
+
+def test_other_predicting_ids_exist_in_todays_engine():
+    # Until the lead swaps OTHER_PREDICTING_IDS for the registry: each ID is a check the engine has now.
+    entries = catalogue.load()
+    names = [e["name"] for e in entries if e.get("phase", "runtime") == "runtime"]
+    assert set(cc.OTHER_PREDICTING_IDS) <= checks.known_ids(names)
