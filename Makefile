@@ -6,33 +6,55 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
+# `make preflight` gets a light virtualenv of its own: ansible-core, ntplib, nothing for development.
+RUN_VENV := $(CURDIR)/.venv-run
 COLL_ROOT := $(CURDIR)/.build/collections
 COLL_DIR := $(COLL_ROOT)/ansible_collections/eformidling/integrasjonspunkt
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT):$(VENV)/lib/python3.11/site-packages
 export PYTHONDONTWRITEBYTECODE := 1
+# Every process the tests start inherits this; tests/helpers/check_leftovers.sh finds ours by it.
+export EFORMIDLING_TEST_CHECKOUT := $(CURDIR)
 
 APT_PACKAGES := chrony faketime tinyproxy debootstrap systemd-container nftables iptables \
-	gnupg iproute2 util-linux rsync shellcheck openjdk-17-jdk-headless curl ca-certificates mount e2fsprogs
+	gnupg iproute2 util-linux rsync shellcheck openjdk-17-jdk-headless curl ca-certificates mount e2fsprogs \
+	chromium
+# What the tests leave outside the tree (`make clean` removes these and nothing else there):
+# the nspawn base rootfs cache and per-host roots, and molecule's working directories of this checkout.
+NSPAWN_CACHE ?= /var/cache/eformidling-tests
+NSPAWN_STATE ?= /var/lib/eformidling-tests
 
 .PHONY: help
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-$(BIN)/ansible-playbook: requirements.txt requirements-dev.txt
+define check_python
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "ansible-core 2.19 needs Python 3.11 or newer on the controller; $(PYTHON) is $$($(PYTHON) -V)" >&2; exit 1; }
 	@# Debian and Ubuntu ship venv/ensurepip separately.
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
+endef
+
+$(BIN)/ansible-playbook: requirements.txt constraints.txt requirements-dev.txt
+	$(check_python)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
+$(RUN_VENV)/bin/ansible-playbook: requirements.txt constraints.txt
+	$(check_python)
+	$(PYTHON) -m venv $(RUN_VENV)
+	$(RUN_VENV)/bin/pip install -q -r requirements.txt -c constraints.txt
+	touch $@
+
 .PHONY: venv
-venv: $(BIN)/ansible-playbook $(COLL_DIR) ## Create the virtualenv with the pinned dependencies
+venv: $(BIN)/ansible-playbook $(COLL_DIR) ## Create the development virtualenv (.venv) with the pinned tools
+
+.PHONY: venv-run
+venv-run: $(RUN_VENV)/bin/ansible-playbook $(COLL_DIR) ## Create the light virtualenv of `make preflight` (.venv-run)
 
 $(COLL_DIR):
 	mkdir -p $(dir $(COLL_DIR))
@@ -55,8 +77,16 @@ system-deps: ## apt-get install every system package the tests need
 	-@systemctl disable --now chrony tinyproxy >/dev/null 2>&1 || true
 
 .PHONY: preflight
-preflight: venv ## Run playbooks/preflight.yml against the bundled inventory (localhost)
-	ansible-playbook playbooks/preflight.yml $(ARGS)
+preflight: venv-run ## Run playbooks/preflight.yml against the bundled inventory (localhost)
+	@# Exit status: 0 all hosts passed; 2 a check failed on some host (ansible-playbook's "hosts
+	@# failed"), 4 a host was unreachable; anything else is an error of the run itself.
+	@rc=0; ANSIBLE_COLLECTIONS_PATH=$(COLL_ROOT) $(RUN_VENV)/bin/ansible-playbook playbooks/preflight.yml $(ARGS) || rc=$$?; \
+	case $$rc in \
+	  0) ;; \
+	  2) echo "make preflight: checks FAILED on at least one host (exit 2); see the summary above and the reports" >&2 ;; \
+	  4) echo "make preflight: at least one host was UNREACHABLE (exit 4)" >&2 ;; \
+	  *) echo "make preflight: ansible-playbook itself failed (exit $$rc)" >&2 ;; \
+	esac; exit $$rc
 
 .PHONY: lint
 lint: venv ## ruff (lint + format check) and ansible-lint (profile production)
@@ -78,8 +108,9 @@ integration: venv system-deps ## Integration tests against real daemons, servers
 	pytest -q tests/integration
 
 .PHONY: molecule
-molecule: venv system-deps ## molecule test --all
+molecule: venv system-deps ## molecule test --all (scenarios in extensions/molecule/)
 	molecule test --all
+	tests/helpers/check_leftovers.sh
 
 .PHONY: argspec
 argspec: venv ## Each role's meta/argument_specs.yml matches its defaults/main.yml
@@ -90,7 +121,7 @@ compat: venv ## The preflight playbook under every ansible-core release requires
 	tests/compat/run.sh
 
 .PHONY: build
-build: venv ## ansible-galaxy collection build, then install the tarball into an empty path
+build: venv ## Build the tarball; install it, galaxy-importer, ansible-builder create of the EE
 	rm -rf eformidling-integrasjonspunkt-*.tar.gz .build/release
 	@# Build from the files git knows about, so local scratch (reports, caches) never ships.
 	mkdir -p .build/release
@@ -98,16 +129,61 @@ build: venv ## ansible-galaxy collection build, then install the tarball into an
 	  | rsync -a --files-from=- ./ .build/release/
 	ansible-galaxy collection build --force --output-path . .build/release
 	tests/helpers/check_built_collection.sh eformidling-integrasjonspunkt-*.tar.gz
-	rm -rf .build/ee && ansible-builder create -f execution-environment.yml --context .build/ee >/dev/null
-	grep -q 'ntplib==0.4.0' .build/ee/_build/requirements.txt
+	@# galaxy-importer as Galaxy/Automation Hub run it, offline (config: tests/helpers/galaxy-importer.cfg).
+	rm -rf .build/galaxy-importer && mkdir -p .build/galaxy-importer/tmp
+	cd .build/galaxy-importer && GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/helpers/galaxy-importer.cfg \
+	  GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP=$(CURDIR)/.build/galaxy-importer/tmp \
+	  GALAXY_IMPORTER_TMP_ROOT_DIR=$(CURDIR)/.build/galaxy-importer \
+	  python -m galaxy_importer.main $(CURDIR)/eformidling-integrasjonspunkt-0.1.0.tar.gz \
+	  > import.log 2>&1 || { cat import.log; exit 1; }
+	tests/helpers/check_galaxy_importer.py .build/galaxy-importer/import.log .build/galaxy-importer/importer_result.json .
+	@# The execution environment: ansible-builder reads the collection's own meta/execution-environment.yml.
+	rm -rf .build/ee && ansible-builder create -f execution-environment.yml --context .build/ee --output-filename Containerfile >/dev/null
 	grep -q 'eformidling-integrasjonspunkt.tar.gz' .build/ee/_build/requirements.yml
 	test -f .build/ee/_build/collections/eformidling-integrasjonspunkt-0.1.0.tar.gz
+	grep -q '^ARG EE_BASE_IMAGE=.*python-312' .build/ee/Containerfile
+	grep -q 'ansible-core==2.21' .build/ee/Containerfile
+	@# What the image build would find: ansible-builder's own introspection of the installed tarball.
+	rm -rf .build/ee-introspect && mkdir -p .build/ee-introspect && printf '[defaults]\n' > .build/ee-introspect/none.cfg
+	ANSIBLE_CONFIG=.build/ee-introspect/none.cfg ANSIBLE_COLLECTIONS_PATH=.build/ee-introspect \
+	  ansible-galaxy collection install --offline -p .build/ee-introspect eformidling-integrasjonspunkt-*.tar.gz >/dev/null
+	python .build/ee/_build/scripts/introspect.py introspect .build/ee-introspect \
+	  --write-pip .build/ee-introspect/requirements.txt --write-bindep .build/ee-introspect/bindep.txt >/dev/null
+	grep -qx 'ntplib>=0.4.0  # from collection eformidling.integrasjonspunkt' .build/ee-introspect/requirements.txt
+	grep -qx 'chrony \[platform:rpm\]  # from collection eformidling.integrasjonspunkt' .build/ee-introspect/bindep.txt
 	@echo "ansible-builder create: build context in .build/ee"
+
+.PHONY: docs
+docs: venv ## antsibull-docs lint, then the HTML site (antsibull-docs + Sphinx) into .build/docs/build/html
+	antsibull-docs lint-collection-docs --plugin-docs $(COLL_DIR)
+	tests/helpers/build_docs.sh $(CURDIR)/.build/docs
 
 .PHONY: bench
 bench: venv system-deps ## Benchmarks: preflight against the stock-module baseline, scale, module alone (root)
 	python bench/run.py $(ARGS)
 
 .PHONY: test
-test: system-deps venv lint argspec sanity unit integration molecule compat build ## Everything CI runs
+test: system-deps venv lint argspec sanity unit integration molecule compat build docs ## Everything CI runs
+	tests/helpers/check_leftovers.sh
 	@echo "make test: all layers passed"
+
+.PHONY: clean
+clean: ## Remove build output and what the tests leave outside the tree (rootfs cache, molecule dirs)
+	@# A booted test host still uses its root: refuse rather than pull it away.
+	@for f in $(NSPAWN_STATE)/machines/*.nspawn.pid; do \
+	  if [ -f "$$f" ] && kill -0 "$$(cat "$$f")" 2>/dev/null; then \
+	    echo "make clean: nspawn host $$(basename "$$f" .nspawn.pid) is running ($$f); destroy it first" >&2; exit 1; fi; \
+	done
+	rm -rf .build eformidling-integrasjonspunkt-*.tar.gz tests/output
+	rm -rf $(NSPAWN_CACHE) $(NSPAWN_STATE)
+	@# Stand-ins for get-pip that older versions of tests/helpers/ansible_test_offline.sh put into the
+	@# user's own ansible-test cache (only those: they carry the wrapper's name).
+	@grep -lsF 'written by ansible_test_offline.sh' ~/.ansible/test/cache/get_pip_*.py | xargs -r rm -fv || true
+	@# molecule's working directories: ~/.ansible/tmp/molecule.<checksum of this checkout's
+	@# directory name>.<scenario> (molecule.scenario.Scenario.ephemeral_directory).
+	@ck=$$(python3 -c 'import base64, hashlib, sys; print(base64.urlsafe_b64encode(hashlib.sha256(sys.argv[1].encode()).digest()).decode()[:4])' '$(notdir $(CURDIR))'); \
+	for s in $(notdir $(wildcard extensions/molecule/*)); do echo "rm -rf ~/.ansible/tmp/molecule.$$ck.$$s"; rm -rf ~/.ansible/tmp/molecule.$$ck.$$s; done
+
+.PHONY: distclean
+distclean: clean ## clean, and remove the virtualenvs (.venv, .venv-run)
+	rm -rf $(VENV) $(RUN_VENV)

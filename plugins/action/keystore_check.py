@@ -7,7 +7,6 @@ ever travels as this action's argument (the task sets no_log); nothing is put in
 a command line, and no result holds the password or key material.
 """
 
-import base64
 import json
 import os
 
@@ -17,7 +16,6 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificate_checks, certificates
 
-MAX_BYTES = 1024 * 1024  # a keystore is a few kB; anything this large is not one
 FAIL_STATUSES = ("fail", "error", "unknown")
 
 
@@ -30,18 +28,6 @@ def _redacted(value, secret):
     if isinstance(value, dict):
         return {k: _redacted(v, secret) for k, v in value.items()}
     return value
-
-
-def read_controller_file(path):
-    """(data, reason): the file's bytes, or None and why not."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_BYTES:
-            return None, "%s is %d bytes, too large for a keystore" % (path, size)
-        with open(path, "rb") as fh:
-            return fh.read(), ""
-    except OSError as exc:
-        return None, "cannot read %s on the controller: %s" % (path, exc.strerror or exc)
 
 
 class ActionModule(ActionBase):
@@ -62,15 +48,7 @@ class ActionModule(ActionBase):
     )
 
     def _read_remote(self, path, task_vars):
-        res = self._execute_module(
-            module_name="ansible.builtin.slurp", module_args={"src": path}, task_vars=task_vars, wrap_async=False
-        )
-        if res.get("failed") or "content" not in res:
-            return None, "cannot read %s on %s: %s" % (path, task_vars.get("inventory_hostname"), res.get("msg"))
-        data = base64.b64decode(res["content"])
-        if len(data) > MAX_BYTES:
-            return None, "%s is %d bytes, too large for a keystore" % (path, len(data))
-        return data, ""
+        return certificates.read_remote_keystore(self, path, task_vars)
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -104,7 +82,7 @@ class ActionModule(ActionBase):
             if self._task.args.get("remote_src"):
                 data, reason = self._read_remote(path, task_vars)
             else:
-                data, reason = read_controller_file(os.path.expanduser(path))
+                data, reason = certificates.read_controller_keystore(os.path.expanduser(path))
             keystore.update(available=data is not None, reason=reason, data=data)
 
         ctx = {"keystore": keystore, "thresholds": {"cert_warn_days": warn_days}}

@@ -8,6 +8,7 @@ by the role), never stored as a fact, so a fact cache can never serve a previous
 """
 
 import datetime
+import os
 import shlex
 import traceback
 
@@ -16,6 +17,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
     catalogue,
+    certificates,
     checks,
     plan,
     thresholds,
@@ -147,6 +149,52 @@ class ActionModule(ActionBase):
         out = str(res.get("stdout") or "").strip()
         return out if res.get("rc") == 0 and out else "%s (its version could not be read)" % path
 
+    def _var(self, task_vars, name, default=""):
+        value = (task_vars or {}).get(name, default)
+        return self._templar.template(value) if isinstance(value, str) else value
+
+    def _keystore(self, settings, task_vars):
+        """ctx["keystore"] from the install role's own keystore variables: the same keystore it installs.
+
+        The password is read from the host's variables here, never passed as a task argument, so it
+        appears in no task line, log or report (the certificate checks never print it either).
+        """
+        path = str(self._var(task_vars, "integrasjonspunkt_keystore_src") or "")
+        keystore = {
+            "available": False,
+            "reason": "no keystore configured",
+            "path": path,
+            "type": str(self._var(task_vars, "integrasjonspunkt_keystore_type", "PKCS12") or "PKCS12").upper(),
+            "data": None,
+            "password": str(self._var(task_vars, "integrasjonspunkt_keystore_password") or ""),
+            "alias": str(self._var(task_vars, "integrasjonspunkt_keystore_alias") or ""),
+            "org_number": str(self._var(task_vars, "integrasjonspunkt_org_number") or ""),
+            "environment": settings["environment"],
+        }
+        if path:
+            if model._bool(
+                "integrasjonspunkt_keystore_remote_src",
+                self._var(task_vars, "integrasjonspunkt_keystore_remote_src", False),
+            ):
+                data, reason = certificates.read_remote_keystore(self, path, task_vars)
+            else:
+                data, reason = certificates.read_controller_keystore(os.path.expanduser(path))
+            keystore.update(available=data is not None, reason=reason, data=data)
+        return keystore
+
+    def _issuers(self, task_vars):
+        """The accepted issuers: the collection's data, plus integrasjonspunkt_keystore_extra_issuers (a file)."""
+        extra = str(self._var(task_vars, "integrasjonspunkt_keystore_extra_issuers") or "")
+        issuers = certificates.load_issuers()
+        if not extra:
+            return issuers
+        try:
+            return certificates.merge_issuers(issuers, os.path.expanduser(extra))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise AnsibleActionFail(
+                "integrasjonspunkt_keystore_extra_issuers=%r cannot be used: %s" % (extra, exc)
+            ) from exc
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = _plain(dict(self._task.args))
@@ -205,6 +253,8 @@ class ActionModule(ActionBase):
             gathered = {}
         else:
             ctx = {
+                "keystore": self._keystore(settings, task_vars),
+                "certificate_issuers": self._issuers(task_vars),
                 "resources": gathered.get("resources") or {},
                 "timesync": gathered.get("timesync") or {},
                 "port": gathered.get("port") or {},

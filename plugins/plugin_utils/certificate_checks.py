@@ -16,39 +16,21 @@ they hold public certificates only. No message ever holds the password or key ma
 import datetime
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificates as certs
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import thresholds as th
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.checks import Check, outcome
 
 MASKINPORTEN_CERT_DOC = "https://docs.digdir.no/docs/Maskinporten/maskinporten_virksomhetssertifikat"
 NOT_CONFIGURED = "not checked: no keystore configured"
 CERTIFICATE_UNREAD = "not checked: the certificate could not be read from the keystore (see certificate.keystore)"
 
+# The threshold lives once, in thresholds.py; this view keeps the shape keystore_check reads.
 THRESHOLDS = {
     "cert_warn_days": {
-        "default": 30,
-        "unit": "days",
-        "source": "Renewal margin for the enterprise certificate: a new virksomhetssertifikat must be ordered and,"
-        " with DPO/DPE, sent to Digdir before the old one expires, or the integrasjonspunkt refuses to start"
-        " (IntegrasjonspunktCertificateValidator); 30 days is this collection's policy (issue 12)",
+        "default": th.THRESHOLDS["cert_warn_days"][0],
+        "unit": th.THRESHOLDS["cert_warn_days"][1],
+        "source": th.THRESHOLDS["cert_warn_days"][2],
     },
 }
-
-# Check IDs outside this module that docs/startup-refusals.md names as predictors. The lead replaces this
-# set with the engine's registry; tests/unit/.../test_certificates_refusals.py holds the table against both.
-OTHER_PREDICTING_IDS = frozenset(
-    (
-        "time.offset",
-        "time.probe",
-        "connectivity.ntp",
-        "resources.memory",
-        "inbound.port",
-        "runtime.java",
-        "connectivity.eformidling",
-        "connectivity.maskinporten",
-        "connectivity.altinn3-platform",
-        "connectivity.ks-svarut",
-    )
-)
-
 
 def _keystore(ctx):
     return ctx.get("keystore") or {}

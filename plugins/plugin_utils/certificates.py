@@ -7,6 +7,7 @@ the JDK's `keytool` with the password on stdin. Nothing here returns or prints a
 key or key material: an inspection holds public certificates and findings only.
 """
 
+import base64
 import datetime
 import hashlib
 import hmac
@@ -562,3 +563,31 @@ def issuing_ca(leaf, issuers):
         if ca["cert"].subject == leaf.issuer and _signed_by(leaf, ca["cert"]):
             return ca
     return None
+
+
+KEYSTORE_MAX_BYTES = 1024 * 1024  # a keystore is a few kB; anything this large is not one
+
+
+def read_controller_keystore(path):
+    """(data, reason): the keystore's bytes on the controller, or None and why not."""
+    try:
+        size = os.path.getsize(path)
+        if size > KEYSTORE_MAX_BYTES:
+            return None, "%s is %d bytes, too large for a keystore" % (path, size)
+        with open(path, "rb") as fh:
+            return fh.read(), ""
+    except OSError as exc:
+        return None, "cannot read %s on the controller: %s" % (path, exc.strerror or exc)
+
+
+def read_remote_keystore(action, path, task_vars):
+    """(data, reason): the keystore's bytes slurped from the host by an action plugin, or None and why not."""
+    res = action._execute_module(
+        module_name="ansible.builtin.slurp", module_args={"src": path}, task_vars=task_vars, wrap_async=False
+    )
+    if res.get("failed") or "content" not in res:
+        return None, "cannot read %s on %s: %s" % (path, task_vars.get("inventory_hostname"), res.get("msg"))
+    data = base64.b64decode(res["content"])
+    if len(data) > KEYSTORE_MAX_BYTES:
+        return None, "%s is %d bytes, too large for a keystore" % (path, len(data))
+    return data, ""

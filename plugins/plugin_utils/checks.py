@@ -208,6 +208,11 @@ class MemoryCheck(Check):
         )
 
 
+def _sentence(text):
+    """Upper-case the first letter only (str.capitalize() would lower-case paths and units)."""
+    return text[:1].upper() + text[1:]
+
+
 def disk_needs_gb(settings, t):
     """GB each directory role needs: the documented 2 GB per million messages split by what is stored where.
 
@@ -312,7 +317,7 @@ class DiskCheck(Check):
                 unit="GB",
                 message="not enough free disk: %s" % summary,
                 fix="%s, or point integrasjonspunkt_data_dir / integrasjonspunkt_log_dir at a larger filesystem."
-                % "; ".join(fixes).capitalize(),
+                % _sentence("; ".join(fixes)),
             )
         if unknown:
             return outcome(
@@ -935,8 +940,20 @@ STATIC_CHECKS = (
 GATHER_ID = "preflight.gather"
 
 
+def registry():
+    """Every check class with a fixed ID: the host checks here and the certificate.* checks.
+
+    certificate_checks builds on this module's Check, so it is imported when the registry is asked for.
+    """
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (  # noqa: PLC0415
+        certificate_checks,
+    )
+
+    return STATIC_CHECKS + certificate_checks.CERTIFICATE_CHECKS
+
+
 def known_ids(endpoint_names=(), install_names=()):
-    ids = {c.id for c in STATIC_CHECKS}
+    ids = {c.id for c in registry()}
     ids.update("connectivity.%s" % n for n in endpoint_names)
     ids.update("install.%s" % n for n in install_names)
     return ids
@@ -1052,7 +1069,7 @@ def apply_waiver(result, waivers):
 
 def run_checks(ctx, ignore=None, valid_ids=None, only=None, today=None):
     """Run every applicable (and selected) check; return the list of results."""
-    checks = [c() for c in STATIC_CHECKS]
+    checks = [c() for c in registry()]
     checks += [EndpointCheck(e, "runtime") for e in ctx.get("endpoints") or []]
     checks += [EndpointCheck(e, "install") for e in ctx.get("install_endpoints") or []]
     valid = valid_ids if valid_ids is not None else {c.id for c in checks}

@@ -58,6 +58,13 @@ THRESHOLDS = {
         "chrony's last reference update should be recent; maxpoll 10 means about 17 minutes between polls",
     ),
     "cert_expiry_warn_days": (14, "days", "Renewal margin for the eFormidling services' TLS certificates"),
+    "cert_warn_days": (
+        30,
+        "days",
+        "Renewal margin for the enterprise certificate: a new virksomhetssertifikat must be ordered and, with"
+        " DPO/DPE, sent to Digdir before the old one expires, or the integrasjonspunkt refuses to start"
+        " (IntegrasjonspunktCertificateValidator); 30 days is this collection's policy",
+    ),
 }
 
 

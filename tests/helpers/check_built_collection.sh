@@ -26,7 +26,7 @@ for role in preflight prepare integrasjonspunkt; do
   ansible-doc -t role "eformidling.integrasjonspunkt.$role" > /dev/null
   echo "ansible-doc -t role eformidling.integrasjonspunkt.$role: ok"
 done
-for forbidden in tests/unit tests/integration molecule .venv .build Makefile preflight-reports prepare-reports .hypothesis; do
+for forbidden in tests/unit tests/integration extensions/molecule molecule .venv .build Makefile preflight-reports prepare-reports .hypothesis; do
   if [ -e "$root/$forbidden" ]; then echo "built tarball contains $forbidden" >&2; exit 1; fi
 done
 echo "built collection installs from $(basename "$tarball") and its docs render"

@@ -5,11 +5,17 @@ import datetime
 import pytest
 import yaml
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import catalogue, checks, thresholds
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
+    catalogue,
+    certificates,
+    checks,
+    thresholds,
+)
+from tests.helpers import seid_test_ca as ca
 
 from .test_checks import GB, GIB, by_id, ctx
 
-ALL_CHECK_CLASSES = [*checks.STATIC_CHECKS, checks.EndpointCheck]
+ALL_CHECK_CLASSES = [*checks.registry(), checks.EndpointCheck]
 
 
 def _boom(self, context):
@@ -143,7 +149,30 @@ THRESHOLD_FLIPS = {
     "time_probe_agreement_seconds": ({}, "time.probe", 0.0001, "warn"),
     "reference_max_age_seconds": (_chrony_age(100), "time.synchronised", 50, "fail"),
     "cert_expiry_warn_days": ({}, "connectivity.eformidling", 365, "warn"),
+    "cert_warn_days": ({}, "certificate.validity", 90, "warn"),
 }
+
+
+def _with_keystore(context, days_left=60):
+    """A SEID-2-like PKCS12 from the test CA, valid for `days_left` more days, as the engine's ctx holds it."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    root = ca.make_root()
+    inter = ca.make_intermediate(root)
+    key, leaf = ca.make_leaf(inter, orgnr="991825827", not_after=now + datetime.timedelta(days=days_left))
+    context["keystore"] = {
+        "available": True,
+        "reason": "",
+        "path": "/secure/keystore.p12",
+        "type": "PKCS12",
+        "data": ca.p12(key, leaf, "Pw-engine-1", "virksomhet", [inter.cert]),
+        "password": "Pw-engine-1",
+        "alias": "virksomhet",
+        "org_number": "991825827",
+        "environment": "test",
+    }
+    context["certificate_issuers"] = ca.issuers_with(certificates.load_issuers(), root, inter, environment="test")
+    context["settings"]["environment"] = "test"
+    return context
 
 
 def test_every_threshold_has_a_flip_test():
@@ -153,10 +182,11 @@ def test_every_threshold_has_a_flip_test():
 @pytest.mark.parametrize("name", sorted(THRESHOLD_FLIPS))
 def test_overriding_a_threshold_flips_the_verdict(name):
     change, check_id, value, flipped = THRESHOLD_FLIPS[name]
-    before = ctx(**change)
+    prepare = _with_keystore if check_id.startswith("certificate.") else (lambda c: c)
+    before = prepare(ctx(**change))
     assert by_id(checks.run_checks(before))[check_id]["status"] in ("pass", "warn"), name
     baseline = by_id(checks.run_checks(before))[check_id]["status"]
-    after = ctx(**change)
+    after = prepare(ctx(**change))
     after["thresholds"] = thresholds.merged({name: value})
     got = by_id(checks.run_checks(after))[check_id]["status"]
     assert got == flipped != baseline, (name, baseline, got)
@@ -276,6 +306,7 @@ def test_disk_on_two_filesystems_judges_each_with_its_own_share():
     r = by_id(checks.run_checks(c))["resources.disk"]
     assert r["status"] == "fail"
     assert "/mnt/a" in r["fix"] and "/mnt/b" not in r["fix"]
+    assert r["fix"].startswith("Free or add at least 0.50 GB on /mnt/a")
 
 
 def test_disk_of_an_unmeasured_directory_is_unknown_not_pass():
@@ -362,3 +393,28 @@ def test_a_time_source_on_the_public_internet_warns():
     c = ctx()
     c["timesync"]["ntp_servers_configured"] = ["ntp.ubuntu.com"]
     assert by_id(checks.run_checks(c))["time.source"]["status"] == "warn"
+
+
+def test_the_engine_runs_the_certificate_checks_and_never_prints_the_password():
+    results = checks.run_checks(_with_keystore(ctx()))
+    ids = {r["id"]: r["status"] for r in results if r["id"].startswith("certificate.")}
+    assert ids == {
+        "certificate.keystore": "pass",
+        "certificate.validity": "pass",
+        "certificate.type": "pass",
+        "certificate.org_number": "pass",
+        "certificate.environment": "pass",
+        "certificate.chain": "pass",
+        "certificate.jks": "pass",
+    }, ids
+    assert "Pw-engine-1" not in repr(results)
+    wrong = _with_keystore(ctx())
+    wrong["keystore"]["password"] = "not-it"
+    assert by_id(checks.run_checks(wrong))["certificate.keystore"]["status"] == "fail"
+
+
+def test_no_keystore_configured_is_info_not_a_failure():
+    c = ctx()
+    c["keystore"] = {"available": False, "path": "", "reason": "no keystore configured"}
+    statuses = {r["status"] for r in checks.run_checks(c) if r["id"].startswith("certificate.")}
+    assert statuses == {"info"}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Build the collection's HTML documentation with antsibull-docs and Sphinx, offline.
+#   tests/helpers/build_docs.sh DEST      (make docs: DEST=.build/docs; the site is DEST/build/html)
+# The installed-collection view comes from ANSIBLE_COLLECTIONS_PATH (the Makefile points it at
+# .build/collections, a symlink to this tree). Every module, plugin and role must get a page with
+# its options; Sphinx runs with -W (warnings are errors) and fetches nothing: the Ansible docsite
+# labels the generated pages use resolve through a local inventory (docs/sphinx/ansible-devel-labels.txt).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+dest=$1
+rm -rf "$dest"
+mkdir -p "$(dirname "$dest")"
+mkdir -m 700 "$dest"   # antsibull-docs wants a directory only its owner can write
+antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error --dest-dir "$dest" \
+  --project "eformidling.integrasjonspunkt" --copyright "eformidling.integrasjonspunkt maintainers" \
+  --title "eformidling.integrasjonspunkt" --html-short-title "eformidling.integrasjonspunkt" \
+  eformidling.integrasjonspunkt >/dev/null
+
+python3 - "$repo/docs/sphinx/ansible-devel-labels.txt" "$dest/ansible_devel.inv" <<'PY'
+import sys, zlib
+lines = []
+for raw in open(sys.argv[1]):
+    if raw.strip() and not raw.startswith("#"):
+        label, page, title = raw.split(None, 2)
+        lines.append("%s std:label -1 %s %s\n" % (label, page, title.strip()))
+header = "# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n# The remainder of this file is compressed using zlib.\n"
+open(sys.argv[2], "wb").write(header.encode() + zlib.compress("".join(lines).encode()))
+PY
+cat >> "$dest/conf.py" <<'PY'
+
+# Offline (tests/helpers/build_docs.sh): no inventory is downloaded; the Ansible docsite labels come
+# from a local inventory, and links still point at docs.ansible.com.
+intersphinx_mapping = {
+    'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/', '../ansible_devel.inv'),
+}
+PY
+(cd "$dest" && ./build.sh) > "$dest/build.log" 2>&1 || { cat "$dest/build.log"; echo "docs build failed" >&2; exit 1; }
+
+# Every module, plugin and role has a page, and the page shows its options.
+html="$dest/build/html"
+pages=()
+for f in "$repo"/plugins/modules/*.py; do pages+=("$(basename "$f" .py)_module"); done
+for f in "$repo"/plugins/lookup/*.py; do pages+=("$(basename "$f" .py)_lookup"); done
+for d in "$repo"/roles/*/; do pages+=("$(basename "$d")_role"); done
+for p in "${pages[@]}"; do
+  [ -f "$html/$p.html" ] || { echo "docs: no page $p.html" >&2; exit 1; }
+  grep -q -- '-parameter-' "$html/$p.html" || { echo "docs: $p.html shows no options" >&2; exit 1; }
+done
+echo "docs: ${#pages[@]} pages (modules, lookup, roles) in $html/index.html"
