@@ -18,11 +18,15 @@ for f in "$root"/plugins/modules/*.py; do
 done
 ansible-doc -t lookup eformidling.integrasjonspunkt.endpoints > /dev/null
 echo "ansible-doc -t lookup eformidling.integrasjonspunkt.endpoints: ok"
-for role in preflight integrasjonspunkt; do
+for f in inbound_source_problems inbound_networks chrony_source_problems chrony_source_lines; do
+  ansible-doc -t filter "eformidling.integrasjonspunkt.$f" > /dev/null
+  echo "ansible-doc -t filter eformidling.integrasjonspunkt.$f: ok"
+done
+for role in preflight prepare integrasjonspunkt; do
   ansible-doc -t role "eformidling.integrasjonspunkt.$role" > /dev/null
   echo "ansible-doc -t role eformidling.integrasjonspunkt.$role: ok"
 done
-for forbidden in tests/unit tests/integration extensions/molecule molecule .venv .build Makefile preflight-reports .hypothesis; do
+for forbidden in tests/unit tests/integration extensions/molecule molecule .venv .build Makefile preflight-reports prepare-reports .hypothesis; do
   if [ -e "$root/$forbidden" ]; then echo "built tarball contains $forbidden" >&2; exit 1; fi
 done
 echo "built collection installs from $(basename "$tarball") and its docs render"

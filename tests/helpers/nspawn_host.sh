@@ -20,9 +20,13 @@
 #   NSPAWN_STATE     per-host rootfs + state (default /var/lib/eformidling-tests/machines)
 #   NSPAWN_MIRROR    Debian mirror (default: first URIs: line of /etc/apt/sources.list.d/debian.sources)
 #   NSPAWN_INCLUDE   extra packages for the base, comma separated (part of the cache key)
+#   NSPAWN_PREFETCH  packages NOT installed but downloaded into the base's apt archive (/var/cache/apt/archives),
+#                    space separated (part of the cache key), so a host without network can apt-get install them
+#   NSPAWN_PRIVATE_NETWORK  1: boot the host with --private-network (its own network namespace, loopback only,
+#                    so firewall rules inside it never touch the machine's; no route to the mirror)
 #   NSPAWN_BOOT_TIMEOUT  seconds to wait for boot (default 120)
 #
-# The host shares the machine's network namespace (it reaches 127.0.0.1 of the controller and the
+# By default the host shares the machine's network namespace (it reaches 127.0.0.1 of the controller and the
 # Debian mirror); it never gets CAP_SYS_TIME (systemd-nspawn drops it), so it cannot step the real clock.
 set -euo pipefail
 
@@ -31,6 +35,7 @@ CACHE=${NSPAWN_CACHE:-/var/cache/eformidling-tests}
 STATE=${NSPAWN_STATE:-/var/lib/eformidling-tests/machines}
 BASE_PKGS="systemd,systemd-sysv,dbus,python3,python3-apt,ca-certificates"
 INCLUDE="${BASE_PKGS}${NSPAWN_INCLUDE:+,$NSPAWN_INCLUDE}"
+PREFETCH=${NSPAWN_PREFETCH:-}
 BOOT_TIMEOUT=${NSPAWN_BOOT_TIMEOUT:-120}
 
 die() { echo "nspawn_host: $*" >&2; exit 1; }
@@ -45,7 +50,8 @@ mirror() {
 
 base_dir() {
   local key
-  key=$(printf '%s' "$INCLUDE" | sha1sum | cut -c1-8)
+  # Without NSPAWN_PREFETCH the key is the one earlier versions used, so existing caches stay valid.
+  key=$(printf '%s' "$INCLUDE${PREFETCH:+|$PREFETCH}" | sha1sum | cut -c1-8)
   echo "$CACHE/${SUITE}-base-${key}"
 }
 
@@ -61,6 +67,11 @@ cmd_build() {
     || { rm -rf "$tmp"; die "debootstrap failed"; }
   # Trim what a test host never needs, keep the apt lists (apt-get update runs again anyway).
   rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/usr/share/doc/* "$tmp"/usr/share/man/*
+  if [ -n "$PREFETCH" ]; then
+    # shellcheck disable=SC2086  # a space separated package list
+    chroot "$tmp" apt-get install -y -qq --download-only --no-install-recommends $PREFETCH >&2 \
+      || { rm -rf "$tmp"; die "prefetch of $PREFETCH failed"; }
+  fi
   # Boot faster and quieter: no getty on the passive console, no network waits.
   chroot "$tmp" systemctl mask console-getty.service getty@.service systemd-networkd-wait-online.service \
     systemd-timesyncd.service >/dev/null 2>&1 || true
@@ -103,7 +114,9 @@ cmd_start() {
     printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$name" > "$root/etc/hosts"
   fi
   local log="$STATE/$name.log"
-  setsid systemd-nspawn --boot --register=no --keep-unit --console=passive \
+  local net=()
+  [ "${NSPAWN_PRIVATE_NETWORK:-0}" = 1 ] && net=(--private-network)
+  setsid systemd-nspawn --boot --register=no --keep-unit --console=passive "${net[@]}" \
     --resolv-conf=copy-host -D "$root" -M "$name" </dev/null >"$log" 2>&1 &
   echo $! > "$(nspawn_pid_file "$name")"
   local deadline=$((SECONDS + BOOT_TIMEOUT)) lp="" st=""
@@ -157,5 +170,5 @@ case "$sub" in
   hostvars) cmd_hostvars "$@" ;;
   stop) cmd_stop "$@" ;;
   destroy) cmd_destroy "$@" ;;
-  *) sed -n '2,25p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,30p' "$0" >&2; exit 2 ;;
 esac
