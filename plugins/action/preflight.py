@@ -223,9 +223,11 @@ class ActionModule(ActionBase):
         runtime = [e for e in runtime if checks.selected("connectivity.%s" % e.get("name"), only)]
         install = [e for e in install if checks.selected("install.%s" % e.get("name"), only)]
         directories = settings["directories"]
+        # With `only` and no time or NTP check among the selected ones, the NTP host is not probed either.
+        probe_ntp = any(checks.selected(i, only) for i in ("connectivity.ntp", "time.offset", "time.probe"))
         module_args = {
             "endpoints": runtime + install,
-            "ntp_host": settings["ntp_host"],
+            "ntp_host": settings["ntp_host"] if probe_ntp else "",
             "ntp_port": int(args.get("ntp_port") or 123),
             "timeout": timeout,
             "http": bool(args.get("http_probe", True)),

@@ -305,10 +305,20 @@ def collect_disk(paths, root="/"):
     return reports
 
 
+def debian_point_release(text, version):
+    """Debian's point release from /etc/debian_version ('12.11'), as Ansible's facts give it; else `version`."""
+    line = (text or "").strip()
+    if re.match(r"^\d+(\.\d+)*$", line) and (not version or line.split(".")[0] == str(version).split(".")[0]):
+        return line
+    return version
+
+
 def collect_platform(root="/", run=None, which=None, system=None, distribution=None):
     """platform section. `distribution` may be a (name, family, version) tuple from Ansible's own collector."""
     values = parse_os_release(read_text(root, "etc/os-release") or read_text(root, "usr/lib/os-release"))
     name, family, version = distribution or distribution_from_os_release(values)
+    if not distribution and name == "Debian":
+        version = debian_point_release(read_text(root, "etc/debian_version"), version)
     pid1 = (read_text(root, "proc/1/comm") or "").strip()
     return {
         "available": True,

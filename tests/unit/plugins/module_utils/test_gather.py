@@ -3,7 +3,7 @@
 import threading
 import time
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import gather, timesync_collect
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import gather, resources, timesync_collect
 
 
 def test_collectors_keep_answers_errors_and_stragglers_apart():
@@ -85,3 +85,10 @@ def test_time_daemons_of_other_pid_namespaces_do_not_count():
     paths = ["/proc/10/comm", "/proc/20/comm", "/proc/30/comm"]
     # 20 is a container's process; 30 cannot be inspected and is kept
     assert timesync_collect.own_namespace_procs(paths, readlink) == ["/proc/10/comm", "/proc/30/comm"]
+
+
+def test_debian_point_release_as_ansible_names_it():
+    assert resources.debian_point_release("12.11\n", "12") == "12.11"
+    assert resources.debian_point_release("trixie/sid\n", "13") == "13"
+    assert resources.debian_point_release("11.9", "12") == "12"
+    assert resources.debian_point_release(None, "12") == "12"
