@@ -197,3 +197,38 @@ def read_resolver(path="/etc/resolv.conf"):
         return {"nameservers": [], "search": [], "source": path, "reason": "cannot read %s: %s" % (path, exc.strerror)}
     view["source"] = path
     return view
+
+
+def is_registry_entry(entry):
+    """An install endpoint only Docker mode needs (the image registry): the engine pulls it, not the JVM."""
+    return isinstance(entry, dict) and entry.get("phase") == "install" and (entry.get("run_modes") or []) == ["docker"]
+
+
+def parse_engine_proxy(text):
+    """{https, http, no_proxy} from `docker info --format '{{.HTTPSProxy}}|{{.HTTPProxy}}|{{.NoProxy}}'`."""
+    parts = (str(text or "").strip().split("|") + ["", "", ""])[:3]
+    https, http, no_proxy = (p.strip() for p in parts)
+    return {"https": https or None, "http": http or None, "no_proxy": no_proxy or None}
+
+
+def engine_proxy(run, binary, docker_host):
+    """The proxy the Docker engine itself pulls through (its daemon configuration), or an empty view."""
+    if not binary:
+        return parse_engine_proxy("")
+    argv = [binary] + (["-H", docker_host] if docker_host else [])
+    argv += ["info", "--format", "{{.HTTPSProxy}}|{{.HTTPProxy}}|{{.NoProxy}}"]
+    rc, out, _err = run(argv)
+    return parse_engine_proxy(out if rc == 0 else "")
+
+
+def probe_registry(probe_all, run, binary, docker_host, entries, **kwargs):
+    """Probe the registry endpoints through the engine's own proxy: that is the path a pull takes."""
+    proxy = engine_proxy(run, binary, docker_host)
+    results = probe_all(entries, proxy=proxy["https"] or proxy["http"], no_proxy=proxy["no_proxy"], **kwargs)
+    for result in results:
+        result["proxy_source"] = (
+            "the Docker engine's own proxy setting"
+            if (proxy["https"] or proxy["http"])
+            else ("the Docker engine has no proxy set: probed directly")
+        )
+    return results

@@ -220,6 +220,9 @@ def main():
     # Entries for the NTP host itself are answered by its one probe; any other NTP entry is probed as usual.
     ntp_entries = [e for e in endpoints if gather.is_ntp_host_entry(e, ntp_host, ntp_port)]
     probed = [e for e in endpoints if not gather.is_ntp_host_entry(e, ntp_host, ntp_port)]
+    # Docker pulls the image, not the JVM: the registry endpoints go through the engine's own proxy.
+    registry = [e for e in probed if gather.is_registry_entry(e)] if params["docker_host"] else []
+    probed = [e for e in probed if not (params["docker_host"] and gather.is_registry_entry(e))]
     ntp_timeout = min(timeout, gather.NTP_TIMEOUT_CAP)
 
     jobs = gather.Collectors()
@@ -245,6 +248,23 @@ def main():
         deadline=probe_deadline,
         use_environment=False,
     )
+    if registry:
+        run_cli, which_cli = resources.module_tools(module, command_timeout)
+        jobs.start(
+            "registry",
+            gather.probe_registry,
+            netprobe.probe_all,
+            run_cli,
+            which_cli("docker"),
+            params["docker_host"],
+            registry,
+            timeout=timeout,
+            ca_file=params["ca_file"],
+            http=params["http"],
+            resolve_map=params["resolve"] or {},
+            deadline=probe_deadline,
+            use_environment=False,
+        )
     jobs.start(
         "resources",
         resources.collect_for_module,
@@ -289,6 +309,14 @@ def main():
         out["timesync"]["probes"] = gather.fill_pending(out["timesync"].get("probes"), pending, probe)
     if "connectivity" in answers:
         results = list(answers["connectivity"])
+        if registry:
+            if "registry" in answers:
+                results += answers["registry"]
+            else:  # keep every registry entry, each an error naming why (never silently missing)
+                reason = (errors.get("registry") or {}).get("message") or "the registry probe did not run"
+                results += [
+                    {"name": e.get("name"), "ok": False, "status": "error", "message": reason} for e in registry
+                ]
         for entry in ntp_entries:
             if probe is not None:
                 results.append(gather.ntp_endpoint_result(entry, probe))

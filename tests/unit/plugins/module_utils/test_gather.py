@@ -92,3 +92,33 @@ def test_debian_point_release_as_ansible_names_it():
     assert resources.debian_point_release("trixie/sid\n", "13") == "13"
     assert resources.debian_point_release("11.9", "12") == "12"
     assert resources.debian_point_release(None, "12") == "12"
+
+
+def test_registry_endpoints_go_through_the_engines_own_proxy():
+    seen = {}
+
+    def fake_run(argv):
+        seen["argv"] = argv
+        return 0, "http://proxy.intern:3128||.intern,localhost\n", ""
+
+    def fake_probe_all(entries, **kwargs):
+        seen["kwargs"] = kwargs
+        return [{"name": e["name"], "ok": True} for e in entries]
+
+    ghcr = {"name": "ghcr", "phase": "install", "run_modes": ["docker"]}
+    out = gather.probe_registry(fake_probe_all, fake_run, "/usr/bin/docker", "unix:///run/d.sock", [ghcr], timeout=1)
+    assert seen["argv"][:3] == ["/usr/bin/docker", "-H", "unix:///run/d.sock"]
+    assert (seen["kwargs"]["proxy"], seen["kwargs"]["no_proxy"]) == ("http://proxy.intern:3128", ".intern,localhost")
+    assert "engine's own proxy" in out[0]["proxy_source"]
+
+
+def test_an_engine_without_proxy_or_cli_is_probed_directly():
+    assert gather.engine_proxy(lambda argv: (1, "", "denied"), "/usr/bin/docker", None) == {
+        "https": None,
+        "http": None,
+        "no_proxy": None,
+    }
+    assert gather.engine_proxy(None, None, None)["https"] is None
+    assert gather.is_registry_entry({"phase": "install", "run_modes": ["docker"]})
+    assert not gather.is_registry_entry({"phase": "install", "run_modes": ["java"]})
+    assert not gather.is_registry_entry({"phase": "runtime"})
