@@ -226,6 +226,11 @@ def _sentence(text):
     return text[:1].upper() + text[1:]
 
 
+def _database_on_host(settings):
+    """The H2 database lives on this host: embedded, or an 'external' URL that is an H2 file."""
+    return settings.get("database_on_host", not settings.get("external_database"))
+
+
 def disk_needs_gb(settings, t):
     """GB each directory role needs: the documented 2 GB per million messages split by what is stored where.
 
@@ -238,9 +243,9 @@ def disk_needs_gb(settings, t):
         "install": t["disk_app_gb"],
         "logs": millions * t["disk_logs_gb_per_million"],
         "temp": millions * t["disk_temp_gb_per_million"],
-        "data": 0.0 if settings.get("external_database") else millions * t["disk_database_gb_per_million"],
+        "data": millions * t["disk_database_gb_per_million"] if _database_on_host(settings) else 0.0,
     }
-    if not settings.get("external_database"):
+    if _database_on_host(settings):
         needs["data"] += max(0.0, t["disk_min_gb"] - sum(needs.values()))
     return needs
 
@@ -284,7 +289,7 @@ class DiskCheck(Check):
         groups = disk_by_filesystem(settings.get("directories"), (ctx["resources"] or {}).get("disk"), needs)
         basis = "%s retained messages, %s database" % (
             settings.get("retained_messages"),
-            "external" if settings.get("external_database") else "embedded H2",
+            "embedded H2" if _database_on_host(settings) else "external",
         )
         lines, worst, unknown, short, read_only, volatile = [], None, [], [], [], []
         for entry, roles in groups:

@@ -267,6 +267,10 @@ def normalise(raw):
         ),
     }
     external_endpoints(out)  # a URL whose host cannot be read is refused here, before any probe
+    # An "external" H2 file URL is still a database on this host's disk (the disk check counts it).
+    out["database_on_host"] = (not external_database) or (
+        bool(out["database_url"]) and database_endpoint(out["database_url"]) is None
+    )
     return out
 
 

@@ -479,3 +479,18 @@ def test_docker_settings_are_validated():
     ):
         with pytest.raises(settings_model.SettingsError, match=var):
             settings_model.normalise({var: value})
+
+
+def test_an_h2_file_given_as_external_database_still_needs_the_disk():
+    s = settings_model.normalise(
+        {
+            "integrasjonspunkt_external_database": True,
+            "integrasjonspunkt_database_url": "jdbc:h2:file:/workspace/h2-data/ip",
+        }
+    )
+    assert s["database_on_host"] is True
+    assert checks.disk_needs_gb(dict(s, retained_messages=1000000), thresholds.defaults())["data"] > 1.0
+    pg = settings_model.normalise(
+        {"integrasjonspunkt_external_database": True, "integrasjonspunkt_database_url": "jdbc:postgresql://db/ip"}
+    )
+    assert checks.disk_needs_gb(dict(pg, retained_messages=1000000), thresholds.defaults())["data"] == 0.0
