@@ -308,7 +308,8 @@ def collect_disk(paths, root="/"):
 def debian_point_release(text, version):
     """Debian's point release from /etc/debian_version ('12.11'), as Ansible's facts give it; else `version`."""
     line = (text or "").strip()
-    if re.match(r"^\d+(\.\d+)*$", line) and (not version or line.split(".")[0] == str(version).split(".")[0]):
+    major = str(version).split(".", maxsplit=1)[0] if version else None
+    if re.match(r"^\d+(\.\d+)*$", line) and (major is None or line.split(".", maxsplit=1)[0] == major):
         return line
     return version
 
