@@ -150,6 +150,7 @@ build: venv ## Build the tarball; install it, galaxy-importer, ansible-builder c
 	python .build/ee/_build/scripts/introspect.py introspect .build/ee-introspect \
 	  --write-pip .build/ee-introspect/requirements.txt --write-bindep .build/ee-introspect/bindep.txt >/dev/null
 	grep -qx 'ntplib>=0.4.0  # from collection eformidling.integrasjonspunkt' .build/ee-introspect/requirements.txt
+	grep -qix 'pyjwt>=2.6.0  # from collection eformidling.integrasjonspunkt' .build/ee-introspect/requirements.txt
 	grep -qx 'chrony \[platform:rpm\]  # from collection eformidling.integrasjonspunkt' .build/ee-introspect/bindep.txt
 	@echo "ansible-builder create: build context in .build/ee"
 

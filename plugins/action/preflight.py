@@ -17,8 +17,10 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
     catalogue,
+    certificate_checks,
     certificates,
     checks,
+    identity,
     plan,
     thresholds,
 )
@@ -131,6 +133,8 @@ class ActionModule(ActionBase):
             "chronyc_host",
             "chronyc_port",
             "ntp_port",
+            "identity_probe",
+            "identity_endpoints",
         )
     )
 
@@ -195,6 +199,69 @@ class ActionModule(ActionBase):
                 "integrasjonspunkt_keystore_extra_issuers=%r cannot be used: %s" % (extra, exc)
             ) from exc
 
+    def _identity(self, settings, cache, endpoints, enabled):
+        """(plan for the identity.* checks, signed grant or None). Never raises: a refusal is kept in the plan.
+
+        `cache` is {"keystore": ...}; the keystore is opened once and the findings stay in it for the checks.
+        """
+        keystore = cache["keystore"]
+        plan_ = {"enabled": bool(enabled), "refusal": None}
+        if not enabled:
+            return plan_, None
+        data = identity.load()
+        org = keystore.get("org_number") or ""
+        plan_.update(
+            endpoints,
+            client_id=identity.client_id(org, data),
+            org_number=org,
+            scopes=identity.scopes_for(settings["services"], data),
+            grant_type=data["grant_type"],
+            signed=bool(data.get("signed_responses", True)),
+        )
+        found = certificate_checks.inspection(cache)
+        certificate = found.get("certificate")
+        if not org:
+            plan_["refusal"] = ("unknown", "not run: integrasjonspunkt_org_number is not set", None)
+        elif not plan_["scopes"]:
+            plan_["refusal"] = ("info", "not run: no enabled service requests a Maskinporten scope", None)
+        elif not keystore.get("available"):
+            plan_["refusal"] = (
+                "unknown",
+                "not run: the keystore was not read (%s)" % keystore.get("reason"),
+                "Set integrasjonspunkt_keystore_src (and its password): the grant is signed with its key.",
+            )
+        elif certificate is None:
+            plan_["refusal"] = ("unknown", "not run: " + certificate_checks.CERTIFICATE_UNREAD, None)
+        elif identity.jwt is None:
+            plan_["refusal"] = ("error", "no verdict: PyJWT is not installed on the controller", identity.PYJWT_FIX)
+        if plan_["refusal"]:
+            return plan_, None
+        try:
+            key = identity.private_key(keystore)
+        except ValueError as exc:
+            plan_["refusal"] = ("unknown", "not run: %s" % exc, None)
+            return plan_, None
+        refusal = identity.key_refusal(key)
+        if refusal:
+            plan_["refusal"] = (
+                "fail",
+                refusal,
+                "Use the RSA enterprise certificate (virksomhetssertifikat) from Buypass or Commfides.",
+            )
+            return plan_, None
+        try:
+            grant = identity.make_grant(
+                key, certificate, found.get("chain") or [], plan_["client_id"], endpoints["audience"], plan_["scopes"]
+            )
+        except Exception as exc:  # our own signing failed: no verdict, never a pass
+            plan_["refusal"] = (
+                "error",
+                "no verdict: signing the grant failed: %s: %s" % (type(exc).__name__, exc),
+                None,
+            )
+            return plan_, None
+        return plan_, grant
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = _plain(dict(self._task.args))
@@ -210,6 +277,9 @@ class ActionModule(ActionBase):
             valid = checks.known_ids(names["runtime"], names["install"])
             checks.validate_ignore(args.get("ignore"), valid)
             checks.validate_only(args.get("only"), valid)
+            identity_endpoints = identity.endpoints(
+                settings["environment"], identity.load(), args.get("identity_endpoints") or {}
+            )
             timeout = float(args.get("probe_timeout") or 5)
             if not 0 < timeout <= 60:
                 raise ValueError(
@@ -246,6 +316,26 @@ class ActionModule(ActionBase):
                 module_args[key] = args[key]
         if args.get("ntp_servers"):
             module_args["ntp_servers"] = args["ntp_servers"]
+        keystore = self._keystore(settings, task_vars)
+        probe_identity = bool(args.get("identity_probe")) and any(
+            checks.selected(i, only) for i in ("identity.grant", "identity.virksert")
+        )
+        opened = {"keystore": keystore}
+        try:
+            identity_plan, grant = self._identity(settings, opened, identity_endpoints, probe_identity)
+        except Exception as exc:  # preparing the probe crashed: the identity.* checks say so, the rest still runs
+            identity_plan, grant = {"enabled": True, "refusal": ("error", "no verdict: preparing the identity probe"
+                                    " crashed: %s: %s" % (type(exc).__name__, exc), None)}, None  # fmt: skip
+            opened.pop("_certificate_inspection", None)
+        if grant:
+            module_args["identity"] = {
+                "token_url": identity_plan["token_url"],
+                "registry_url": identity_plan["service_registry_url"],
+                "org_number": identity_plan["org_number"],
+                "grant_type": identity_plan["grant_type"],
+                "signed": identity_plan["signed"],
+            }
+            module_args["identity_grant"] = grant
 
         gathered = self._execute_module(module_name=GATHER_MODULE, module_args=module_args, task_vars=task_vars)
         if gathered.get("failed"):
@@ -256,7 +346,10 @@ class ActionModule(ActionBase):
             gathered = {}
         else:
             ctx = {
-                "keystore": self._keystore(settings, task_vars),
+                "keystore": keystore,
+                "identity": identity_plan,
+                "identity_probe": gathered.get("identity"),
+                "_certificate_inspection": opened.get("_certificate_inspection"),
                 "certificate_issuers": self._issuers(task_vars),
                 "resources": gathered.get("resources") or {},
                 "timesync": gathered.get("timesync") or {},

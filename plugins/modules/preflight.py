@@ -78,6 +78,16 @@ options:
   ca_file:
     description: Extra CA bundle on the host (TLS-inspecting proxies).
     type: str
+  identity_probe:
+    description:
+      - Run the opt-in identity probe (C(preflight_identity_probe)) behind the C(identity.grant) and
+        C(identity.virksert) checks. The grant is signed here from the keystore the host's variables name
+        (C(integrasjonspunkt_keystore_src), its password never a task argument) with PyJWT.
+    type: bool
+    default: false
+  identity_endpoints:
+    description: Overrides of C(token_url), C(audience) and C(service_registry_url) (C(preflight_identity_endpoints)).
+    type: dict
   resolve:
     description: Fixed addresses for host names instead of DNS (tests, split-horizon set-ups).
     type: dict

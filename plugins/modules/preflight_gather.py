@@ -98,6 +98,18 @@ options:
     description: Timeout of each local command (chronyc, timedatectl, java -version, docker), in seconds.
     type: float
     default: 5.0
+  identity:
+    description:
+      - The identity probe's targets (none of them secret) C(token_url), C(registry_url), C(org_number),
+        C(grant_type) and C(signed). With O(identity_grant), the host posts the grant to the token URL through
+        O(proxy), looks up C(<registry_url>/virksert/<org_number>) with the token, and with a signed answer
+        reads C(<registry_url>/jwk). The access token never leaves this process.
+    type: dict
+  identity_grant:
+    description:
+      - The signed Maskinporten JWT grant (made by the engine on the controller, valid for at most 120 s).
+        Empty runs no identity probe.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -155,6 +167,14 @@ python:
   description: The interpreter that ran the collectors (C(version), C(executable)).
   returned: always
   type: dict
+identity:
+  description:
+    - The identity probe, one record per step (C(token), C(virksert), C(jwk)), each with C(outcome) (C(ok),
+      C(http), C(network), C(error) or C(skipped)). C(token) holds Maskinporten's C(error) and
+      C(error_description) or the granted C(scope), never the token itself; C(virksert) the directory's answer
+      (a public certificate, plain or as JWS); C(jwk) the service registry's public keys.
+  returned: when O(identity_grant) was given and the probe finished
+  type: dict
 """
 
 import platform
@@ -187,6 +207,8 @@ def main():
             "chronyc_port": {"type": "int"},
             "resolve": {"type": "dict", "default": {}},
             "command_timeout": {"type": "float", "default": 5.0},
+            "identity": {"type": "dict"},
+            "identity_grant": {"type": "str", "no_log": True},
         },
         supports_check_mode=True,
     )
@@ -196,6 +218,7 @@ def main():
 
     # Imported after the interpreter check: these need Python 3.8.
     from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
+        identity_probe,
         listening,
         netprobe,
         noproxy,
@@ -276,6 +299,23 @@ def main():
         params["docker_host"],
     )
     jobs.start("port", listening.collect, params["port"], 2.0)
+    identity = params["identity"] or {}
+    if params["identity_grant"]:
+        jobs.start(
+            "identity",
+            identity_probe.probe,
+            params["identity_grant"],
+            str(identity.get("token_url") or ""),
+            str(identity.get("registry_url") or ""),
+            str(identity.get("org_number") or ""),
+            grant_type=str(identity.get("grant_type") or ""),
+            timeout=timeout,
+            deadline=probe_deadline,
+            proxy=params["proxy"],
+            no_proxy=params["no_proxy"],
+            ca_file=params["ca_file"],
+            signed=bool(identity.get("signed", True)),
+        )
     # The time collector skips the NTP host; its record is the one probe above, filled in below.
     pending = {"server": spec, "pending": True}
     jobs.start(
@@ -299,7 +339,7 @@ def main():
     answers, errors = jobs.finish(deadline, budget)
 
     out = {"changed": False, "errors": errors}
-    for name in ("resources", "timesync", "port"):
+    for name in ("resources", "timesync", "port", "identity"):
         if name in answers:
             out[name] = answers[name]
     probe = answers.get("ntp_probe")

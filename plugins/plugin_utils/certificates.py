@@ -403,6 +403,42 @@ def inspect_jks(data, password, alias, keytool=None, timeout=60):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def jks_to_pkcs12(data, password, alias, keytool=None, timeout=60):
+    """The JKS entry `alias` as PKCS12 bytes (same password), converted by keytool in a private temporary directory.
+
+    The password reaches keytool through a 0600 file in a 0700 directory, never argv or the environment.
+    """
+    keytool = keytool or find_keytool()
+    if not keytool:
+        raise ValueError(
+            "a JKS keystore needs keytool (a Java) on the controller: %s" % conversion_command("<file>", alias)
+        )
+    workdir = tempfile.mkdtemp(prefix="ks-convert-")
+    try:
+        src, dst, secret = (os.path.join(workdir, n) for n in ("in.jks", "out.p12", "pw"))
+        for path, content in ((src, data), (secret, password.encode("utf-8"))):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
+        argv = [keytool, "-importkeystore", "-noprompt", "-srckeystore", src, "-srcstoretype", "JKS",
+                "-srcstorepass:file", secret, "-destkeystore", dst, "-deststoretype", "PKCS12",
+                "-deststorepass:file", secret, "-srcalias", alias]  # fmt: skip
+        try:
+            done = subprocess.run(
+                argv, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL,
+                env=dict(os.environ, LC_ALL="C", LANG="C", JAVA_TOOL_OPTIONS=""),
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ValueError(redact("keytool could not run: %s" % exc, password)) from None
+        if done.returncode != 0:
+            last = (done.stdout + done.stderr).decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+            raise ValueError(redact("keytool -importkeystore failed: %s" % last[0], password))
+        with open(dst, "rb") as fh:
+            return fh.read()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def inspect_keystore(data, password, alias, declared_type=None, keytool=None):
     """Open the keystore by its real format (a JKS has the magic 0xFEEDFEED); record the declared type."""
     require_cryptography()

@@ -1004,15 +1004,16 @@ GATHER_ID = "preflight.gather"
 
 
 def registry():
-    """Every check class with a fixed ID: the host checks here and the certificate.* checks.
+    """Every check class with a fixed ID: the host checks here, the certificate.* and the identity.* checks.
 
-    certificate_checks builds on this module's Check, so it is imported when the registry is asked for.
+    Those modules build on this module's Check, so they are imported when the registry is asked for.
     """
     from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (  # noqa: PLC0415
         certificate_checks,
+        identity_checks,
     )
 
-    return STATIC_CHECKS + certificate_checks.CERTIFICATE_CHECKS
+    return STATIC_CHECKS + certificate_checks.CERTIFICATE_CHECKS + identity_checks.IDENTITY_CHECKS
 
 
 def known_ids(endpoint_names=(), install_names=()):

@@ -21,7 +21,7 @@ import tempfile
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
@@ -104,9 +104,10 @@ def make_leaf(
     not_after=None,
     seid=2,
     dns=None,
+    key_type="ec",
 ):
-    """An enterprise certificate under `issuer`; returns (key, cert)."""
-    key = _key()
+    """An enterprise certificate under `issuer`; returns (key, cert). key_type "rsa" as the real ones (RS256)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048) if key_type == "rsa" else _key()
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "NO")]
     if seid == 2:
         attrs.append(x509.NameAttribute(ORG_ID, "NTRNO-%s" % orgnr))
