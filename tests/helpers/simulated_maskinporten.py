@@ -18,8 +18,9 @@ or in-process: ``Simulation(config).start()`` / ``.stop()``. One HTTPS server an
 
 CONFIG: {"bind", "port", "cert", "key", "audience", "trusted_ca_pem": [PEM], "clients": {client_id:
 {"org": orgnr, "scopes": [...]}}, "registry": {orgnr: PEM}, "signed": bool, "skew_seconds": float,
-"jwk_key": "own"|"other", "log": path}. Each request is appended to "log" as one JSON line (never a token
-or grant, only what was decided), so tests can assert what the probe sent. Loopback or a test namespace only.
+"jwk_key": "own"|"other", "log": path, "tokens_file": path}. Each request is appended to "log" as one JSON line
+(never a token or grant, only what was decided), so tests can assert what the probe sent; "tokens_file"
+collects the tokens issued, so a leak test can search for them. Loopback or a test namespace only.
 """
 
 import datetime
@@ -155,6 +156,9 @@ class Simulation:
         token = uuid.uuid4().hex + uuid.uuid4().hex
         with self.lock:
             self.tokens.add(token)
+            if self.config.get("tokens_file"):  # for leak tests: every token issued, to search the output for
+                with open(self.config["tokens_file"], "a") as fh:
+                    fh.write(token + "\n")
         answer = {"access_token": token, "token_type": "Bearer", "expires_in": 119, "scope": " ".join(asked)}
         return 200, answer, "granted"
 

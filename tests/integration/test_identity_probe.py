@@ -9,6 +9,8 @@ produced by a real refusal, not a canned answer. The certificates come from a te
 
 import json
 import os
+import re
+import sys
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -132,6 +134,7 @@ def test_the_whole_chain_passes_and_the_token_never_comes_back(world):
     dumped = json.dumps(probe) + json.dumps(res, default=str)
     assert sim.tokens and not any(token in dumped for token in sim.tokens), "the access token left the probe"
     assert grant not in dumped
+    assert JWT_LIKE.fullmatch(grant)  # the leak test's pattern would see a grant
 
 
 def test_through_a_real_connect_proxy(world):
@@ -247,3 +250,112 @@ def test_nothing_listening_is_unknown_and_an_injected_fault_is_error(world, monk
     probe = identity_probe.probe(grant, url + "/token", url + "/adressetjeneste", ORGNR, deadline=0.0, **args)
     assert probe["token"]["outcome"] == "error"
     assert judge(world, probe)["identity.grant"]["status"] == "error"
+
+
+# End to end: the preflight role, a host in a test network namespace ---------------------------------------
+
+SIMULATOR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "helpers", "simulated_maskinporten.py"
+)
+JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}")
+E2E_BOOK = """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - ansible.builtin.import_role:
+        name: eformidling.integrasjonspunkt.preflight
+        tasks_from: checks
+"""
+
+
+def _bundle_parts(path):
+    from cryptography.hazmat.primitives.serialization import pkcs12  # noqa: PLC0415
+
+    with open(path, "rb") as fh:
+        bundle = pkcs12.load_pkcs12(fh.read(), PASSWORD.encode())
+    return bundle.cert.certificate, [c.certificate for c in bundle.additional_certs]
+
+
+def test_the_preflight_role_proves_the_chain_through_the_hosts_proxy_and_leaks_nothing_at_vvv(tmp_path):
+    from tests.integration import test_engine  # noqa: PLC0415
+    from tests.integration.net_fixtures import NetNS  # noqa: PLC0415
+    from tests.integration.test_keystore_check import ProcSampler  # noqa: PLC0415
+
+    paths = ca.write_bundle(str(tmp_path / "pki"), ORGNR, PASSWORD, "virksomhet", "test", key_type="rsa")
+    leaf, chain = _bundle_parts(paths["keystore"])
+    tls = CertAuthority(str(tmp_path))
+    cert, key = tls.issue("mp", ["test.maskinporten.no", "test.eformidling.no"], ips=["127.0.0.5"])
+    config = {
+        "bind": "127.0.0.5",
+        "port": 443,
+        "cert": cert,
+        "key": key,
+        "audience": AUDIENCE,
+        "trusted_ca_pem": [pem(c) for c in chain],
+        "clients": {CLIENT: {"org": ORGNR, "scopes": DPO_DPV}},
+        "registry": {ORGNR: pem(leaf)},
+        "log": str(tmp_path / "sim.jsonl"),
+        "tokens_file": str(tmp_path / "tokens.txt"),
+    }
+    (tmp_path / "sim.json").write_text(json.dumps(config))
+    os.chmod(str(tmp_path), 0o755)
+    ns = NetNS({"test.maskinporten.no": ["127.0.0.5"], "test.eformidling.no": ["127.0.0.5"]})
+    sampler = ProcSampler([PASSWORD])
+    try:
+        ns.run(["ip", "addr", "add", "127.0.0.5/8", "dev", "lo"])
+        ns.start([sys.executable, SIMULATOR, str(tmp_path / "sim.json")], ready="READY")
+        proxy = ns.tinyproxy(8888, connect_ports=[443])
+        book = tmp_path / "book.yml"
+        book.write_text(E2E_BOOK)
+        extra = {
+            "integrasjonspunkt_environment": "test",
+            "integrasjonspunkt_services": ["DPO", "DPV"],
+            "integrasjonspunkt_org_number": ORGNR,
+            "integrasjonspunkt_keystore_src": paths["keystore"],
+            "integrasjonspunkt_keystore_alias": "virksomhet",
+            "integrasjonspunkt_keystore_password": PASSWORD,
+            "integrasjonspunkt_keystore_extra_issuers": paths["issuers"],
+            "integrasjonspunkt_proxy": proxy,
+            "preflight_ca_file": tls.ca_file,
+            "preflight_identity_probe": True,
+            "preflight_only": ["identity.*", "certificate.*"],
+            "preflight_endpoint_overrides": {},  # tests/compat/vars.yml's are for production
+        }
+        # In a file: the password in the test's own command line would be what the process sampler finds.
+        (tmp_path / "extra.json").write_text(json.dumps(extra))
+        extra_arg = "@" + str(tmp_path / "extra.json")
+        inventory = test_engine.write_inventory(tmp_path, {"ip": {"ansible_python_interpreter": sys.executable}})
+        sampler.start()
+        proc = test_engine.playbook(tmp_path, inventory, str(book), "-e", extra_arg, prefix=ns.prefix)
+        verbose = test_engine.playbook(
+            tmp_path, inventory, str(book), "-e", extra_arg, "-vvv", prefix=ns.prefix,
+            env={"ANSIBLE_STDOUT_CALLBACK": "default"},
+        )  # fmt: skip
+        with open(
+            os.path.join(ns.tmp, next(d for d in os.listdir(ns.tmp) if d.startswith("tinyproxy")), "tinyproxy.log")
+        ) as fh:
+            proxy_log = fh.read()
+    finally:
+        sampler.stop()
+        ns.close()
+    res = test_engine.gather_results(proc)["ip"]
+    assert "results" in res, json.dumps(res)[:3000]
+    by_id = {r["id"]: r for r in res["results"]}
+    assert by_id["identity.grant"]["status"] == "pass", by_id["identity.grant"]
+    assert by_id["identity.virksert"]["status"] == "pass", by_id["identity.virksert"]
+    assert "via proxy %s" % proxy in by_id["identity.grant"]["message"]
+    assert "CONNECT test.maskinporten.no:443" in proxy_log and "CONNECT test.eformidling.no:443" in proxy_log
+    assert by_id["certificate.keystore"]["status"] == "pass"
+    assert res["changed"] is False
+    with open(config["log"]) as fh:
+        assert [json.loads(line)["decision"] for line in fh][:3] == ["granted", "signed", "own"]
+    with open(config["tokens_file"]) as fh:
+        tokens = fh.read().split()
+    assert len(tokens) == 2  # one per run: both runs really got a token
+    assert verbose.returncode == 0, verbose.stdout[-3000:] + verbose.stderr[-3000:]
+    everything = "\n".join([proc.stdout, proc.stderr, verbose.stdout, verbose.stderr])
+    assert "ESTABLISH LOCAL CONNECTION" in everything or "EXEC /bin/sh -c" in everything  # -vvv really ran
+    assert PASSWORD not in everything
+    assert not any(token in everything for token in tokens), "an access token reached the output"
+    assert not JWT_LIKE.findall(everything), "a JWT (the grant) reached the output"
+    assert sampler.rounds > 20 and sampler.hits == [], (sampler.rounds, sampler.hits)
