@@ -5,6 +5,7 @@ import re
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import catalogue, checks
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificate_checks as cc
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import identity_checks as ic
 
 DOC = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "docs", "startup-refusals.md"))
 CHECK_ID = re.compile(r"`([a-z_]+\.[a-z0-9_-]+)`")
@@ -46,7 +47,7 @@ def test_every_certificate_check_is_in_the_table():
     named = {i for _n, cell, _why in rows() for i in CHECK_ID.findall(cell)}
     with open(DOC, encoding="utf-8") as fh:
         text = fh.read()
-    for check in cc.CERTIFICATE_CHECKS:
+    for check in cc.CERTIFICATE_CHECKS + ic.IDENTITY_CHECKS:
         assert check.id in named or "`%s`" % check.id in text, check.id
 
 
