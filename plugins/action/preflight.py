@@ -391,6 +391,12 @@ class ActionModule(ActionBase):
             thresholds=limits,
             plan=install_plan,
             resolver=gathered.get("resolver"),
+            # What the identity probe asked for (never the grant or the token).
+            identity={
+                k: identity_plan.get(k)
+                for k in ("enabled", "client_id", "scopes", "token_url", "audience", "service_registry_url")
+                if k in identity_plan
+            },
             gather={
                 "budget_seconds": gathered.get("budget_seconds"),
                 "elapsed_seconds": gathered.get("elapsed_seconds"),

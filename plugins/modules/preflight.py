@@ -170,6 +170,12 @@ resolver:
   description: The host's resolver (nameservers from /etc/resolv.conf).
   returned: when gathered
   type: dict
+identity:
+  description:
+    - What the identity probe asked for (C(enabled), C(client_id), C(scopes), C(token_url), C(audience),
+      C(service_registry_url)); never the grant or the token.
+  returned: always
+  type: dict
 gather:
   description: The gather call's budget, elapsed time, interpreter and the collectors that failed.
   returned: always

@@ -347,6 +347,7 @@ def test_the_preflight_role_proves_the_chain_through_the_hosts_proxy_and_leaks_n
     assert "CONNECT test.maskinporten.no:443" in proxy_log and "CONNECT test.eformidling.no:443" in proxy_log
     assert by_id["certificate.keystore"]["status"] == "pass"
     assert res["changed"] is False
+    assert res["identity"]["client_id"] == CLIENT and res["identity"]["scopes"] == DPO_DPV
     with open(config["log"]) as fh:
         assert [json.loads(line)["decision"] for line in fh][:3] == ["granted", "signed", "own"]
     with open(config["tokens_file"]) as fh:
