@@ -26,7 +26,7 @@ ORGNR = "991825827"
 CLIENT = "MOVE_IP_" + ORGNR
 AUDIENCE = "https://test.maskinporten.no/"
 PASSWORD = "Pw-identity-probe"
-DPO_DPV = ["eformidling:dpo", "eformidling:dpv"]
+DPO_DPV = ("eformidling:dpo", "eformidling:dpv")
 
 
 def pem(cert):
@@ -68,7 +68,7 @@ def simulation(world, **over):
         "key": world["key"],
         "audience": AUDIENCE,
         "trusted_ca_pem": [pem(world["inter"].cert)],
-        "clients": {CLIENT: {"org": ORGNR, "scopes": DPO_DPV}},
+        "clients": {CLIENT: {"org": ORGNR, "scopes": list(DPO_DPV)}},
         "registry": {ORGNR: pem(world["leaf"])},
         "signed": True,
         "log": str(world["tmp"] / ("log-%d.jsonl" % len(os.listdir(world["tmp"])))),
@@ -166,9 +166,9 @@ def test_through_a_real_connect_proxy(world):
 def test_each_rejection_of_the_grant(world, case, decision, meaning):
     over, probe_args = {}, {}
     if case == "unknown client":
-        over["clients"] = {"MOVE_IP_910000000": {"org": "910000000", "scopes": DPO_DPV}}
+        over["clients"] = {"MOVE_IP_910000000": {"org": "910000000", "scopes": list(DPO_DPV)}}
     elif case == "scope not granted":
-        probe_args["scopes"] = DPO_DPV + ["eformidling:dpi"]
+        probe_args["scopes"] = [*DPO_DPV, "eformidling:dpi"]
     elif case == "certificate of another CA":
         probe_args.update(key=world["alien_key"], cert=world["alien"])
     elif case == "clock off by 30 s":
@@ -237,9 +237,15 @@ def test_nothing_listening_is_unknown_and_an_injected_fault_is_error(world, monk
 
     try:
         base = "https://localhost:%d" % sim.port
-        real_args = dict(args, grant_type=identity.load()["grant_type"])
         probe = identity_probe.probe(
-            grant, base + "/token", base + "/adressetjeneste", ORGNR, send=fail_second, **real_args
+            grant,
+            base + "/token",
+            base + "/adressetjeneste",
+            ORGNR,
+            send=fail_second,
+            grant_type=identity.load()["grant_type"],
+            timeout=2.0,
+            ca_file=world["tls"].ca_file,
         )
     finally:
         sim.stop()
@@ -292,7 +298,7 @@ def test_the_preflight_role_proves_the_chain_through_the_hosts_proxy_and_leaks_n
         "key": key,
         "audience": AUDIENCE,
         "trusted_ca_pem": [pem(c) for c in chain],
-        "clients": {CLIENT: {"org": ORGNR, "scopes": DPO_DPV}},
+        "clients": {CLIENT: {"org": ORGNR, "scopes": list(DPO_DPV)}},
         "registry": {ORGNR: pem(leaf)},
         "log": str(tmp_path / "sim.jsonl"),
         "tokens_file": str(tmp_path / "tokens.txt"),
@@ -347,7 +353,7 @@ def test_the_preflight_role_proves_the_chain_through_the_hosts_proxy_and_leaks_n
     assert "CONNECT test.maskinporten.no:443" in proxy_log and "CONNECT test.eformidling.no:443" in proxy_log
     assert by_id["certificate.keystore"]["status"] == "pass"
     assert res["changed"] is False
-    assert res["identity"]["client_id"] == CLIENT and res["identity"]["scopes"] == DPO_DPV
+    assert res["identity"]["client_id"] == CLIENT and res["identity"]["scopes"] == list(DPO_DPV)
     with open(config["log"]) as fh:
         assert [json.loads(line)["decision"] for line in fh][:3] == ["granted", "signed", "own"]
     with open(config["tokens_file"]) as fh:
