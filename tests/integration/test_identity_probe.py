@@ -270,7 +270,6 @@ E2E_BOOK = """
   tasks:
     - ansible.builtin.import_role:
         name: eformidling.integrasjonspunkt.preflight
-        tasks_from: checks
 """
 
 
@@ -326,6 +325,7 @@ def test_the_preflight_role_proves_the_chain_through_the_hosts_proxy_and_leaks_n
             "preflight_identity_probe": True,
             "preflight_only": ["identity.*", "certificate.*"],
             "preflight_endpoint_overrides": {},  # tests/compat/vars.yml's are for production
+            "preflight_report_dir": str(tmp_path / "reports"),
         }
         # In a file: the password in the test's own command line would be what the process sampler finds.
         (tmp_path / "extra.json").write_text(json.dumps(extra))
@@ -360,7 +360,14 @@ def test_the_preflight_role_proves_the_chain_through_the_hosts_proxy_and_leaks_n
         tokens = fh.read().split()
     assert len(tokens) == 2  # one per run: both runs really got a token
     assert verbose.returncode == 0, verbose.stdout[-3000:] + verbose.stderr[-3000:]
-    everything = "\n".join([proc.stdout, proc.stderr, verbose.stdout, verbose.stderr])
+    reports = sorted(os.listdir(str(tmp_path / "reports")))
+    assert "preflight.json" in reports and "preflight.html" in reports, reports
+    texts = [proc.stdout, proc.stderr, verbose.stdout, verbose.stderr]
+    for name in reports:
+        with open(str(tmp_path / "reports" / name), encoding="utf-8", errors="replace") as fh:
+            texts.append(fh.read())
+    assert "identity.virksert" in texts[-1] or any("identity.virksert" in t for t in texts[4:])
+    everything = "\n".join(texts)
     assert "ESTABLISH LOCAL CONNECTION" in everything or "EXEC /bin/sh -c" in everything  # -vvv really ran
     assert PASSWORD not in everything
     assert not any(token in everything for token in tokens), "an access token reached the output"
