@@ -142,63 +142,41 @@ def probe(
     step = "token"
     try:
         context = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
-        status, _ctype, text, route = send(
-            "POST",
-            token_url,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
-            body=urlencode({"grant_type": grant_type, "assertion": grant}),
-            timeout=min(timeout, _remaining(deadline, clock)),
-            proxy=proxy,
-            no_proxy=no_proxy,
-            context=context,
+
+        def call(method, url, headers, body=None):
+            limit = min(timeout, _remaining(deadline, clock))
+            return send(method, url, headers=headers, body=body, timeout=limit, proxy=proxy, no_proxy=no_proxy,
+                        context=context)  # fmt: skip
+
+        def answered(name, status, body, route, **extra):
+            return dict(extra, step=name, outcome="ok" if status == 200 else "http", http_status=status, body=body,
+                        route=route)  # fmt: skip
+
+        form = urlencode({"grant_type": grant_type, "assertion": grant})
+        json_only = {"Accept": "application/json"}
+        status, _ctype, text, route = call(
+            "POST", token_url, dict(json_only, **{"Content-Type": "application/x-www-form-urlencoded"}), form
         )
         answer = parse_token_answer(status, text)
         out["token"] = dict(answer, step="token", outcome="ok" if answer["ok"] else "http", route=route)
         if not answer["ok"]:
             return out
-        token = json.loads(text)["access_token"]  # kept in this frame only
+        token = json.loads(text)["access_token"]  # kept in this frame only, never returned
         text = None
         step = "virksert"
-        status, ctype, body, route = send(
+        accept = "application/jose, application/json" if signed else "application/json"
+        status, ctype, body, route = call(
             "GET",
             "%s/virksert/%s" % (registry_url.rstrip("/"), quote(org_number, safe="")),
-            headers={
-                "Authorization": "Bearer " + token,
-                "Accept": "application/jose, application/json" if signed else "application/json",
-            },
-            timeout=min(timeout, _remaining(deadline, clock)),
-            proxy=proxy,
-            no_proxy=no_proxy,
-            context=context,
+            {"Authorization": "Bearer " + token, "Accept": accept},
         )
         token = None
-        out["virksert"] = {
-            "step": "virksert",
-            "outcome": "ok" if status == 200 else "http",
-            "http_status": status,
-            "content_type": ctype,
-            "body": body,
-            "route": route,
-        }
+        out["virksert"] = answered("virksert", status, body, route, content_type=ctype)
         if status != 200 or body.count(".") != 2 or "-----BEGIN" in body:
             return out
         step = "jwk"
-        status, ctype, body, route = send(
-            "GET",
-            "%s/jwk" % registry_url.rstrip("/"),
-            headers={"Accept": "application/json"},
-            timeout=min(timeout, _remaining(deadline, clock)),
-            proxy=proxy,
-            no_proxy=no_proxy,
-            context=context,
-        )
-        out["jwk"] = {
-            "step": "jwk",
-            "outcome": "ok" if status == 200 else "http",
-            "http_status": status,
-            "body": body,
-            "route": route,
-        }
+        status, _ctype, body, route = call("GET", "%s/jwk" % registry_url.rstrip("/"), json_only)
+        out["jwk"] = answered("jwk", status, body, route)
     except Exception as exc:  # graded on the controller: network -> unknown, anything else -> error
         out[step] = _failure(step, exc)
     return out
