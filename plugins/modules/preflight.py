@@ -28,7 +28,7 @@ options:
       - The shared C(integrasjonspunkt_*) variables, by their variable names (environment, services, version,
         run_mode, install_dir, data_dir, log_dir, tmp_dir, port, ntp_host, proxy, no_proxy, java_path,
         java_install_method, jvm_max_heap_mb, external_database, database_url, external_queue,
-        queue_broker_url, einnsyn_same_host).
+        queue_broker_url, einnsyn_same_host, ssl_enabled, auth_enabled).
     type: dict
     required: true
   java_packages:

@@ -23,6 +23,8 @@ DOCS = {
     "test": docs.url("Miljo/test"),
     "docker": docs.url("installasjon/installasjon", "docker-spesifikk-konfigurasjon"),
     "last_ned": docs.url("Introduksjon/last_ned"),
+    # difi.ssl.* and difi.security.* are described on the installation page.
+    "api_security": docs.url("installasjon/installasjon"),
 }
 
 # `error`: our own code crashed, timed out or could not gather the facts; it fails the host like `fail`.
@@ -520,6 +522,65 @@ class VersionCheck(Check):
         return outcome("pass", version, ">= %s" % floor, None, "integrasjonspunkt %s" % version)
 
 
+class ApiSecurityCheck(Check):
+    """TLS and basic auth on the integrasjonspunkt's own API, as upstream v3/v4 default them.
+
+    v4.0.8's application.properties sets difi.ssl.enabled=true and
+    difi.move.feature.enable-auth=${difi.security.enable:true}; its SecureDefaultsLogger warns when either
+    is false. With auth on, only /manage/* and /error stay open (Oauth2ClientSecurityConfig). Off is a
+    choice a site may make (a loopback-only API, clients without TLS), so this warns and can be waived.
+    """
+
+    id = "config.api_security"
+    title = "The API uses TLS and basic auth (the upstream defaults)"
+    category = "config"
+    severity = "warn"
+    doc = "api_security"
+
+    WEAKENINGS = (
+        (
+            "ssl_enabled",
+            "TLS",
+            "integrasjonspunkt_ssl_enabled=false: the API on port %(port)d answers plain HTTP, so documents and"
+            " credentials cross the network unencrypted",
+            "integrasjonspunkt_ssl_enabled: true (HTTPS with the keystore's certificate; clients connect with https)",
+        ),
+        (
+            "auth_enabled",
+            "basic auth",
+            "integrasjonspunkt_auth_enabled=false: anyone who reaches port %(port)d can send and read messages"
+            " without a user name and password",
+            "integrasjonspunkt_auth_enabled: true with integrasjonspunkt_auth_user and integrasjonspunkt_auth_password"
+            " (keep the password in Ansible Vault; clients send them as HTTP basic auth)",
+        ),
+    )
+
+    def evaluate(self, ctx):
+        settings = ctx["settings"]
+        state = {}
+        for key, _name, _why, _fix in self.WEAKENINGS:
+            value = settings[key]
+            if not isinstance(value, bool):  # the settings model normalises these; anything else is our bug
+                raise TypeError("settings[%r] is %r, not a boolean" % (key, value))
+            state[key] = value
+        measured = ", ".join("%s %s" % (name, "on" if state[key] else "off") for key, name, _w, _f in self.WEAKENINGS)
+        required = "TLS on, basic auth on (the integrasjonspunkt's own defaults)"
+        off = [w for w in self.WEAKENINGS if not state[w[0]]]
+        if not off:
+            return outcome("pass", measured, required, None, "the API answers over HTTPS and asks for basic auth")
+        port = settings.get("port", 9093)
+        return self.failed(
+            measured=measured,
+            required=required,
+            message="%s; the integrasjonspunkt's SecureDefaultsLogger warns about this at start-up"
+            % "; ".join(why % {"port": port} for _k, _n, why, _f in off),
+            fix="Set %s, and let the systems that call the API (sak/arkiv, the eInnsyn client, monitoring) use"
+            " them. If this is an accepted choice (for example an API reachable from this host only), waive it"
+            " with a reason: preflight_ignore: [{id: config.api_security, reason: ...}]."
+            % " and ".join(fix for _k, _n, _w, fix in off),
+        )
+
+
 # Inbound -----------------------------------------------------------------------------------
 
 
@@ -984,6 +1045,7 @@ class TimezoneCheck(Check):
 
 STATIC_CHECKS = (
     VersionCheck,
+    ApiSecurityCheck,
     CpuCheck,
     MemoryCheck,
     DiskCheck,

@@ -47,6 +47,10 @@ DEFAULTS = {
     "integrasjonspunkt_docker_host": "unix:///var/run/docker.sock",
     "integrasjonspunkt_bind_address": "0.0.0.0",
     "integrasjonspunkt_container_memory_mb": 3072,
+    # On, as upstream v3/v4 default them (application.properties: difi.ssl.enabled=true,
+    # difi.move.feature.enable-auth=${difi.security.enable:true}); off is a choice preflight warns about.
+    "integrasjonspunkt_ssl_enabled": True,
+    "integrasjonspunkt_auth_enabled": True,
 }
 # The integrasjonspunkt needs 2 GB (Forberede installasjon); the container's limit may not be lower.
 CONTAINER_MEMORY_MIN_MB = 2048
@@ -73,6 +77,13 @@ def _bool(var, value):
     if text in ("false", "no", "off", "0", ""):
         return False
     raise _bad(var, value, "a boolean (true or false)")
+
+
+def _explicit_bool(var, value):
+    """A boolean that weakens security when false: an empty value is refused, never read as false."""
+    if isinstance(value, str) and not value.strip():
+        raise _bad(var, value, "true or false (turning it off must be said explicitly: false)")
+    return _bool(var, value)
 
 
 def _int(var, value, low, high):
@@ -265,6 +276,8 @@ def normalise(raw):
         "einnsyn_same_host": _bool(
             "integrasjonspunkt_einnsyn_same_host", values["integrasjonspunkt_einnsyn_same_host"]
         ),
+        "ssl_enabled": _explicit_bool("integrasjonspunkt_ssl_enabled", values["integrasjonspunkt_ssl_enabled"]),
+        "auth_enabled": _explicit_bool("integrasjonspunkt_auth_enabled", values["integrasjonspunkt_auth_enabled"]),
     }
     external_endpoints(out)  # a URL whose host cannot be read is refused here, before any probe
     # An "external" H2 file URL is still a database on this host's disk (the disk check counts it).

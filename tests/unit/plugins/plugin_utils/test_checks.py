@@ -377,3 +377,82 @@ def test_java_package_follows_the_install_role_table():
     assert checks.java_package("Ubuntu", "20.04", table) is None
     assert checks.java_package("Gentoo", "1", table) is None
     assert checks.java_package("Debian", None, table) is None
+
+
+# config.api_security ------------------------------------------------------------------------
+
+
+def test_api_security_passes_with_the_upstream_defaults():
+    r = by_id(checks.run_checks(ctx()))["config.api_security"]
+    assert r["status"] == "pass", r
+    assert r["measured"] == "TLS on, basic auth on"
+    assert r["doc_url"] == checks.DOCS["api_security"]
+
+
+@pytest.mark.parametrize(
+    ("ssl", "auth", "measured", "named", "not_named"),
+    [
+        (False, True, "TLS off, basic auth on", "integrasjonspunkt_ssl_enabled", "integrasjonspunkt_auth_enabled"),
+        (True, False, "TLS on, basic auth off", "integrasjonspunkt_auth_enabled", "integrasjonspunkt_ssl_enabled"),
+        (False, False, "TLS off, basic auth off", "integrasjonspunkt_ssl_enabled", None),
+    ],
+)
+def test_api_security_warns_for_each_weakening(ssl, auth, measured, named, not_named):
+    results = by_id(checks.run_checks(ctx(settings__ssl_enabled=ssl, settings__auth_enabled=auth)))
+    r = results["config.api_security"]
+    assert (r["status"], r["severity"], r["measured"]) == ("warn", "warn", measured), r
+    assert named in r["message"] and named in r["fix"]
+    assert "SecureDefaultsLogger" in r["message"]
+    assert "preflight_ignore" in r["fix"] and "config.api_security" in r["fix"]
+    if not_named:
+        assert not_named not in r["message"] and not_named not in r["fix"]
+    else:
+        assert "integrasjonspunkt_auth_enabled" in r["message"] and "integrasjonspunkt_auth_password" in r["fix"]
+    others = [x for x in results.values() if x["id"] != "config.api_security" and x["status"] not in ("pass", "info")]
+    assert others == [], "a single weakening must not spill into other checks"
+
+
+def test_api_security_settings_come_from_the_one_model():
+    s = settings_model.normalise({"integrasjonspunkt_ssl_enabled": "false", "integrasjonspunkt_auth_enabled": "yes"})
+    c = ctx()
+    c["settings"].update(ssl_enabled=s["ssl_enabled"], auth_enabled=s["auth_enabled"])
+    assert by_id(checks.run_checks(c))["config.api_security"]["measured"] == "TLS off, basic auth on"
+
+
+def test_api_security_waiver_keeps_the_warning_with_its_reason():
+    reason = "the API listens on loopback only and the archive system cannot do TLS"
+    r = by_id(
+        checks.run_checks(
+            ctx(settings__ssl_enabled=False),
+            ignore=[{"id": "config.api_security", "reason": reason}],
+            valid_ids=checks.known_ids(),
+        )
+    )["config.api_security"]
+    assert (r["status"], r["ignored"]) == ("warn", reason)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"settings__ssl_enabled": "false"},  # not normalised: a string would read as true
+        {"settings__auth_enabled": None},
+    ],
+)
+def test_api_security_with_malformed_settings_is_an_error_not_a_pass(broken):
+    r = by_id(checks.run_checks(ctx(**broken)))["config.api_security"]
+    assert r["status"] == "error", r
+    assert "the check itself crashed" in r["message"] and "not a boolean" in r["message"]
+
+
+def test_api_security_without_the_settings_is_an_error(monkeypatch):
+    c = ctx()
+    del c["settings"]["auth_enabled"]
+    r = by_id(checks.run_checks(c))["config.api_security"]
+    assert r["status"] == "error" and "KeyError" in r["message"], r
+
+    def crash(self, ctx):
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(checks.ApiSecurityCheck, "evaluate", crash)
+    r = by_id(checks.run_checks(ctx()))["config.api_security"]
+    assert r["status"] == "error" and "injected" in r["message"]

@@ -1,6 +1,9 @@
 """The one settings model and the install plan both roles read."""
 
+import os
+
 import pytest
+import yaml
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import plan
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as model
@@ -18,6 +21,27 @@ def test_defaults_normalise():
         "temp": "/tmp",
     }
     assert (s["environment"], s["port"], s["ntp_host"], s["proxy"]) == ("production", 9093, "time.google.com", None)
+    # TLS and basic auth on, as upstream v3/v4 default them
+    assert (s["ssl_enabled"], s["auth_enabled"]) == (True, True)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(False, False), ("false", False), ("no", False), (True, True), ("yes", True), (None, True)]
+)
+def test_api_security_booleans_normalise(value, expected):
+    s = model.normalise({"integrasjonspunkt_ssl_enabled": value, "integrasjonspunkt_auth_enabled": value})
+    assert (s["ssl_enabled"], s["auth_enabled"]) == (expected, expected)
+
+
+def test_the_model_defaults_are_the_install_roles_defaults():
+    # One model: preflight reads the install role's defaults/main.yml; the model's fallbacks must agree.
+    role = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "integrasjonspunkt")
+    with open(os.path.join(role, "defaults", "main.yml"), encoding="utf-8") as fh:
+        defaults = yaml.safe_load(fh)
+    with open(os.path.join(role, "vars", "main.yml"), encoding="utf-8") as fh:
+        shared = yaml.safe_load(fh)["__integrasjonspunkt_shared_settings"]
+    assert set(model.DEFAULTS) == set(shared)
+    assert {k: defaults[k] for k in model.DEFAULTS} == model.DEFAULTS
 
 
 @pytest.mark.parametrize(
@@ -36,6 +60,11 @@ def test_defaults_normalise():
         ("integrasjonspunkt_jvm_max_heap_mb", 100, "256+"),
         ("integrasjonspunkt_java_install_method", "brew", "auto, distribution"),
         ("integrasjonspunkt_external_database", "maybe", "a boolean"),
+        ("integrasjonspunkt_ssl_enabled", "maybe", "a boolean"),
+        ("integrasjonspunkt_auth_enabled", "enabled", "a boolean"),
+        # Turning TLS or auth off must be said: an empty value is not read as false.
+        ("integrasjonspunkt_ssl_enabled", "", "must be said explicitly"),
+        ("integrasjonspunkt_auth_enabled", " ", "must be said explicitly"),
     ],
 )
 def test_bad_input_names_the_variable_the_value_and_what_is_allowed(var, value, allowed):

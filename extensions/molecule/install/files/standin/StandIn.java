@@ -7,15 +7,28 @@
 //    present, the keystore opens with the configured password and holds the alias, and SPRING_PROFILES_ACTIVE is production|staging;
 //    otherwise {"status":"DOWN", "missing": [...]} (503);
 //  * GET /manage/info returns the baked-in version;
+//  * difi.ssl.enabled=true: serves HTTPS with difi.ssl.key-store (type, password, alias as the real one's
+//    server.ssl.* take them) and exits when that keystore does not open or lacks the alias, as the real
+//    embedded web server does not start; false: plain HTTP;
+//  * difi.security.enable=true: GET /api/statuses needs HTTP basic auth with difi.security.user.name/.password
+//    (401 and WWW-Authenticate otherwise), while /manage/* stays open, as Oauth2ClientSecurityConfig does in
+//    v4.0.8; false: /api/statuses answers anyone;
 //  * creates the H2 file in the data directory if it is missing (never rewrites it) and appends
 //    "Started IntegrasjonspunktApplication" to logging.file.name.
 // A build whose embedded standin-build.properties says healthy=false is the "never healthy" release.
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.*;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
+import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.util.*;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 public class StandIn {
     static final String[] REQUIRED = {
@@ -29,6 +42,46 @@ public class StandIn {
             try (Reader r = Files.newBufferedReader(p, StandardCharsets.ISO_8859_1)) { into.load(r); }
         }
         return into;
+    }
+
+    static void send(HttpExchange ex, int code, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(code, b.length);
+        try (OutputStream os = ex.getResponseBody()) { os.write(b); }
+    }
+
+    // The TLS context the real server.ssl.* would build: the keystore, its password, and only the alias's key.
+    static SSLContext tls(Properties props) throws Exception {
+        String path = props.getProperty("difi.ssl.key-store", "").replaceFirst("^file:", "");
+        char[] pw = props.getProperty("difi.ssl.key-store-password", "").toCharArray();
+        String alias = props.getProperty("difi.ssl.key-alias", "");
+        KeyStore store = KeyStore.getInstance(props.getProperty("difi.ssl.key-store-type", "JKS"));
+        try (InputStream in = Files.newInputStream(Paths.get(path))) { store.load(in, pw); }
+        java.security.Key key = store.getKey(alias, pw);
+        if (key == null) throw new IllegalStateException("no key with alias " + alias + " in " + path);
+        KeyStore only = KeyStore.getInstance("PKCS12");
+        only.load(null, null);
+        only.setKeyEntry(alias, key, pw, store.getCertificateChain(alias));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(only, pw);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return ctx;
+    }
+
+    // HTTP basic auth as Spring Security checks it: "Basic base64(user:password)", compared in constant time.
+    static boolean authorised(HttpExchange ex, String user, String password) {
+        String header = ex.getRequestHeaders().getFirst("Authorization");
+        if (header == null || !header.startsWith("Basic ")) return false;
+        String given;
+        try {
+            given = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        byte[] want = (user + ":" + password).getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(want, given.getBytes(StandardCharsets.UTF_8));
     }
 
     public static void main(String[] args) throws Exception {
@@ -73,24 +126,46 @@ public class StandIn {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
 
+        boolean ssl = "true".equals(props.getProperty("difi.ssl.enabled"));
+        boolean auth = "true".equals(props.getProperty("difi.security.enable"));
+        String user = props.getProperty("difi.security.user.name", "");
+        String password = props.getProperty("difi.security.user.password", "");
+        if (auth && (user.isEmpty() || password.isEmpty())) missing.add("difi.security.user.name/password");
+
         int port = Integer.parseInt(props.getProperty("server.port", "9093"));
-        HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+        HttpServer server;
+        if (ssl) {
+            SSLContext context;
+            try {
+                context = tls(props);
+            } catch (Exception e) {
+                // The real embedded web server does not start without its TLS keystore.
+                System.err.println("Web server failed to start: TLS keystore: " + e);
+                System.exit(1);
+                return;
+            }
+            HttpsServer https = HttpsServer.create(new InetSocketAddress(port), 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(context));
+            server = https;
+        } else {
+            server = HttpServer.create(new InetSocketAddress(port), 0);
+        }
         final String body = missing.isEmpty() ? "{\"status\":\"UP\"}"
             : "{\"status\":\"DOWN\",\"missing\":[\"" + String.join("\",\"", missing) + "\"]}";
         final int code = missing.isEmpty() ? 200 : 503;
-        server.createContext("/manage/health", ex -> {
-            byte[] b = body.getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(code, b.length);
-            try (OutputStream os = ex.getResponseBody()) { os.write(b); }
-        });
-        server.createContext("/manage/info", ex -> {
-            byte[] b = ("{\"build\":{\"version\":\"" + version + "\",\"standin\":true}}").getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, b.length);
-            try (OutputStream os = ex.getResponseBody()) { os.write(b); }
+        server.createContext("/manage/health", ex -> send(ex, code, body));
+        server.createContext("/manage/info", ex ->
+            send(ex, 200, "{\"build\":{\"version\":\"" + version + "\",\"standin\":true}}"));
+        server.createContext("/api/statuses", ex -> {
+            if (auth && !authorised(ex, user, password)) {
+                ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"Realm\"");
+                send(ex, 401, "{\"error\":\"Unauthorized\"}");
+                return;
+            }
+            send(ex, 200, "{\"content\":[],\"standin\":true}");
         });
         server.start();
-        System.out.println("Stand-in integrasjonspunkt " + version + " on port " + port + ": " + body);
+        System.out.println("Stand-in integrasjonspunkt " + version + " on port " + port + (ssl ? " (https" : " (http")
+            + (auth ? ", basic auth): " : ", no auth): ") + body);
     }
 }
