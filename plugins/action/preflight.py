@@ -199,16 +199,26 @@ class ActionModule(ActionBase):
                 "integrasjonspunkt_keystore_extra_issuers=%r cannot be used: %s" % (extra, exc)
             ) from exc
 
-    def _identity(self, settings, cache, endpoints, enabled):
+    @staticmethod
+    def _identity(settings, cache, data, endpoints, enabled):
         """(plan for the identity.* checks, signed grant or None). Never raises: a refusal is kept in the plan.
 
         `cache` is {"keystore": ...}; the keystore is opened once and the findings stay in it for the checks.
+        Anything that crashes while preparing the probe makes the identity.* checks `error`; the rest runs.
         """
+        try:
+            return ActionModule._identity_plan(settings, cache, data, endpoints, enabled)
+        except Exception as exc:
+            cache.pop("_certificate_inspection", None)  # may be half-made: the certificate checks open it again
+            message = "no verdict: preparing the identity probe crashed: %s: %s" % (type(exc).__name__, exc)
+            return {"enabled": True, "refusal": ("error", message, None)}, None
+
+    @staticmethod
+    def _identity_plan(settings, cache, data, endpoints, enabled):
         keystore = cache["keystore"]
         plan_ = {"enabled": bool(enabled), "refusal": None}
         if not enabled:
             return plan_, None
-        data = identity.load()
         org = keystore.get("org_number") or ""
         plan_.update(
             endpoints,
@@ -249,17 +259,9 @@ class ActionModule(ActionBase):
                 "Use the RSA enterprise certificate (virksomhetssertifikat) from Buypass or Commfides.",
             )
             return plan_, None
-        try:
-            grant = identity.make_grant(
-                key, certificate, found.get("chain") or [], plan_["client_id"], endpoints["audience"], plan_["scopes"]
-            )
-        except Exception as exc:  # our own signing failed: no verdict, never a pass
-            plan_["refusal"] = (
-                "error",
-                "no verdict: signing the grant failed: %s: %s" % (type(exc).__name__, exc),
-                None,
-            )
-            return plan_, None
+        grant = identity.make_grant(
+            key, certificate, found.get("chain") or [], plan_["client_id"], endpoints["audience"], plan_["scopes"]
+        )
         return plan_, grant
 
     def run(self, tmp=None, task_vars=None):
@@ -277,8 +279,9 @@ class ActionModule(ActionBase):
             valid = checks.known_ids(names["runtime"], names["install"])
             checks.validate_ignore(args.get("ignore"), valid)
             checks.validate_only(args.get("only"), valid)
+            identity_data = identity.load()
             identity_endpoints = identity.endpoints(
-                settings["environment"], identity.load(), args.get("identity_endpoints") or {}
+                settings["environment"], identity_data, args.get("identity_endpoints") or {}
             )
             timeout = float(args.get("probe_timeout") or 5)
             if not 0 < timeout <= 60:
@@ -321,12 +324,7 @@ class ActionModule(ActionBase):
             checks.selected(i, only) for i in ("identity.grant", "identity.virksert")
         )
         opened = {"keystore": keystore}
-        try:
-            identity_plan, grant = self._identity(settings, opened, identity_endpoints, probe_identity)
-        except Exception as exc:  # preparing the probe crashed: the identity.* checks say so, the rest still runs
-            identity_plan, grant = {"enabled": True, "refusal": ("error", "no verdict: preparing the identity probe"
-                                    " crashed: %s: %s" % (type(exc).__name__, exc), None)}, None  # fmt: skip
-            opened.pop("_certificate_inspection", None)
+        identity_plan, grant = self._identity(settings, opened, identity_data, identity_endpoints, probe_identity)
         if grant:
             module_args["identity"] = {
                 "token_url": identity_plan["token_url"],

@@ -100,6 +100,12 @@ def _failure(step, exc):
     }
 
 
+def is_jws(text):
+    """Whether a directory answer is a compact JWS (header.payload.signature) rather than a PEM certificate."""
+    parts = (text or "").strip().split(".")
+    return len(parts) == 3 and all(parts[:2]) and "-----BEGIN" not in text
+
+
 def parse_token_answer(status, text):
     """What the token answer says, without the token: {ok, error, error_description, scope, expires_in, ...}."""
     try:
@@ -172,7 +178,7 @@ def probe(
         )
         token = None
         out["virksert"] = answered("virksert", status, body, route, content_type=ctype)
-        if status != 200 or body.count(".") != 2 or "-----BEGIN" in body:
+        if status != 200 or not is_jws(body):
             return out
         step = "jwk"
         status, _ctype, body, route = call("GET", "%s/jwk" % registry_url.rstrip("/"), json_only)

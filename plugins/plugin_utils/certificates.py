@@ -334,6 +334,11 @@ def parse_keytool_list(text):
     return entries
 
 
+def _keytool_env():
+    """keytool in English (its messages are matched) and without JVM options a site may have set."""
+    return dict(os.environ, LC_ALL="C", LANG="C", JAVA_TOOL_OPTIONS="")
+
+
 def _keytool(keytool, args, password, timeout):
     # The password goes on stdin: keytool reads it from there when there is no console.
     return subprocess.run(
@@ -342,7 +347,7 @@ def _keytool(keytool, args, password, timeout):
         capture_output=True,
         timeout=timeout,
         check=False,
-        env=dict(os.environ, LC_ALL="C", LANG="C", JAVA_TOOL_OPTIONS=""),
+        env=_keytool_env(),
     )
 
 
@@ -426,7 +431,7 @@ def jks_to_pkcs12(data, password, alias, keytool=None, timeout=60):
         try:
             done = subprocess.run(
                 argv, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL,
-                env=dict(os.environ, LC_ALL="C", LANG="C", JAVA_TOOL_OPTIONS=""),
+                env=_keytool_env(),
             )  # fmt: skip
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ValueError(redact("keytool could not run: %s" % exc, password)) from None

@@ -15,6 +15,7 @@ import uuid
 
 import yaml
 
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.identity_probe import is_jws
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificates as certs
 
 try:
@@ -68,7 +69,8 @@ def private_key(ks):
     """The private key of the keystore's alias (the store password opens it); raises ValueError why not.
 
     PKCS12 through cryptography; JKS through keytool, converted to PKCS12 in a private temporary
-    directory that is removed at once (the password goes on stdin, never in argv).
+    directory that is removed at once (the password goes in a 0600 file, never in argv). Opened again
+    here on purpose: the certificate inspection keeps public certificates only, never the key.
     """
     data, password, alias = ks.get("data"), ks.get("password") or "", ks.get("alias") or ""
     kind = certs.detect_type(data or b"")
@@ -169,11 +171,6 @@ def explain_token_error(error, description):
         "Maskinporten refused the grant",
         "Read Maskinporten's error above with docs.digdir.no's Maskinporten troubleshooting page.",
     )
-
-
-def is_jws(text):
-    parts = (text or "").strip().split(".")
-    return len(parts) == 3 and all(parts[:2]) and "-----BEGIN" not in text
 
 
 def registry_certificate(body, jwks_text):

@@ -23,6 +23,7 @@ CONFIG: {"bind", "port", "cert", "key", "audience", "trusted_ca_pem": [PEM], "cl
 collects the tokens issued, so a leak test can search for them. Loopback or a test namespace only.
 """
 
+import base64
 import datetime
 import http.server
 import json
@@ -104,8 +105,6 @@ class Simulation:
         if not isinstance(chain, list) or not chain or not all(isinstance(c, str) for c in chain):
             return 400, {"error": "invalid_grant", "error_description": "Failed to extract certificate from jwt"}, "x5c"
         try:
-            import base64  # noqa: PLC0415
-
             cert = x509.load_der_x509_certificate(base64.b64decode(chain[0]))
         except ValueError:
             return 400, {"error": "invalid_grant", "error_description": "Failed to extract certificate from jwt"}, "x5c"

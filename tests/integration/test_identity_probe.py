@@ -77,7 +77,9 @@ def simulation(world, **over):
     return Simulation(config).start()
 
 
-def run_probe(world, sim, *, key=None, cert=None, scopes=DPO_DPV, client=CLIENT, audience=AUDIENCE, proxy=None):
+def run_probe(
+    world, sim, *, key=None, cert=None, scopes=DPO_DPV, client=CLIENT, audience=AUDIENCE, proxy=None, **extra
+):
     grant = identity.make_grant(
         key or world["leaf_key"], cert or world["leaf"], [world["inter"].cert], client, audience, scopes
     )
@@ -91,6 +93,7 @@ def run_probe(world, sim, *, key=None, cert=None, scopes=DPO_DPV, client=CLIENT,
         timeout=5.0,
         proxy=proxy,
         ca_file=world["tls"].ca_file,
+        **extra,
     )
     return grant, probe
 
@@ -236,17 +239,7 @@ def test_nothing_listening_is_unknown_and_an_injected_fault_is_error(world, monk
         return real(*a, **k)
 
     try:
-        base = "https://localhost:%d" % sim.port
-        probe = identity_probe.probe(
-            grant,
-            base + "/token",
-            base + "/adressetjeneste",
-            ORGNR,
-            send=fail_second,
-            grant_type=identity.load()["grant_type"],
-            timeout=2.0,
-            ca_file=world["tls"].ca_file,
-        )
+        _grant, probe = run_probe(world, sim, send=fail_second)
     finally:
         sim.stop()
     assert probe["token"]["outcome"] == "ok" and probe["virksert"]["outcome"] == "error"
