@@ -38,37 +38,35 @@ import time
 import traceback
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import noproxy, sntp
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netprobe_endpoint import (
+    DEFAULT_PORTS,
+    HTTP_PROTOCOLS,
+    PROTOCOLS,
+    RESULT_KEYS,
+    SEVERITIES,
+    TLS_PROTOCOLS,
+    _as_seconds,
+    _blank_result,
+    _ms,
+    _one_line,
+    _seconds,
+    normalize_endpoint,
+)
 
-PROTOCOLS = ("https", "tls", "tcp", "http", "amqps", "udp-ntp")
-TLS_PROTOCOLS = ("https", "tls", "amqps")
-HTTP_PROTOCOLS = ("https", "http")
-DEFAULT_PORTS = {"https": 443, "http": 80, "amqps": 5671, "udp-ntp": 123}
-SEVERITIES = ("fail", "warn")
+# The names callers and tests use, re-exported from the netprobe_* files that define them.
+__all__ = [
+    "DEFAULT_PORTS",
+    "HTTP_PROTOCOLS",
+    "PROTOCOLS",
+    "RESULT_KEYS",
+    "SEVERITIES",
+    "TLS_PROTOCOLS",
+    "normalize_endpoint",
+]
+
 USER_AGENT = "eformidling.integrasjonspunkt-connectivity_info"
 MAX_HEAD = 65536
 
-# Keys of each endpoint result. Input keys with these names are not copied through.
-RESULT_KEYS = (
-    "name",
-    "host",
-    "port",
-    "protocol",
-    "ok",
-    "status",
-    "message",
-    "severity",
-    "partial",
-    "dns",
-    "tcp",
-    "tls",
-    "http",
-    "ntp",
-    "proxy",
-    "undocumented_addresses",
-    "failed_addresses",
-    "elapsed_ms",
-    "exception",
-)
 
 _UNREACHABLE = {
     getattr(errno, n)
@@ -98,15 +96,6 @@ _VERIFY_REASONS = {
 # --------------------------------------------------------------------------------------------------
 
 
-def _ms(seconds):
-    return round(seconds * 1000.0, 1)
-
-
-def _one_line(text, limit=300):
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def classify_socket_error(exc):
     """Map a socket exception to (status, message); status is refused, timeout, unreachable or error."""
     if isinstance(exc, socket.timeout) or type(exc).__name__ == "TimeoutError":
@@ -127,90 +116,6 @@ def classify_socket_error(exc):
 def verify_reason(code):
     """A short reason for an OpenSSL certificate verification code."""
     return _VERIFY_REASONS.get(code, "other") if isinstance(code, int) else "other"
-
-
-def _as_int(value):
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = value.strip() if isinstance(value, str) else ""
-    # isdigit() accepts superscripts such as '²' that int() refuses: only ASCII digits are a port.
-    if text and text.isascii() and text.isdigit():
-        return int(text)
-    return None
-
-
-def _as_seconds(value):
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if math.isnan(number) or number <= 0 or math.isinf(number):
-        return None
-    return number
-
-
-def normalize_endpoint(raw, default_timeout):
-    """Validate one endpoint dict. Return (endpoint, error); error is a one-line string or None.
-
-    The returned endpoint always has name/host/port/protocol keys (possibly None) so that an invalid
-    entry can still be reported by name.
-    """
-    if not isinstance(raw, dict):
-        return {"name": str(raw), "host": None, "port": None, "protocol": None}, "the endpoint is not a dict"
-    ep = {
-        "name": raw.get("name"),
-        "host": raw.get("host"),
-        "port": None,
-        "protocol": raw.get("protocol") or "tcp",
-        "ips": raw.get("ips") or [],
-        "timeout": default_timeout,
-        "server_name": raw.get("server_name"),
-        "http_path": raw.get("http_path") or "/",
-        "severity": raw.get("severity") or "fail",
-        "use_proxy": raw.get("use_proxy", True),
-        "dropped": raw.get("dropped"),
-    }
-    protocol = str(ep["protocol"]).lower()
-    ep["protocol"] = protocol
-    port = raw.get("port")
-    if port is None:
-        port = DEFAULT_PORTS.get(protocol)
-    ep["port"] = _as_int(port)
-    if ep["name"] is None:
-        ep["name"] = "%s:%s" % (ep["host"], port)
-    ep["name"] = str(ep["name"])
-    if not isinstance(ep["host"], str) or not ep["host"].strip():
-        return ep, "host is missing or not a string"
-    ep["host"] = ep["host"].strip()
-    if ep["host"].startswith("[") and ep["host"].endswith("]"):
-        ep["host"] = ep["host"][1:-1]
-    if protocol not in PROTOCOLS:
-        return ep, "protocol %r is not one of %s" % (raw.get("protocol"), ", ".join(PROTOCOLS))
-    if ep["port"] is None or not 1 <= ep["port"] <= 65535:
-        return ep, "port %r is not an integer 1-65535" % (port,)
-    if "timeout" in raw and raw["timeout"] is not None:
-        seconds = _as_seconds(raw["timeout"])
-        if seconds is None:
-            return ep, "timeout %r is not a positive number of seconds" % (raw["timeout"],)
-        ep["timeout"] = seconds
-    if isinstance(ep["ips"], str):
-        ep["ips"] = [ep["ips"]]
-    if not isinstance(ep["ips"], list):
-        return ep, "ips must be a list of addresses or CIDR ranges"
-    ep["ips"] = [str(i) for i in ep["ips"]]
-    if ep["severity"] not in SEVERITIES:
-        return ep, "severity %r is not one of fail, warn" % (ep["severity"],)
-    if ep["server_name"] is not None and not isinstance(ep["server_name"], str):
-        return ep, "server_name must be a string"
-    if not isinstance(ep["http_path"], str) or not ep["http_path"].startswith("/"):
-        return ep, "http_path must be a string starting with /"
-    if not isinstance(ep["use_proxy"], bool):
-        return ep, "use_proxy must be a boolean"
-    return ep, None
 
 
 def undocumented_addresses(addresses, documented):
@@ -715,11 +620,6 @@ def budget_seconds(timeout):
     return BUDGET_STEPS * (_as_seconds(timeout) or 5.0)
 
 
-def _seconds(value):
-    """Seconds for a message: 15, 2.5, 0.25."""
-    return "%g" % round(float(value), 2)
-
-
 class _OutOfTime(Exception):
     """The run's budget ran out before or during a step."""
 
@@ -1093,37 +993,6 @@ def _endpoint_step(job):
         job.step = None  # the next steps wait for a free worker
     for fn, args in subtasks:
         ctx["pool"].submit(job, fn, *args)
-
-
-def _blank_result(raw, ep):
-    result = {}
-    if isinstance(raw, dict):
-        for key, value in raw.items():
-            if key not in RESULT_KEYS and not str(key).startswith("_"):
-                result[key] = value
-    result.update(
-        {
-            "name": ep.get("name"),
-            "host": ep.get("host"),
-            "port": ep.get("port"),
-            "protocol": ep.get("protocol"),
-            "severity": ep.get("severity") or "fail",
-            "ok": False,
-            "status": None,
-            "message": None,
-            "partial": False,
-            "dns": None,
-            "tcp": [],
-            "tls": None,
-            "http": None,
-            "ntp": None,
-            "proxy": None,
-            "undocumented_addresses": [],
-            "failed_addresses": [],
-            "elapsed_ms": 0.0,
-        }
-    )
-    return result
 
 
 PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")
