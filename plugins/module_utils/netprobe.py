@@ -2,14 +2,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Network probes for connectivity_info: DNS, TCP to every address, TLS, HTTP, SNTP and HTTP CONNECT.
 
-Layout:
+Layout (plain files, so that Ansible's module payload builder finds each one):
 
-* pure helpers (normalise an endpoint, classify socket errors, parse HTTP heads and SNTP replies, compare
-  addresses with documented IPs, summarise) that take values and never raise;
-* probe steps, each bounded by a timeout;
-* `probe_all`, which runs every step of every endpoint in one bounded pool of daemon threads. Work is
-  chained, never awaited inside a worker, so N endpoints of which some are blackholed take about one
-  timeout per step, not N timeouts.
+* netprobe_endpoint: the endpoint record (protocols, input validation, the blank result);
+* netprobe_steps, netprobe_tls: the network steps, one exchange each, each bounded by a timeout;
+* netprobe_grade: the verdict of one endpoint from its recorded steps, the summary, the redaction;
+* netprobe_pool: the bounded pool of daemon threads and the one time budget;
+* here: the chain of steps of one endpoint (DNS, proxy decision, then per address TCP, TLS, HTTP or NTP, or
+  the tunnel through the proxy) and `probe_all`, which runs it for every endpoint on the pool. Every name
+  callers and tests use is importable from here, and the chain calls the steps through this module's names.
 
 Guarantees of `probe_all`:
 
@@ -24,10 +25,7 @@ Python 3.8 compatible; standard library only.
 """
 
 import os
-import queue
-import threading
 import time
-import traceback
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import noproxy
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netprobe_endpoint import (
@@ -39,9 +37,6 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netp
     TLS_PROTOCOLS,
     _as_seconds,
     _blank_result,
-    _ms,
-    _one_line,
-    _seconds,
     normalize_endpoint,
 )
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netprobe_grade import (
@@ -51,6 +46,17 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netp
     redact_tree,
     summarize,
     undocumented_addresses,
+)
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netprobe_pool import (
+    BUDGET_STEPS,
+    _budget_message,
+    _close,
+    _enter,
+    _here,
+    _Job,
+    _Pool,
+    _put,
+    budget_seconds,
 )
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netprobe_steps import (
     MAX_HEAD,
@@ -76,14 +82,17 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netp
 
 # The names callers and tests use, re-exported from the netprobe_* files that define them.
 __all__ = [
+    "BUDGET_STEPS",
     "DEFAULT_PORTS",
     "HTTP_PROTOCOLS",
     "MAX_HEAD",
     "PROTOCOLS",
+    "PROXY_VARIABLES",
     "RESULT_KEYS",
     "SEVERITIES",
     "TLS_PROTOCOLS",
     "USER_AGENT",
+    "budget_seconds",
     "cert_summary",
     "classify_socket_error",
     "date_skew",
@@ -97,6 +106,7 @@ __all__ = [
     "normalize_endpoint",
     "parse_http_date",
     "parse_http_head",
+    "probe_all",
     "redact_tree",
     "resolve",
     "sntp_query",
@@ -109,182 +119,9 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------------------------------
-# Orchestration
-#
-# One budget: probe_all has an absolute time.monotonic() deadline. Every step gets
-# min(the endpoint's timeout, time left); a step that cannot start, or ends, after the deadline makes
-# its endpoint `timeout`; at the deadline probe_all closes every unfinished endpoint as `timeout` and
-# returns. An exception in any step makes its endpoint `error`, for good: nothing that crashed is graded.
+# The chain of steps of one endpoint. Each function here is one task on the pool: it names its step
+# (_enter), records what it found (_put, under the job's lock) and queues the next steps.
 # --------------------------------------------------------------------------------------------------
-
-# Worst case, in per-step timeouts, of one endpoint whose every step is slow but answers in time:
-# DNS (<= t), then TCP connect or the connection to the proxy (<= t), then one more blocking exchange
-# (TLS handshake, CONNECT or HTTP, <= t). Steps beyond these three (HTTP after TLS, the unverified
-# re-handshake that reads a rejected certificate) run in what is left and are cut by the budget.
-BUDGET_STEPS = 3
-
-
-def budget_seconds(timeout):
-    """The documented worst case of one probe_all run, in seconds, for a per-step `timeout`:
-    BUDGET_STEPS * timeout. probe_all returns within this (plus thread wake-up) by construction."""
-    return BUDGET_STEPS * (_as_seconds(timeout) or 5.0)
-
-
-class _OutOfTime(Exception):
-    """The run's budget ran out before or during a step."""
-
-
-class _Stop(Exception):
-    """The endpoint already has its verdict (error or timeout): skip the rest of its steps."""
-
-
-_here = threading.local()  # the name of the step the current worker thread is in, for error messages
-
-
-class _Job:
-    """The state of one endpoint while its steps run on the pool. Result writes happen under `lock`."""
-
-    def __init__(self, ep, result, ctx):
-        self.ep = ep
-        self.result = result
-        self.ctx = ctx
-        self.lock = threading.Lock()
-        self.pending = 0
-        self.claimed = False
-        self.closed = False  # the verdict is final; late steps change nothing
-        self.error = None  # (message, traceback) of the first internal error: sticky
-        self.timed_out = None  # message naming the step the budget cut
-        self.step = None  # label of the step in progress; None: still waiting for a worker
-        self.proxy_url = None  # the raw proxy URL (may hold credentials; never in the result)
-        self.done = threading.Event()
-        self.start = time.monotonic()
-
-
-def _enter(job, name, label):
-    """Start a step: remember it (for error and timeout messages) and return its timeout, the endpoint's
-    own timeout cut to what is left of the budget."""
-    _here.step = name
-    with job.lock:
-        if job.closed or job.error or job.timed_out:
-            raise _Stop()
-        job.step = label
-    left = job.ctx["deadline"] - time.monotonic()
-    if left <= 0:
-        raise _OutOfTime("%s could not start: the %s s budget had run out" % (label, _seconds(job.ctx["budget"])))
-    return min(job.ep["timeout"], left)
-
-
-def _put(job, key, value):
-    with job.lock:
-        if not job.closed:
-            job.result[key] = value
-
-
-def _budget_message(job):
-    budget = _seconds(job.ctx["budget"])
-    if job.step is None:
-        return "still waiting for a free probe worker when the %s s budget ran out" % budget
-    return "%s still running when the %s s budget ran out" % (job.step, budget)
-
-
-def _mark_error(job, step, exc):
-    text = _one_line(exc) if str(exc) else ""
-    message = "internal error in the %s step: %s%s" % (step, type(exc).__name__, ": " + text if text else "")
-    trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    with job.lock:
-        if job.error is None and not job.closed:
-            job.error = (message, trace)
-
-
-def _mark_timeout(job, message):
-    with job.lock:
-        if job.timed_out is None and not job.closed:
-            job.timed_out = message
-
-
-def _close(job):
-    """Grade the endpoint (caller holds job.lock). An internal error beats a timeout beats the grading."""
-    result = job.result
-    result["elapsed_ms"] = _ms(time.monotonic() - job.start)
-    verdict = None
-    if job.error is None and job.timed_out is None:
-        try:
-            verdict = endpoint_status(result, http_expected=job.ctx["http"])
-        except Exception as exc:
-            _here.step = "status grading"
-            text = _one_line(exc) if str(exc) else ""
-            job.error = (
-                "internal error in the status grading step: %s%s" % (type(exc).__name__, ": " + text if text else ""),
-                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
-            )
-    if job.error is not None:
-        result["ok"], result["status"], result["message"] = False, "error", job.error[0]
-        result["exception"] = job.error[1]
-    elif job.timed_out is not None:
-        result["ok"], result["status"], result["message"] = False, "timeout", job.timed_out
-    else:
-        result["ok"], result["status"], result["message"] = verdict
-        result["ok"] = result["ok"] is True and result["status"] in ("ok", "skipped")
-    job.closed = True
-    job.done.set()
-
-
-def _finish(job):
-    with job.lock:
-        job.pending -= 1
-        if job.pending <= 0 and not job.closed:
-            _close(job)
-
-
-def _run_step(job, fn, args):
-    """Run one step of one endpoint; never raises, so the worker thread survives anything."""
-    _here.step = "endpoint"
-    try:
-        try:
-            fn(job, *args)
-            if time.monotonic() >= job.ctx["deadline"]:
-                raise _OutOfTime(None)
-        except _Stop:
-            pass
-        except _OutOfTime as exc:
-            _mark_timeout(job, exc.args[0] or _budget_message(job))
-        except Exception as exc:
-            _mark_error(job, getattr(_here, "step", "endpoint"), exc)
-        _finish(job)
-    except Exception as exc:  # a bug in the bookkeeping itself: still close the endpoint as an error
-        with job.lock:
-            if not job.closed:
-                job.error = job.error or ("internal error in the probe pool: %s" % _one_line(exc), "")
-                job.result.update(ok=False, status="error", message=job.error[0], exception=job.error[1])
-                job.closed = True
-                job.done.set()
-
-
-class _Pool:
-    """A bounded pool of daemon threads (a hung resolver never delays the module's exit)."""
-
-    def __init__(self, workers):
-        self._queue = queue.Queue()
-        self._workers = workers
-        for index in range(workers):
-            thread = threading.Thread(target=self._run, name="probe-%d" % index)
-            thread.daemon = True
-            thread.start()
-
-    def submit(self, job, fn, *args):
-        self._queue.put((job, fn, args))
-
-    def close(self):
-        """Let every worker exit once the work queued before this is done (closed endpoints skip it)."""
-        for _index in range(self._workers):
-            self._queue.put(None)
-
-    def _run(self):
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            _run_step(*item)
 
 
 def _target(ep):
