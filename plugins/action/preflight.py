@@ -109,6 +109,114 @@ def gather_failure(gathered):
     return detail, captured_tb, INTERPRETER_FIX if old_python else None
 
 
+def probed_endpoints(runtime, install, only):
+    """(runtime, install) cut to the endpoints whose checks are judged: with `only`, just those are probed."""
+    runtime = [e for e in runtime if checks.selected("connectivity.%s" % e.get("name"), only)]
+    install = [e for e in install if checks.selected("install.%s" % e.get("name"), only)]
+    return runtime, install
+
+
+def gather_args(settings, args, endpoints, timeout, only):
+    """The gather module's arguments (everything but the identity probe's): pure."""
+    directories = settings["directories"]
+    # With `only` and no time or NTP check among the selected ones, the NTP host is not probed either.
+    probe_ntp = any(checks.selected(i, only) for i in ("connectivity.ntp", "time.offset", "time.probe"))
+    module_args = {
+        "endpoints": endpoints,
+        "ntp_host": settings["ntp_host"] if probe_ntp else "",
+        "ntp_port": int(args.get("ntp_port") or 123),
+        "timeout": timeout,
+        "http": bool(args.get("http_probe", True)),
+        "paths": directories,
+        "java_paths": [settings["java_path"]] if settings["java_path"] else [],
+        "container_engine": settings["run_mode"] == "docker",
+        "port": settings["port"],
+        "docker_host": settings["docker_host"] if settings["run_mode"] == "docker" else None,
+        "resolve": args.get("resolve") or {},
+    }
+    if settings["proxy"]:
+        module_args["proxy"] = settings["proxy"]["url"]
+        module_args["no_proxy"] = ",".join(settings["no_proxy"])
+    for key in ("ca_file", "chronyc_host", "chronyc_port"):
+        if args.get(key):
+            module_args[key] = args[key]
+    if args.get("ntp_servers"):
+        module_args["ntp_servers"] = args["ntp_servers"]
+    return module_args
+
+
+def identity_args(identity_plan, grant):
+    """The identity probe's module arguments: none without a grant (the probe does not run)."""
+    if not grant:
+        return {}
+    return {
+        "identity": {
+            "token_url": identity_plan["token_url"],
+            "registry_url": identity_plan["service_registry_url"],
+            "org_number": identity_plan["org_number"],
+            "grant_type": identity_plan["grant_type"],
+            "signed": identity_plan["signed"],
+        },
+        "identity_grant": grant,
+    }
+
+
+def judge(ctx, args, valid):
+    """The check results from the facts. Fail closed: when the judgement itself crashes, this host has no
+    verdict (one `error` result with the traceback), never a partial list."""
+    try:
+        return checks.run_checks(ctx, args.get("ignore"), valid, args.get("only"))
+    except Exception as exc:  # the judgement itself crashed: this host has no verdict
+        return [
+            checks.gather_error_result(
+                "judging the facts crashed: %s: %s" % (type(exc).__name__, exc), traceback.format_exc()
+            )
+        ]
+
+
+def shape_result(results, gathered, settings, limits, identity_plan, strict):
+    """The task's result (pure): the verdicts, their counts, the install plan and what the call asked for."""
+    counts = checks.count(results)
+    install_plan = (
+        plan.install_plan(settings, gathered["resources"], settings["java_packages"], settings["java_install_method"])
+        if gathered.get("resources")
+        else None
+    )
+    return {
+        "changed": False,
+        "results": results,
+        "counts": counts,
+        "failed_ids": checks.failing_ids(results, strict),
+        "error_ids": sorted({r["id"] for r in results if r["status"] == "error"}),
+        "strict": strict,
+        "settings": model.public(settings),
+        "thresholds": limits,
+        "plan": install_plan,
+        "resolver": gathered.get("resolver"),
+        # What the identity probe asked for (never the grant or the token).
+        # Named so that the reports' secret scrubber (keys like *token*) leaves the URLs readable.
+        "identity": {
+            name: identity_plan.get(key)
+            for name, key in (
+                ("enabled", "enabled"),
+                ("client_id", "client_id"),
+                ("scopes", "scopes"),
+                ("maskinporten_url", "token_url"),
+                ("audience", "audience"),
+                ("service_registry_url", "service_registry_url"),
+            )
+            if key in identity_plan
+        },
+        "gather": {
+            "budget_seconds": gathered.get("budget_seconds"),
+            "elapsed_seconds": gathered.get("elapsed_seconds"),
+            "python": gathered.get("python"),
+            "errors": sorted(gathered.get("errors") or {}),
+        },
+        "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
 VERSION_CODE = "import sys; print('Python %d.%d.%d at %s' % (sys.version_info[:3] + (sys.executable,)))"
 
 
@@ -264,9 +372,8 @@ class ActionModule(ActionBase):
         )
         return plan_, grant
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        args = _plain(dict(self._task.args))
+    def _settings_and_keystore(self, args, task_vars):
+        """The task's inputs, normalised and validated, and the keystore the install role installs."""
         # Input errors stop the task before anything is sent to the host.
         try:
             settings = model.normalise(args.get("settings") or {})
@@ -290,125 +397,76 @@ class ActionModule(ActionBase):
                 )
         except (ValueError, catalogue.CatalogueError) as exc:
             raise AnsibleActionFail(str(exc)) from exc
-
-        # With `only`, probe just the endpoints whose checks are judged.
-        only = checks.validate_only(args.get("only"), valid)
-        runtime = [e for e in runtime if checks.selected("connectivity.%s" % e.get("name"), only)]
-        install = [e for e in install if checks.selected("install.%s" % e.get("name"), only)]
-        directories = settings["directories"]
-        # With `only` and no time or NTP check among the selected ones, the NTP host is not probed either.
-        probe_ntp = any(checks.selected(i, only) for i in ("connectivity.ntp", "time.offset", "time.probe"))
-        module_args = {
-            "endpoints": runtime + install,
-            "ntp_host": settings["ntp_host"] if probe_ntp else "",
-            "ntp_port": int(args.get("ntp_port") or 123),
-            "timeout": timeout,
-            "http": bool(args.get("http_probe", True)),
-            "paths": directories,
-            "java_paths": [settings["java_path"]] if settings["java_path"] else [],
-            "container_engine": settings["run_mode"] == "docker",
-            "port": settings["port"],
-            "docker_host": settings["docker_host"] if settings["run_mode"] == "docker" else None,
-            "resolve": args.get("resolve") or {},
-        }
-        if settings["proxy"]:
-            module_args["proxy"] = settings["proxy"]["url"]
-            module_args["no_proxy"] = ",".join(settings["no_proxy"])
-        for key in ("ca_file", "chronyc_host", "chronyc_port"):
-            if args.get(key):
-                module_args[key] = args[key]
-        if args.get("ntp_servers"):
-            module_args["ntp_servers"] = args["ntp_servers"]
         keystore = self._keystore(settings, task_vars)
+        return {
+            "settings": settings,
+            "limits": limits,
+            "runtime": runtime,
+            "install": install,
+            "dropped": dropped,
+            "valid": valid,
+            "identity_data": identity_data,
+            "identity_endpoints": identity_endpoints,
+            "timeout": timeout,
+            "keystore": keystore,
+        }
+
+    def _prepare_identity(self, args, only, inputs):
+        """(identity plan, signed grant or None, the opened keystore cache) for the identity probe."""
         probe_identity = bool(args.get("identity_probe")) and any(
             checks.selected(i, only) for i in ("identity.grant", "identity.virksert")
         )
-        opened = {"keystore": keystore}
-        identity_plan, grant = self._identity(settings, opened, identity_data, identity_endpoints, probe_identity)
-        if grant:
-            module_args["identity"] = {
-                "token_url": identity_plan["token_url"],
-                "registry_url": identity_plan["service_registry_url"],
-                "org_number": identity_plan["org_number"],
-                "grant_type": identity_plan["grant_type"],
-                "signed": identity_plan["signed"],
-            }
-            module_args["identity_grant"] = grant
+        opened = {"keystore": inputs["keystore"]}
+        identity_plan, grant = self._identity(
+            inputs["settings"], opened, inputs["identity_data"], inputs["identity_endpoints"], probe_identity
+        )
+        return identity_plan, grant, opened
 
+    def _gather(self, module_args, task_vars):
+        """(the gather module's answer, None), or ({}, [the one `error` result]) when the call failed as a whole."""
         gathered = self._execute_module(module_name=GATHER_MODULE, module_args=module_args, task_vars=task_vars)
         if gathered.get("failed"):
             message, exception, fix = gather_failure(gathered)
             if fix:  # name the interpreter that was found, so the fix is obvious
                 message = "%s (the host's interpreter: %s)" % (message, self._interpreter(task_vars))
-            results = [checks.gather_error_result(message, exception, fix)]
-            gathered = {}
-        else:
-            ctx = {
-                "keystore": keystore,
-                "identity": identity_plan,
-                "identity_probe": gathered.get("identity"),
-                "_certificate_inspection": opened.get("_certificate_inspection"),
-                "certificate_issuers": self._issuers(task_vars),
-                "resources": gathered.get("resources") or {},
-                "timesync": gathered.get("timesync") or {},
-                "port": gathered.get("port") or {},
-                "connectivity": {e.get("name"): e for e in (gathered.get("connectivity") or {}).get("endpoints") or []},
-                "ntp_probe": gathered.get("ntp_probe") or {},
-                "errors": gathered.get("errors") or {},
-                "endpoints": runtime,
-                "install_endpoints": install,
-                "dropped_endpoints": dropped,
-                "settings": settings,
-                "thresholds": limits,
-            }
-            try:
-                results = checks.run_checks(ctx, args.get("ignore"), valid, args.get("only"))
-            except Exception as exc:  # the judgement itself crashed: this host has no verdict
-                results = [
-                    checks.gather_error_result(
-                        "judging the facts crashed: %s: %s" % (type(exc).__name__, exc), traceback.format_exc()
-                    )
-                ]
-        counts = checks.count(results)
+            return {}, [checks.gather_error_result(message, exception, fix)]
+        return gathered, None
+
+    def _judgement_context(self, gathered, inputs, probed, identity_plan, opened, task_vars):
+        """ctx of checks.run_checks: the gathered facts with the settings, the keystore and the endpoints."""
+        runtime, install = probed
+        return {
+            "keystore": inputs["keystore"],
+            "identity": identity_plan,
+            "identity_probe": gathered.get("identity"),
+            "_certificate_inspection": opened.get("_certificate_inspection"),
+            "certificate_issuers": self._issuers(task_vars),
+            "resources": gathered.get("resources") or {},
+            "timesync": gathered.get("timesync") or {},
+            "port": gathered.get("port") or {},
+            "connectivity": {e.get("name"): e for e in (gathered.get("connectivity") or {}).get("endpoints") or []},
+            "ntp_probe": gathered.get("ntp_probe") or {},
+            "errors": gathered.get("errors") or {},
+            "endpoints": runtime,
+            "install_endpoints": install,
+            "dropped_endpoints": inputs["dropped"],
+            "settings": inputs["settings"],
+            "thresholds": inputs["limits"],
+        }
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        args = _plain(dict(self._task.args))
+        inputs = self._settings_and_keystore(args, task_vars)
+        only = checks.validate_only(args.get("only"), inputs["valid"])
+        runtime, install = probed_endpoints(inputs["runtime"], inputs["install"], only)
+        module_args = gather_args(inputs["settings"], args, runtime + install, inputs["timeout"], only)
+        identity_plan, grant, opened = self._prepare_identity(args, only, inputs)
+        module_args.update(identity_args(identity_plan, grant))
+        gathered, results = self._gather(module_args, task_vars)
+        if results is None:
+            ctx = self._judgement_context(gathered, inputs, (runtime, install), identity_plan, opened, task_vars)
+            results = judge(ctx, args, inputs["valid"])
         strict = bool(args.get("strict"))
-        install_plan = (
-            plan.install_plan(
-                settings, gathered["resources"], settings["java_packages"], settings["java_install_method"]
-            )
-            if gathered.get("resources")
-            else None
-        )
-        result.update(
-            changed=False,
-            results=results,
-            counts=counts,
-            failed_ids=checks.failing_ids(results, strict),
-            error_ids=sorted({r["id"] for r in results if r["status"] == "error"}),
-            strict=strict,
-            settings=model.public(settings),
-            thresholds=limits,
-            plan=install_plan,
-            resolver=gathered.get("resolver"),
-            # What the identity probe asked for (never the grant or the token).
-            # Named so that the reports' secret scrubber (keys like *token*) leaves the URLs readable.
-            identity={
-                name: identity_plan.get(key)
-                for name, key in (
-                    ("enabled", "enabled"),
-                    ("client_id", "client_id"),
-                    ("scopes", "scopes"),
-                    ("maskinporten_url", "token_url"),
-                    ("audience", "audience"),
-                    ("service_registry_url", "service_registry_url"),
-                )
-                if key in identity_plan
-            },
-            gather={
-                "budget_seconds": gathered.get("budget_seconds"),
-                "elapsed_seconds": gathered.get("elapsed_seconds"),
-                "python": gathered.get("python"),
-                "errors": sorted(gathered.get("errors") or {}),
-            },
-            generated_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        )
+        result.update(shape_result(results, gathered, inputs["settings"], inputs["limits"], identity_plan, strict))
         return result

@@ -2,14 +2,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Network probes for connectivity_info: DNS, TCP to every address, TLS, HTTP, SNTP and HTTP CONNECT.
 
-Layout:
+Layout (plain files, so that Ansible's module payload builder finds each one):
 
-* pure helpers (normalise an endpoint, classify socket errors, parse HTTP heads and SNTP replies, compare
-  addresses with documented IPs, summarise) that take values and never raise;
-* probe steps, each bounded by a timeout;
-* `probe_all`, which runs every step of every endpoint in one bounded pool of daemon threads. Work is
-  chained, never awaited inside a worker, so N endpoints of which some are blackholed take about one
-  timeout per step, not N timeouts.
+* netprobe_endpoint: the endpoint record (protocols, input validation, the blank result);
+* netprobe_steps, netprobe_tls: the network steps, one exchange each, each bounded by a timeout;
+* netprobe_grade: the verdict of one endpoint from its recorded steps, the summary, the redaction;
+* netprobe_pool: the bounded pool of daemon threads and the one time budget;
+* here: the chain of steps of one endpoint (DNS, proxy decision, then per address TCP, TLS, HTTP or NTP, or
+  the tunnel through the proxy) and `probe_all`, which runs it for every endpoint on the pool. Every name
+  callers and tests use is importable from here, and the chain calls the steps through this module's names.
 
 Guarantees of `probe_all`:
 
@@ -23,872 +24,104 @@ Guarantees of `probe_all`:
 Python 3.8 compatible; standard library only.
 """
 
-import contextlib
-import email.utils
-import errno
-import ipaddress
-import math
 import os
-import queue
-import socket
-import ssl
-import tempfile
-import threading
 import time
-import traceback
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import noproxy, sntp
-
-PROTOCOLS = ("https", "tls", "tcp", "http", "amqps", "udp-ntp")
-TLS_PROTOCOLS = ("https", "tls", "amqps")
-HTTP_PROTOCOLS = ("https", "http")
-DEFAULT_PORTS = {"https": 443, "http": 80, "amqps": 5671, "udp-ntp": 123}
-SEVERITIES = ("fail", "warn")
-USER_AGENT = "eformidling.integrasjonspunkt-connectivity_info"
-MAX_HEAD = 65536
-
-# Keys of each endpoint result. Input keys with these names are not copied through.
-RESULT_KEYS = (
-    "name",
-    "host",
-    "port",
-    "protocol",
-    "ok",
-    "status",
-    "message",
-    "severity",
-    "partial",
-    "dns",
-    "tcp",
-    "tls",
-    "http",
-    "ntp",
-    "proxy",
-    "undocumented_addresses",
-    "failed_addresses",
-    "elapsed_ms",
-    "exception",
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import noproxy
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netprobe_endpoint import (
+    DEFAULT_PORTS,
+    HTTP_PROTOCOLS,
+    PROTOCOLS,
+    RESULT_KEYS,
+    SEVERITIES,
+    TLS_PROTOCOLS,
+    _as_seconds,
+    _blank_result,
+    normalize_endpoint,
+)
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netprobe_grade import (
+    _tidy,
+    endpoint_status,
+    failed_addresses,
+    redact_tree,
+    summarize,
+    undocumented_addresses,
+)
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netprobe_pool import (
+    BUDGET_STEPS,
+    _budget_message,
+    _close,
+    _enter,
+    _here,
+    _Job,
+    _Pool,
+    _put,
+    budget_seconds,
+)
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netprobe_steps import (
+    MAX_HEAD,
+    USER_AGENT,
+    classify_socket_error,
+    date_skew,
+    http_connect,
+    http_head,
+    parse_http_date,
+    parse_http_head,
+    resolve,
+    sntp_query,
+    tcp_connect,
+)
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.netprobe_tls import (
+    cert_summary,
+    decode_der,
+    is_verify_failure,
+    make_contexts,
+    tls_handshake,
+    verify_reason,
 )
 
-_UNREACHABLE = {
-    getattr(errno, n)
-    for n in ("ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN", "EADDRNOTAVAIL")
-    if hasattr(errno, n)
-}
-_TIMEOUT = {getattr(errno, n) for n in ("ETIMEDOUT", "EAGAIN", "EWOULDBLOCK", "EINPROGRESS") if hasattr(errno, n)}
-_REFUSED = {getattr(errno, n) for n in ("ECONNREFUSED",) if hasattr(errno, n)}
-
-# OpenSSL X509_V_ERR_* codes -> a short, stable reason.
-_VERIFY_REASONS = {
-    2: "untrusted",
-    9: "not_yet_valid",
-    10: "expired",
-    18: "self_signed",
-    19: "untrusted",
-    20: "untrusted",
-    21: "untrusted",
-    23: "revoked",
-    62: "hostname_mismatch",
-    64: "hostname_mismatch",
-}
-
-
-# --------------------------------------------------------------------------------------------------
-# Pure helpers
-# --------------------------------------------------------------------------------------------------
-
-
-def _ms(seconds):
-    return round(seconds * 1000.0, 1)
-
-
-def _one_line(text, limit=300):
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def classify_socket_error(exc):
-    """Map a socket exception to (status, message); status is refused, timeout, unreachable or error."""
-    if isinstance(exc, socket.timeout) or type(exc).__name__ == "TimeoutError":
-        return "timeout", "timed out"
-    if isinstance(exc, ConnectionRefusedError):
-        return "refused", "connection refused"
-    code = getattr(exc, "errno", None)
-    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    if code in _REFUSED:
-        return "refused", "connection refused"
-    if code in _TIMEOUT:
-        return "timeout", "timed out"
-    if code in _UNREACHABLE:
-        return "unreachable", _one_line(text)
-    return "error", _one_line(text)
-
-
-def verify_reason(code):
-    """A short reason for an OpenSSL certificate verification code."""
-    return _VERIFY_REASONS.get(code, "other") if isinstance(code, int) else "other"
-
-
-def _as_int(value):
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = value.strip() if isinstance(value, str) else ""
-    # isdigit() accepts superscripts such as '²' that int() refuses: only ASCII digits are a port.
-    if text and text.isascii() and text.isdigit():
-        return int(text)
-    return None
-
-
-def _as_seconds(value):
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if math.isnan(number) or number <= 0 or math.isinf(number):
-        return None
-    return number
-
-
-def normalize_endpoint(raw, default_timeout):
-    """Validate one endpoint dict. Return (endpoint, error); error is a one-line string or None.
-
-    The returned endpoint always has name/host/port/protocol keys (possibly None) so that an invalid
-    entry can still be reported by name.
-    """
-    if not isinstance(raw, dict):
-        return {"name": str(raw), "host": None, "port": None, "protocol": None}, "the endpoint is not a dict"
-    ep = {
-        "name": raw.get("name"),
-        "host": raw.get("host"),
-        "port": None,
-        "protocol": raw.get("protocol") or "tcp",
-        "ips": raw.get("ips") or [],
-        "timeout": default_timeout,
-        "server_name": raw.get("server_name"),
-        "http_path": raw.get("http_path") or "/",
-        "severity": raw.get("severity") or "fail",
-        "use_proxy": raw.get("use_proxy", True),
-        "dropped": raw.get("dropped"),
-    }
-    protocol = str(ep["protocol"]).lower()
-    ep["protocol"] = protocol
-    port = raw.get("port")
-    if port is None:
-        port = DEFAULT_PORTS.get(protocol)
-    ep["port"] = _as_int(port)
-    if ep["name"] is None:
-        ep["name"] = "%s:%s" % (ep["host"], port)
-    ep["name"] = str(ep["name"])
-    if not isinstance(ep["host"], str) or not ep["host"].strip():
-        return ep, "host is missing or not a string"
-    ep["host"] = ep["host"].strip()
-    if ep["host"].startswith("[") and ep["host"].endswith("]"):
-        ep["host"] = ep["host"][1:-1]
-    if protocol not in PROTOCOLS:
-        return ep, "protocol %r is not one of %s" % (raw.get("protocol"), ", ".join(PROTOCOLS))
-    if ep["port"] is None or not 1 <= ep["port"] <= 65535:
-        return ep, "port %r is not an integer 1-65535" % (port,)
-    if "timeout" in raw and raw["timeout"] is not None:
-        seconds = _as_seconds(raw["timeout"])
-        if seconds is None:
-            return ep, "timeout %r is not a positive number of seconds" % (raw["timeout"],)
-        ep["timeout"] = seconds
-    if isinstance(ep["ips"], str):
-        ep["ips"] = [ep["ips"]]
-    if not isinstance(ep["ips"], list):
-        return ep, "ips must be a list of addresses or CIDR ranges"
-    ep["ips"] = [str(i) for i in ep["ips"]]
-    if ep["severity"] not in SEVERITIES:
-        return ep, "severity %r is not one of fail, warn" % (ep["severity"],)
-    if ep["server_name"] is not None and not isinstance(ep["server_name"], str):
-        return ep, "server_name must be a string"
-    if not isinstance(ep["http_path"], str) or not ep["http_path"].startswith("/"):
-        return ep, "http_path must be a string starting with /"
-    if not isinstance(ep["use_proxy"], bool):
-        return ep, "use_proxy must be a boolean"
-    return ep, None
-
-
-def undocumented_addresses(addresses, documented):
-    """Return the addresses not inside any documented IP or CIDR. Empty when nothing is documented."""
-    nets = []
-    for item in documented or []:
-        try:
-            nets.append(ipaddress.ip_network(str(item).strip(), strict=False))
-        except ValueError:
-            continue
-    if not nets:
-        return []
-    out = []
-    for addr in addresses or []:
-        try:
-            ip = ipaddress.ip_address(str(addr).split("%", 1)[0])
-        except ValueError:
-            out.append(addr)
-            continue
-        if not any(ip.version == n.version and ip in n for n in nets):
-            out.append(addr)
-    return out
-
-
-def parse_http_head(data):
-    """Parse an HTTP response head (bytes). Return {status_line, status_code, reason, headers} or None."""
-    if not isinstance(data, (bytes, bytearray)):
-        return None
-    head = bytes(data).split(b"\r\n\r\n", 1)[0]
-    lines = head.decode("iso-8859-1").split("\r\n")
-    status_line = lines[0].strip()
-    parts = status_line.split(None, 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit() or len(parts[1]) != 3:
-        return None
-    headers = {}
-    for line in lines[1:]:
-        if ":" in line:
-            key, _sep, value = line.partition(":")
-            headers.setdefault(key.strip().lower(), value.strip())
-    return {
-        "status_line": _one_line(status_line, 200),
-        "status_code": int(parts[1]),
-        "reason": parts[2] if len(parts) > 2 else "",
-        "headers": headers,
-    }
-
-
-def parse_http_date(value):
-    """An HTTP Date header as epoch seconds (float), or None."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = email.utils.parsedate_tz(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if not parsed:
-        return None
-    try:
-        return float(email.utils.mktime_tz(parsed))
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def date_skew(date_header, sent, received):
-    """Server clock minus local clock, in seconds, from a Date header (1 s resolution: +-1 s)."""
-    server = parse_http_date(date_header)
-    if server is None:
-        return None
-    # Date is truncated to the second; the true server time lies in [server, server + 1).
-    return round(server + 0.5 - (sent + received) / 2.0, 3)
-
-
-def _name(dn):
-    """Flatten the subject/issuer tuples of ssl.getpeercert() into 'CN=x,O=y'."""
-    parts = []
-    for rdn in dn or ():
-        for pair in rdn:
-            if len(pair) == 2:
-                key = {"commonName": "CN", "organizationName": "O", "countryName": "C"}.get(pair[0], pair[0])
-                parts.append("%s=%s" % (key, pair[1]))
-    return ",".join(parts) or None
-
-
-def cert_summary(cert, now=None):
-    """subject, issuer, cert_not_after (ISO 8601) and cert_expires_in_days from a getpeercert() dict."""
-    out = {"subject": None, "issuer": None, "cert_not_after": None, "cert_expires_in_days": None}
-    if not isinstance(cert, dict) or not cert:
-        return out
-    out["subject"] = _name(cert.get("subject"))
-    out["issuer"] = _name(cert.get("issuer"))
-    not_after = cert.get("notAfter")
-    if not_after:
-        try:
-            stamp = ssl.cert_time_to_seconds(not_after)
-        except (ValueError, TypeError):
-            return out
-        out["cert_not_after"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))
-        out["cert_expires_in_days"] = math.floor((stamp - (time.time() if now is None else now)) / 86400.0)
-    return out
-
-
-def decode_der(der):
-    """Decode a DER certificate into the getpeercert() dict form, or {} (uses CPython's private helper)."""
-    helper = getattr(getattr(ssl, "_ssl", None), "_test_decode_cert", None)
-    if not der or helper is None:
-        return {}
-    fd, path = tempfile.mkstemp(suffix=".pem")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(ssl.DER_cert_to_PEM_cert(der))
-        return helper(path) or {}
-    except Exception:
-        return {}
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-
-
-def endpoint_status(result, http_expected=False):
-    """Decide (ok, status, message) for one finished endpoint result. Pure.
-
-    Fail closed: ok needs positive evidence for every step the protocol implies (a connected address or an
-    established tunnel, a verified TLS handshake, an HTTP answer when `http_expected`); a missing step
-    result is `error`, never ok.
-    """
-    name, host, port = result["name"], result["host"], result["port"]
-    target = "%s port %s" % (host, port)
-    protocol = result["protocol"]
-    proxy = result.get("proxy") or {}
-    dns = result.get("dns") or {}
-    if result.get("status") in ("invalid", "skipped", "timeout", "error"):
-        return result["status"] == "skipped", result["status"], result.get("message")
-    if not isinstance(result.get("dns"), dict):
-        return False, "error", "no DNS result was recorded for %s" % target
-    if protocol == "udp-ntp":
-        ntp = result.get("ntp") or {}
-        if not dns.get("ok"):
-            return False, "dns_error", "DNS lookup of %s failed: %s" % (host, dns.get("error"))
-        if ntp.get("ok") is True and ntp.get("offset_seconds") is not None:
-            return (
-                True,
-                "ok",
-                "NTP reply from %s: offset %+.3f s, stratum %s"
-                % (ntp.get("address"), ntp.get("offset_seconds") or 0.0, ntp.get("stratum")),
-            )
-        errors = "; ".join("%s %s" % (a["address"], a.get("error") or a["status"]) for a in ntp.get("addresses", []))
-        return False, "ntp_error", "no usable NTP reply from %s: %s" % (target, errors or ntp.get("error"))
-    http = result.get("http")
-    if proxy.get("used"):
-        if proxy.get("error"):
-            return False, "proxy_error", "proxy %s: %s" % (proxy.get("url"), proxy.get("error"))
-        if protocol == "http" and http is None:
-            return False, "error", "no answer through the proxy %s was recorded" % proxy.get("url")
-        if protocol != "http" and not proxy.get("connect_status"):
-            return False, "error", "no CONNECT tunnel through the proxy %s was recorded" % proxy.get("url")
-    elif not dns.get("ok"):
-        return False, "dns_error", "DNS lookup of %s failed: %s" % (host, dns.get("error"))
-    else:
-        tcp = result.get("tcp") or []
-        good = [t for t in tcp if t["status"] == "ok"]
-        if not good:
-            statuses = {t["status"] for t in tcp}
-            for kind in ("timeout", "unreachable", "refused", "error"):
-                if kind in statuses:
-                    detail = ", ".join("%s %s" % (t["address"], t["status"]) for t in tcp)
-                    return False, "tcp_" + kind, "TCP connect to %s failed: %s" % (target, detail)
-            return False, "tcp_error", "TCP connect to %s: no address to try" % target
-    tls = result.get("tls")
-    if protocol in TLS_PROTOCOLS and not isinstance(tls, dict):
-        return False, "error", "no TLS handshake result was recorded for %s" % target
-    if tls is not None and not (tls.get("ok") is True and tls.get("verified") is True):
-        if tls.get("verify_error"):
-            return (
-                False,
-                "tls_error",
-                "TLS certificate of %s not accepted (%s): %s" % (target, tls.get("verify_reason"), tls["verify_error"]),
-            )
-        return False, "tls_error", "TLS handshake with %s failed: %s" % (target, tls.get("error"))
-    if http_expected and protocol in HTTP_PROTOCOLS and http is None:
-        return False, "error", "no HTTP result was recorded for %s" % target
-    if http is not None and (http.get("error") or http.get("status_code") is None):
-        status = "proxy_error" if http.get("from_proxy") else "http_error"
-        return False, status, "HTTP request to %s failed: %s" % (target, http.get("error") or "no status code")
-    bits = []
-    tcp = result.get("tcp") or []
-    if proxy.get("used"):
-        bits.append("via proxy %s" % proxy.get("url"))
-    else:
-        bits.append("%d/%d addresses reachable" % (len([t for t in tcp if t["status"] == "ok"]), len(tcp)))
-    if tls:
-        days = tls.get("cert_expires_in_days")
-        bits.append("%s, certificate valid for %s more days" % (tls.get("version"), days))
-    if http and http.get("status_code") is not None:
-        bits.append("HTTP %s" % http["status_code"])
-    if result.get("undocumented_addresses"):
-        bits.append("undocumented addresses: %s" % ", ".join(result["undocumented_addresses"]))
-    return True, "ok", "%s reachable: %s" % (name, "; ".join(bits))
-
-
-def summarize(results):
-    """summary dict for a list of endpoint results."""
-    failed = [r for r in results if not r.get("ok")]
-    return {
-        "total": len(results),
-        "ok": len(results) - len(failed),
-        "failed": len(failed),
-        "errors": len([r for r in results if r.get("status") == "error"]),
-        "failed_names": [r.get("name") for r in failed],
-        "failed_severity_fail": len([r for r in failed if r.get("severity") != "warn"]),
-        "failed_severity_warn": len([r for r in failed if r.get("severity") == "warn"]),
-    }
-
-
-def redact_tree(value, urls):
-    """Copy of a JSON-like value with every proxy credential redacted from every string."""
-    if isinstance(value, dict):
-        return {redact_tree(k, urls): redact_tree(v, urls) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact_tree(v, urls) for v in value]
-    if isinstance(value, str):
-        return noproxy.redact_text(value, urls)
-    return value
+# The names callers and tests use, re-exported from the netprobe_* files that define them.
+__all__ = [
+    "BUDGET_STEPS",
+    "DEFAULT_PORTS",
+    "HTTP_PROTOCOLS",
+    "MAX_HEAD",
+    "PROTOCOLS",
+    "PROXY_VARIABLES",
+    "RESULT_KEYS",
+    "SEVERITIES",
+    "TLS_PROTOCOLS",
+    "USER_AGENT",
+    "budget_seconds",
+    "cert_summary",
+    "classify_socket_error",
+    "date_skew",
+    "decode_der",
+    "endpoint_status",
+    "failed_addresses",
+    "http_connect",
+    "http_head",
+    "is_verify_failure",
+    "make_contexts",
+    "normalize_endpoint",
+    "parse_http_date",
+    "parse_http_head",
+    "probe_all",
+    "redact_tree",
+    "resolve",
+    "sntp_query",
+    "summarize",
+    "tcp_connect",
+    "tls_handshake",
+    "undocumented_addresses",
+    "verify_reason",
+]
 
 
 # --------------------------------------------------------------------------------------------------
-# Probe steps (each bounded by the `timeout` it is given)
-#
-# A step catches only the network errors it can classify (OSError, which includes socket.timeout and
-# ssl.SSLError). Anything else is a bug of ours: it propagates to the pool, which grades the endpoint
-# `error` (fail closed) instead of grading whatever the step had recorded so far.
+# The chain of steps of one endpoint. Each function here is one task on the pool: it names its step
+# (_enter), records what it found (_put, under the job's lock) and queues the next steps.
 # --------------------------------------------------------------------------------------------------
-
-
-def _gai_message(exc):
-    names = {
-        getattr(socket, "EAI_NONAME", None): "no such name (EAI_NONAME)",
-        getattr(socket, "EAI_AGAIN", None): "temporary failure: resolver unreachable or timed out (EAI_AGAIN)",
-        getattr(socket, "EAI_FAIL", None): "resolver failure (EAI_FAIL)",
-        getattr(socket, "EAI_NODATA", None): "the name has no address (EAI_NODATA)",
-    }
-    code = exc.args[0] if exc.args else None
-    return names.get(code) or _one_line(exc)
-
-
-def resolve(host, port, resolve_map, timeout, datagram=False):
-    """DNS step. Return {ok, addresses, error, source}. Bounded by `timeout` even if the resolver hangs."""
-    if noproxy._ip(host) is not None:
-        return {"ok": True, "addresses": [host], "error": None, "source": "literal"}
-    if resolve_map and host in resolve_map:
-        addrs = [str(a) for a in resolve_map[host]]
-        return {"ok": bool(addrs), "addresses": addrs, "error": None, "source": "resolve option"}
-    box = {}
-
-    def lookup():
-        try:
-            kind = socket.SOCK_DGRAM if datagram else socket.SOCK_STREAM
-            infos = socket.getaddrinfo(host, port, socket.AF_UNSPEC, kind)
-            seen = []
-            for info in infos:
-                addr = info[4][0]
-                if addr not in seen:
-                    seen.append(addr)
-            box["addresses"] = seen
-        except socket.gaierror as exc:
-            box["error"] = _gai_message(exc)
-        except (OSError, UnicodeError) as exc:  # UnicodeError: a name IDNA cannot encode
-            box["error"] = _one_line(exc)
-        except Exception as exc:  # our bug: re-raised in the caller's thread, graded error
-            box["crash"] = exc
-
-    worker = threading.Thread(target=lookup, name="dns-" + host)
-    worker.daemon = True
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        return {"ok": False, "addresses": [], "error": "timed out after %s s" % _seconds(timeout), "source": "resolver"}
-    if "crash" in box:
-        raise box["crash"]
-    if "error" in box:
-        return {"ok": False, "addresses": [], "error": box["error"], "source": "resolver"}
-    addrs = box.get("addresses") or []
-    return {"ok": bool(addrs), "addresses": addrs, "error": None if addrs else "no address", "source": "resolver"}
-
-
-def tcp_connect(address, port, timeout):
-    """Connect to address:port. Return (sock or None, report dict)."""
-    report = {"address": address, "port": port, "status": "error", "latency_ms": None, "error": None}
-    start = time.monotonic()
-    sock = None
-    try:
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.settimeout(timeout)
-        sock.connect((address, port))
-        report["status"] = "ok"
-        report["latency_ms"] = _ms(time.monotonic() - start)
-        return sock, report
-    except OSError as exc:
-        report["status"], report["error"] = classify_socket_error(exc)
-        report["latency_ms"] = _ms(time.monotonic() - start)
-        if sock is not None:
-            sock.close()
-        return None, report
-
-
-def _read_head(sock, deadline, bytewise=False):
-    """Read an HTTP response head until `deadline` (time.monotonic()). Byte-wise after a CRLF (or always
-    with bytewise=True) so that no byte after the head is consumed."""
-    data = b""
-    while b"\r\n\r\n" not in data and len(data) < MAX_HEAD:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise socket.timeout("timed out")
-        sock.settimeout(remaining)
-        one = bytewise or data.endswith(b"\r\n") or data.endswith(b"\r")
-        chunk = sock.recv(1 if one else 1024)
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
-def http_connect(sock, host, port, auth, timeout):
-    """Send CONNECT host:port on a socket connected to the proxy. Return (ok, status_line or error)."""
-    target = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
-    lines = ["CONNECT %s HTTP/1.1" % target, "Host: %s" % target, "User-Agent: %s" % USER_AGENT]
-    if auth:
-        lines.append("Proxy-Authorization: %s" % auth)
-    deadline = time.monotonic() + timeout
-    try:
-        sock.settimeout(timeout)
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("ascii", "replace"))
-        # Byte-wise: not one byte of the tunnelled stream may be consumed.
-        data = _read_head(sock, deadline, bytewise=True)
-    except OSError as exc:
-        return False, "CONNECT %s: %s" % (target, classify_socket_error(exc)[1])
-    head = parse_http_head(data)
-    if head is None:
-        return False, "CONNECT %s: no valid HTTP answer from the proxy" % target
-    if 200 <= head["status_code"] < 300:
-        return True, head["status_line"]
-    return False, "CONNECT %s refused: %s" % (target, head["status_line"])
-
-
-def is_verify_failure(exc):
-    """Whether an ssl.SSLError is a certificate verification failure.
-
-    Judged from attributes every ssl.SSLError has (`reason`, the text), not from the class
-    ssl.SSLCertVerificationError, which older Pythons lack.
-    """
-    if getattr(exc, "verify_code", None) is not None:
-        return True
-    return getattr(exc, "reason", None) == "CERTIFICATE_VERIFY_FAILED" or "CERTIFICATE_VERIFY_FAILED" in str(exc)
-
-
-def tls_handshake(sock, server_name, contexts, timeout, reconnect):
-    """TLS handshake with verification. Return (tls report dict, TLS socket or None).
-
-    The certificate is accepted (ok, verified) only when the handshake with the verifying context
-    completed; every other outcome is a failure. On a verification failure `reconnect()` gives
-    (fresh socket or None, seconds) for an unverified handshake that reads the version and certificate.
-    """
-    verified_ctx, unverified_ctx, ctx_error = contexts
-    report = {
-        "ok": False,
-        "version": None,
-        "server_name": server_name,
-        "verified": False,
-        "verify_error": None,
-        "verify_code": None,
-        "verify_reason": None,
-        "error": None,
-        "subject": None,
-        "issuer": None,
-        "cert_not_after": None,
-        "cert_expires_in_days": None,
-    }
-    if ctx_error:
-        report["error"] = ctx_error
-        sock.close()
-        return report, None
-    sni = server_name if server_name and noproxy._ip(server_name) is None else None
-    try:
-        sock.settimeout(timeout)
-        tls = verified_ctx.wrap_socket(sock, server_hostname=server_name)
-    except ssl.SSLError as exc:
-        if not is_verify_failure(exc):
-            report["error"] = _one_line(getattr(exc, "reason", None) or exc)
-            sock.close()
-            return report, None
-        report["verify_code"] = getattr(exc, "verify_code", None)
-        report["verify_error"] = _one_line(getattr(exc, "verify_message", None) or exc)
-        report["verify_reason"] = verify_reason(report["verify_code"])
-    except OSError as exc:
-        kind, text = classify_socket_error(exc)
-        report["error"] = "handshake timed out" if kind == "timeout" else text
-        sock.close()
-        return report, None
-    else:
-        report.update(cert_summary(tls.getpeercert()))
-        report["version"] = tls.version()
-        report["verified"] = True
-        report["ok"] = True
-        return report, tls
-    # Verification failed: look at what the server presents, without trusting it.
-    sock.close()
-    again, seconds = reconnect()
-    if again is not None:
-        try:
-            again.settimeout(seconds)
-            tls = unverified_ctx.wrap_socket(again, server_hostname=sni)
-        except OSError:  # only details are lost; the verdict (not verified) stands
-            again.close()
-        else:
-            report["version"] = tls.version()
-            report.update(cert_summary(decode_der(tls.getpeercert(binary_form=True))))
-            tls.close()
-    return report, None
-
-
-def http_head(sock, host, port, path, timeout, *, absolute=False, auth=None):
-    """Send HEAD and read the response head. Return the http report dict."""
-    report = {"status_code": None, "status_line": None, "date": None, "date_skew_seconds": None, "error": None}
-    authority = ("[%s]" % host if ":" in host else host) + ("" if port in (80, 443) else ":%d" % port)
-    target = ("http://%s%s" % (authority, path)) if absolute else path
-    lines = [
-        "HEAD %s HTTP/1.1" % target,
-        "Host: %s" % authority,
-        "User-Agent: %s" % USER_AGENT,
-        "Accept: */*",
-        "Connection: close",
-    ]
-    if auth:
-        lines.append("Proxy-Authorization: %s" % auth)
-    deadline = time.monotonic() + timeout
-    sent = time.time()  # wall clock on purpose: compared with the server's Date header
-    try:
-        sock.settimeout(timeout)
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("ascii", "replace"))
-        data = _read_head(sock, deadline)
-    except OSError as exc:
-        report["error"] = classify_socket_error(exc)[1] if not isinstance(exc, ssl.SSLError) else _one_line(exc)
-        return report
-    received = time.time()
-    head = parse_http_head(data)
-    if head is None:
-        report["error"] = "no valid HTTP response" if data else "connection closed without a response"
-        return report
-    report["status_code"] = head["status_code"]
-    report["status_line"] = head["status_line"]
-    report["date"] = head["headers"].get("date")
-    report["date_skew_seconds"] = date_skew(report["date"], sent, received)
-    return report
-
-
-def sntp_query(address, port, timeout):
-    """One SNTP exchange with address:port (module_utils.sntp's client). Return a per-address report dict.
-
-    offset_seconds follows the collection's convention: local clock minus the server's clock.
-    """
-    report = {"address": address, "status": "error", "latency_ms": None, "error": None}
-    start = time.monotonic()
-    try:
-        sample, error = sntp.exchange(address, port, timeout)
-    except (OSError, UnicodeError) as exc:
-        report["status"], report["error"] = classify_socket_error(exc)
-        report["latency_ms"] = _ms(time.monotonic() - start)
-        return report
-    report["latency_ms"] = _ms(time.monotonic() - start)
-    if error:
-        report["error"] = error
-        return report
-    report["status"] = "ok"
-    report.update(
-        offset_seconds=round(sample["offset_seconds"], 6),
-        delay_seconds=round(sample["delay_seconds"], 6),
-        stratum=sample["stratum"],
-        leap=sample["leap"],
-    )
-    return report
-
-
-# --------------------------------------------------------------------------------------------------
-# Orchestration
-#
-# One budget: probe_all has an absolute time.monotonic() deadline. Every step gets
-# min(the endpoint's timeout, time left); a step that cannot start, or ends, after the deadline makes
-# its endpoint `timeout`; at the deadline probe_all closes every unfinished endpoint as `timeout` and
-# returns. An exception in any step makes its endpoint `error`, for good: nothing that crashed is graded.
-# --------------------------------------------------------------------------------------------------
-
-# Worst case, in per-step timeouts, of one endpoint whose every step is slow but answers in time:
-# DNS (<= t), then TCP connect or the connection to the proxy (<= t), then one more blocking exchange
-# (TLS handshake, CONNECT or HTTP, <= t). Steps beyond these three (HTTP after TLS, the unverified
-# re-handshake that reads a rejected certificate) run in what is left and are cut by the budget.
-BUDGET_STEPS = 3
-
-
-def budget_seconds(timeout):
-    """The documented worst case of one probe_all run, in seconds, for a per-step `timeout`:
-    BUDGET_STEPS * timeout. probe_all returns within this (plus thread wake-up) by construction."""
-    return BUDGET_STEPS * (_as_seconds(timeout) or 5.0)
-
-
-def _seconds(value):
-    """Seconds for a message: 15, 2.5, 0.25."""
-    return "%g" % round(float(value), 2)
-
-
-class _OutOfTime(Exception):
-    """The run's budget ran out before or during a step."""
-
-
-class _Stop(Exception):
-    """The endpoint already has its verdict (error or timeout): skip the rest of its steps."""
-
-
-_here = threading.local()  # the name of the step the current worker thread is in, for error messages
-
-
-class _Job:
-    """The state of one endpoint while its steps run on the pool. Result writes happen under `lock`."""
-
-    def __init__(self, ep, result, ctx):
-        self.ep = ep
-        self.result = result
-        self.ctx = ctx
-        self.lock = threading.Lock()
-        self.pending = 0
-        self.claimed = False
-        self.closed = False  # the verdict is final; late steps change nothing
-        self.error = None  # (message, traceback) of the first internal error: sticky
-        self.timed_out = None  # message naming the step the budget cut
-        self.step = None  # label of the step in progress; None: still waiting for a worker
-        self.proxy_url = None  # the raw proxy URL (may hold credentials; never in the result)
-        self.done = threading.Event()
-        self.start = time.monotonic()
-
-
-def _enter(job, name, label):
-    """Start a step: remember it (for error and timeout messages) and return its timeout, the endpoint's
-    own timeout cut to what is left of the budget."""
-    _here.step = name
-    with job.lock:
-        if job.closed or job.error or job.timed_out:
-            raise _Stop()
-        job.step = label
-    left = job.ctx["deadline"] - time.monotonic()
-    if left <= 0:
-        raise _OutOfTime("%s could not start: the %s s budget had run out" % (label, _seconds(job.ctx["budget"])))
-    return min(job.ep["timeout"], left)
-
-
-def _put(job, key, value):
-    with job.lock:
-        if not job.closed:
-            job.result[key] = value
-
-
-def _budget_message(job):
-    budget = _seconds(job.ctx["budget"])
-    if job.step is None:
-        return "still waiting for a free probe worker when the %s s budget ran out" % budget
-    return "%s still running when the %s s budget ran out" % (job.step, budget)
-
-
-def _mark_error(job, step, exc):
-    text = _one_line(exc) if str(exc) else ""
-    message = "internal error in the %s step: %s%s" % (step, type(exc).__name__, ": " + text if text else "")
-    trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    with job.lock:
-        if job.error is None and not job.closed:
-            job.error = (message, trace)
-
-
-def _mark_timeout(job, message):
-    with job.lock:
-        if job.timed_out is None and not job.closed:
-            job.timed_out = message
-
-
-def _close(job):
-    """Grade the endpoint (caller holds job.lock). An internal error beats a timeout beats the grading."""
-    result = job.result
-    result["elapsed_ms"] = _ms(time.monotonic() - job.start)
-    verdict = None
-    if job.error is None and job.timed_out is None:
-        try:
-            verdict = endpoint_status(result, http_expected=job.ctx["http"])
-        except Exception as exc:
-            _here.step = "status grading"
-            text = _one_line(exc) if str(exc) else ""
-            job.error = (
-                "internal error in the status grading step: %s%s" % (type(exc).__name__, ": " + text if text else ""),
-                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
-            )
-    if job.error is not None:
-        result["ok"], result["status"], result["message"] = False, "error", job.error[0]
-        result["exception"] = job.error[1]
-    elif job.timed_out is not None:
-        result["ok"], result["status"], result["message"] = False, "timeout", job.timed_out
-    else:
-        result["ok"], result["status"], result["message"] = verdict
-        result["ok"] = result["ok"] is True and result["status"] in ("ok", "skipped")
-    job.closed = True
-    job.done.set()
-
-
-def _finish(job):
-    with job.lock:
-        job.pending -= 1
-        if job.pending <= 0 and not job.closed:
-            _close(job)
-
-
-def _run_step(job, fn, args):
-    """Run one step of one endpoint; never raises, so the worker thread survives anything."""
-    _here.step = "endpoint"
-    try:
-        try:
-            fn(job, *args)
-            if time.monotonic() >= job.ctx["deadline"]:
-                raise _OutOfTime(None)
-        except _Stop:
-            pass
-        except _OutOfTime as exc:
-            _mark_timeout(job, exc.args[0] or _budget_message(job))
-        except Exception as exc:
-            _mark_error(job, getattr(_here, "step", "endpoint"), exc)
-        _finish(job)
-    except Exception as exc:  # a bug in the bookkeeping itself: still close the endpoint as an error
-        with job.lock:
-            if not job.closed:
-                job.error = job.error or ("internal error in the probe pool: %s" % _one_line(exc), "")
-                job.result.update(ok=False, status="error", message=job.error[0], exception=job.error[1])
-                job.closed = True
-                job.done.set()
-
-
-class _Pool:
-    """A bounded pool of daemon threads (a hung resolver never delays the module's exit)."""
-
-    def __init__(self, workers):
-        self._queue = queue.Queue()
-        self._workers = workers
-        for index in range(workers):
-            thread = threading.Thread(target=self._run, name="probe-%d" % index)
-            thread.daemon = True
-            thread.start()
-
-    def submit(self, job, fn, *args):
-        self._queue.put((job, fn, args))
-
-    def close(self):
-        """Let every worker exit once the work queued before this is done (closed endpoints skip it)."""
-        for _index in range(self._workers):
-            self._queue.put(None)
-
-    def _run(self):
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            _run_step(*item)
-
-
-def make_contexts(ca_file):
-    """(verifying context, non-verifying context, error text or None)."""
-    try:
-        verified = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
-    except (OSError, ValueError) as exc:
-        return None, None, "cannot load the CA file %s: %s" % (ca_file, _one_line(exc))
-    if verified.verify_mode != ssl.CERT_REQUIRED or not verified.check_hostname:
-        return None, None, "this Python's default TLS context does not verify certificates and names"
-    unverified = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    unverified.check_hostname = False
-    unverified.verify_mode = ssl.CERT_NONE
-    return verified, unverified, None
 
 
 def _target(ep):
@@ -1095,37 +328,6 @@ def _endpoint_step(job):
         ctx["pool"].submit(job, fn, *args)
 
 
-def _blank_result(raw, ep):
-    result = {}
-    if isinstance(raw, dict):
-        for key, value in raw.items():
-            if key not in RESULT_KEYS and not str(key).startswith("_"):
-                result[key] = value
-    result.update(
-        {
-            "name": ep.get("name"),
-            "host": ep.get("host"),
-            "port": ep.get("port"),
-            "protocol": ep.get("protocol"),
-            "severity": ep.get("severity") or "fail",
-            "ok": False,
-            "status": None,
-            "message": None,
-            "partial": False,
-            "dns": None,
-            "tcp": [],
-            "tls": None,
-            "http": None,
-            "ntp": None,
-            "proxy": None,
-            "undocumented_addresses": [],
-            "failed_addresses": [],
-            "elapsed_ms": 0.0,
-        }
-    )
-    return result
-
-
 PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")
 
 
@@ -1206,33 +408,3 @@ def probe_all(
                 _close(job)
             out.append(redact_tree(_tidy(result), urls))
     return out
-
-
-def failed_addresses(result):
-    """[{address, status, error}] of every direct TCP connect and NTP query that failed."""
-    reports = [t for t in result.get("tcp") or [] if not t.get("via_proxy")]
-    reports += list((result.get("ntp") or {}).get("addresses") or [])
-    return [
-        {"address": r.get("address"), "status": r.get("status"), "error": r.get("error")}
-        for r in reports
-        if r.get("status") != "ok"
-    ]
-
-
-def _tidy(result):
-    """Flag partial reachability, list failed addresses and put per-address lists in resolver order."""
-    order = list((result.get("dns") or {}).get("addresses") or [])
-
-    def rank(item):
-        addr = item.get("address")
-        return (bool(item.get("via_proxy")), order.index(addr) if addr in order else len(order), str(addr))
-
-    tcp = sorted(result.get("tcp") or [], key=rank)
-    result["tcp"] = tcp
-    direct = [t for t in tcp if not t.get("via_proxy")]
-    ok_count = len([t for t in direct if t["status"] == "ok"])
-    result["partial"] = bool(result.get("ok") and 0 < ok_count < len(direct))
-    if isinstance(result.get("ntp"), dict):
-        result["ntp"]["addresses"] = sorted(result["ntp"]["addresses"], key=rank)
-    result["failed_addresses"] = failed_addresses(result)
-    return result

@@ -185,56 +185,48 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import gather
 
+ARGUMENT_SPEC = {
+    "endpoints": {"type": "list", "elements": "dict", "default": []},
+    "ntp_host": {"type": "str", "default": ""},
+    "ntp_port": {"type": "int", "default": 123},
+    "ntp_servers": {"type": "list", "elements": "str"},
+    "timeout": {"type": "float", "default": 5.0},
+    "http": {"type": "bool", "default": True},
+    "proxy": {"type": "str", "no_log": False},
+    "no_proxy": {"type": "str"},
+    "ca_file": {"type": "path"},
+    "paths": {"type": "dict", "default": {}},
+    "java_paths": {"type": "list", "elements": "path", "default": []},
+    "container_engine": {"type": "bool", "default": True},
+    "port": {"type": "int", "default": 9093},
+    "docker_host": {"type": "str"},
+    "chronyc_host": {"type": "str"},
+    "chronyc_port": {"type": "int"},
+    "resolve": {"type": "dict", "default": {}},
+    "command_timeout": {"type": "float", "default": 5.0},
+    "identity": {"type": "dict"},
+    "identity_grant": {"type": "str", "no_log": True},
+}
 
-def main():
-    module = AnsibleModule(
-        argument_spec={
-            "endpoints": {"type": "list", "elements": "dict", "default": []},
-            "ntp_host": {"type": "str", "default": ""},
-            "ntp_port": {"type": "int", "default": 123},
-            "ntp_servers": {"type": "list", "elements": "str"},
-            "timeout": {"type": "float", "default": 5.0},
-            "http": {"type": "bool", "default": True},
-            "proxy": {"type": "str", "no_log": False},
-            "no_proxy": {"type": "str"},
-            "ca_file": {"type": "path"},
-            "paths": {"type": "dict", "default": {}},
-            "java_paths": {"type": "list", "elements": "path", "default": []},
-            "container_engine": {"type": "bool", "default": True},
-            "port": {"type": "int", "default": 9093},
-            "docker_host": {"type": "str"},
-            "chronyc_host": {"type": "str"},
-            "chronyc_port": {"type": "int"},
-            "resolve": {"type": "dict", "default": {}},
-            "command_timeout": {"type": "float", "default": 5.0},
-            "identity": {"type": "dict"},
-            "identity_grant": {"type": "str", "no_log": True},
-        },
-        supports_check_mode=True,
-    )
+
+def parse_args():
+    """The AnsibleModule of this call; refuses (fail_json) on a Python below 3.8, naming it and the fix."""
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     refusal = gather.python_refusal(sys.version_info, sys.executable)
     if refusal:
         module.fail_json(msg=refusal, unsupported_python=True, python={"version": platform.python_version()})
+    return module
 
-    # Imported after the interpreter check: these need Python 3.8.
-    from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
-        identity_probe,
-        listening,
-        netprobe,
-        noproxy,
-        resources,
-        sntp,
-        timesync_collect,
-    )
 
-    params = module.params
-    started = time.monotonic()
+def plan_run(params, started, probe_budget):
+    """The budget and the endpoint lists of this call (pure): what each collector gets.
+
+    `probe_budget` is netprobe.budget_seconds: the probes' worst case for a per-step timeout.
+    """
     timeout = params["timeout"] if params["timeout"] and params["timeout"] > 0 else 5.0
-    budget = gather.budget_seconds(timeout, netprobe.budget_seconds)
-    probe_deadline = started + netprobe.budget_seconds(timeout)
+    budget = gather.budget_seconds(timeout, probe_budget)
+    probe_deadline = started + probe_budget(timeout)
     deadline = started + budget
-    for secret in noproxy.url_secrets(params["proxy"]):
-        module.no_log_values.add(secret)
     command_timeout = max(0.5, params["command_timeout"])
     ntp_host = (params["ntp_host"] or "").strip()
     ntp_port = params["ntp_port"]
@@ -247,97 +239,167 @@ def main():
     registry = [e for e in probed if gather.is_registry_entry(e)] if params["docker_host"] else []
     probed = [e for e in probed if not (params["docker_host"] and gather.is_registry_entry(e))]
     ntp_timeout = min(timeout, gather.NTP_TIMEOUT_CAP)
-
-    jobs = gather.Collectors()
-    if ntp_host:
-        jobs.start(
-            "ntp_probe", sntp.probe_server, spec, gather.NTP_SAMPLES, ntp_timeout, "auto", deadline=probe_deadline
-        )
     paths = params["paths"] or {}
     unique_paths = []
     for path in paths.values():
         if path and path not in unique_paths:
             unique_paths.append(path)
-    jobs.start(
-        "connectivity",
-        netprobe.probe_all,
-        probed,
-        timeout=timeout,
-        proxy=params["proxy"],
-        no_proxy=params["no_proxy"],
-        ca_file=params["ca_file"],
-        http=params["http"],
-        resolve_map=params["resolve"] or {},
-        deadline=probe_deadline,
-        use_environment=False,
+    return {
+        "started": started,
+        "timeout": timeout,
+        "budget": budget,
+        "probe_deadline": probe_deadline,
+        "deadline": deadline,
+        "command_timeout": command_timeout,
+        "ntp_host": ntp_host,
+        "spec": spec,
+        "ntp_entries": ntp_entries,
+        "probed": probed,
+        "registry": registry,
+        "ntp_timeout": ntp_timeout,
+        "unique_paths": unique_paths,
+        # The time collector skips the NTP host; its record is the one probe, filled in by shape_result.
+        "pending": {"server": spec, "pending": True},
+    }
+
+
+def build_jobs(module, params, plan):
+    """[(name, function, args, kwargs)] of every collector this call starts, in start order."""
+    # Imported here, after parse_args checked the interpreter: these need Python 3.8.
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
+        identity_probe,
+        listening,
+        netprobe,
+        resources,
+        sntp,
+        timesync_collect,
+    )
+
+    timeout, probe_deadline, command_timeout = plan["timeout"], plan["probe_deadline"], plan["command_timeout"]
+    ntp_host, spec, ntp_timeout = plan["ntp_host"], plan["spec"], plan["ntp_timeout"]
+    probed, registry, unique_paths, pending = plan["probed"], plan["registry"], plan["unique_paths"], plan["pending"]
+    jobs = []
+    if ntp_host:
+        jobs.append(
+            (
+                "ntp_probe",
+                sntp.probe_server,
+                (spec, gather.NTP_SAMPLES, ntp_timeout, "auto"),
+                {"deadline": probe_deadline},
+            )
+        )
+    jobs.append(
+        (
+            "connectivity",
+            netprobe.probe_all,
+            (probed,),
+            {
+                "timeout": timeout,
+                "proxy": params["proxy"],
+                "no_proxy": params["no_proxy"],
+                "ca_file": params["ca_file"],
+                "http": params["http"],
+                "resolve_map": params["resolve"] or {},
+                "deadline": probe_deadline,
+                "use_environment": False,
+            },
+        )
     )
     if registry:
         run_cli, which_cli = resources.module_tools(module, command_timeout)
-        jobs.start(
-            "registry",
-            gather.probe_registry,
-            netprobe.probe_all,
-            run_cli,
-            which_cli("docker"),
-            params["docker_host"],
-            registry,
-            timeout=timeout,
-            ca_file=params["ca_file"],
-            http=params["http"],
-            resolve_map=params["resolve"] or {},
-            deadline=probe_deadline,
-            use_environment=False,
+        jobs.append(
+            (
+                "registry",
+                gather.probe_registry,
+                (netprobe.probe_all, run_cli, which_cli("docker"), params["docker_host"], registry),
+                {
+                    "timeout": timeout,
+                    "ca_file": params["ca_file"],
+                    "http": params["http"],
+                    "resolve_map": params["resolve"] or {},
+                    "deadline": probe_deadline,
+                    "use_environment": False,
+                },
+            )
         )
-    jobs.start(
-        "resources",
-        resources.collect_for_module,
-        module,
-        unique_paths,
-        params["java_paths"],
-        params["container_engine"],
-        command_timeout,
-        params["docker_host"],
+    jobs.append(
+        (
+            "resources",
+            resources.collect_for_module,
+            (
+                module,
+                unique_paths,
+                params["java_paths"],
+                params["container_engine"],
+                command_timeout,
+                params["docker_host"],
+            ),
+            {},
+        )
     )
-    jobs.start("port", listening.collect, params["port"], 2.0)
+    jobs.append(("port", listening.collect, (params["port"], 2.0), {}))
     identity = params["identity"] or {}
     if params["identity_grant"]:
-        jobs.start(
-            "identity",
-            identity_probe.probe,
-            params["identity_grant"],
-            str(identity.get("token_url") or ""),
-            str(identity.get("registry_url") or ""),
-            str(identity.get("org_number") or ""),
-            grant_type=str(identity.get("grant_type") or ""),
-            timeout=timeout,
-            deadline=probe_deadline,
-            proxy=params["proxy"],
-            no_proxy=params["no_proxy"],
-            ca_file=params["ca_file"],
-            signed=bool(identity.get("signed", True)),
+        jobs.append(
+            (
+                "identity",
+                identity_probe.probe,
+                (
+                    params["identity_grant"],
+                    str(identity.get("token_url") or ""),
+                    str(identity.get("registry_url") or ""),
+                    str(identity.get("org_number") or ""),
+                ),
+                {
+                    "grant_type": str(identity.get("grant_type") or ""),
+                    "timeout": timeout,
+                    "deadline": probe_deadline,
+                    "proxy": params["proxy"],
+                    "no_proxy": params["no_proxy"],
+                    "ca_file": params["ca_file"],
+                    "signed": bool(identity.get("signed", True)),
+                },
+            )
         )
-    # The time collector skips the NTP host; its record is the one probe above, filled in below.
-    pending = {"server": spec, "pending": True}
-    jobs.start(
-        "timesync",
-        timesync_collect.gather,
-        timesync_collect.run_command,
-        timesync_collect.which,
-        ntp_servers=params["ntp_servers"],
-        check_host=spec,
-        probe=True,
-        probe_timeout=ntp_timeout,
-        probe_samples=gather.NTP_SAMPLES,
-        probe_client="auto",
-        chronyc_host=params["chronyc_host"],
-        chronyc_port=params["chronyc_port"],
-        reference_time_max_age=None,
-        deadline=probe_deadline,
-        command_timeout=command_timeout,
-        probes_done={spec: pending} if ntp_host else None,
+    jobs.append(
+        (
+            "timesync",
+            timesync_collect.gather,
+            (timesync_collect.run_command, timesync_collect.which),
+            {
+                "ntp_servers": params["ntp_servers"],
+                "check_host": spec,
+                "probe": True,
+                "probe_timeout": ntp_timeout,
+                "probe_samples": gather.NTP_SAMPLES,
+                "probe_client": "auto",
+                "chronyc_host": params["chronyc_host"],
+                "chronyc_port": params["chronyc_port"],
+                "reference_time_max_age": None,
+                "deadline": probe_deadline,
+                "command_timeout": command_timeout,
+                "probes_done": {spec: pending} if ntp_host else None,
+            },
+        )
     )
-    answers, errors = jobs.finish(deadline, budget)
+    return jobs
 
+
+def run_jobs(jobs, deadline, budget, collectors=None):
+    """({name: answer}, {name: error}): every job in its own thread, collected by the deadline.
+
+    A job that raised or is still running at the deadline is in the errors (gather.Collectors), never an answer.
+    """
+    running = collectors if collectors is not None else gather.Collectors()
+    for name, func, args, kwargs in jobs:
+        running.start(name, func, *args, **kwargs)
+    return running.finish(deadline, budget)
+
+
+def shape_result(answers, errors, plan):
+    """The module's result from the collectors' answers and errors (pure). Fail closed: an entry whose
+    collector failed is kept, as an `error` naming why, never dropped."""
+    registry, ntp_entries, pending = plan["registry"], plan["ntp_entries"], plan["pending"]
     out = {"changed": False, "errors": errors}
     for name in ("resources", "timesync", "port", "identity"):
         if name in answers:
@@ -369,10 +431,33 @@ def main():
                     )
                 )
         out["connectivity"] = {"endpoints": results}
-    out["resolver"] = gather.read_resolver()
-    out["python"] = {"version": platform.python_version(), "executable": sys.executable}
-    out["budget_seconds"] = round(budget, 3)
-    out["elapsed_seconds"] = round(time.monotonic() - started, 3)
+    return out
+
+
+def call_facts(plan, now):
+    """What every call returns besides the collectors: the resolver, the interpreter, the budget and the time."""
+    return {
+        "resolver": gather.read_resolver(),
+        "python": {"version": platform.python_version(), "executable": sys.executable},
+        "budget_seconds": round(plan["budget"], 3),
+        "elapsed_seconds": round(now - plan["started"], 3),
+    }
+
+
+def main():
+    module = parse_args()
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
+        netprobe,
+        noproxy,
+    )
+
+    params = module.params
+    plan = plan_run(params, time.monotonic(), netprobe.budget_seconds)
+    for secret in noproxy.url_secrets(params["proxy"]):
+        module.no_log_values.add(secret)
+    answers, errors = run_jobs(build_jobs(module, params, plan), plan["deadline"], plan["budget"])
+    out = shape_result(answers, errors, plan)
+    out.update(call_facts(plan, time.monotonic()))
     module.exit_json(**out)
 
 

@@ -1,4 +1,4 @@
-"""Pure helpers of plugins/module_utils/netprobe.py: error classification, parsers, status, redaction."""
+"""Pure helpers of plugins/module_utils/netprobe*.py: error classification, parsers, status, redaction."""
 
 import errno
 import socket
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import netprobe, sntp
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import netprobe, netprobe_endpoint, sntp
 
 ERRORS = [
     (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), "refused"),
@@ -343,5 +343,5 @@ def test_normalize_endpoint_never_raises(raw):
 
 def test_a_superscript_digit_is_not_a_port():
     # found by hypothesis: '²'.isdigit() is True, int('²') raises
-    assert netprobe._as_int("²") is None
-    assert netprobe._as_int(" 443 ") == 443
+    assert netprobe_endpoint._as_int("²") is None
+    assert netprobe_endpoint._as_int(" 443 ") == 443

@@ -1,0 +1,171 @@
+"""preflight_gather's main() as named steps: parse the arguments, plan the run, build the job list, run it within
+the budget, shape the result. Fail closed: a collector that raises or hangs is an `error`, never a missing or an
+ok section."""
+
+import json
+import threading
+import time
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import gather
+from ansible_collections.eformidling.integrasjonspunkt.plugins.modules import preflight_gather as pg
+
+NTP = {"name": "ntp", "host": "time.example", "port": 123, "protocol": "udp-ntp"}
+WEB = {"name": "web", "host": "web.example", "port": 443, "protocol": "https"}
+REGISTRY = {"name": "ghcr", "host": "ghcr.example", "protocol": "https", "phase": "install", "run_modes": ["docker"]}
+
+
+def params(**kw):
+    out = {name: spec.get("default") for name, spec in pg.ARGUMENT_SPEC.items()}
+    out.update(kw)
+    return out
+
+
+def probe_budget(timeout):
+    return 3 * timeout
+
+
+def plan(**kw):
+    return pg.plan_run(params(**kw), 100.0, probe_budget)
+
+
+def boom(*_args, **_kwargs):
+    raise ValueError("injected")
+
+
+class FakeModule:
+    def get_bin_path(self, name, opt_dirs=None):
+        return "/usr/bin/" + name
+
+    def run_command(self, argv, **_kwargs):
+        return 0, "", ""
+
+
+def run_main(capsys, args):
+    with patch_module_args(args), pytest.raises(SystemExit):
+        pg.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_parse_args_applies_the_defaults():
+    with patch_module_args({"ntp_host": "time.example"}):
+        module = pg.parse_args()
+    assert module.params["ntp_host"] == "time.example"
+    assert module.params["timeout"] == 5.0 and module.params["endpoints"] == []
+
+
+def test_parse_args_refuses_an_old_python_naming_the_fix(capsys, monkeypatch):
+    monkeypatch.setattr(gather, "python_refusal", lambda *_a: "too old: install python3.8+")
+    with patch_module_args({}), pytest.raises(SystemExit):
+        pg.parse_args()
+    out = json.loads(capsys.readouterr().out)
+    assert out["failed"] is True and out["unsupported_python"] is True and out["msg"] == "too old: install python3.8+"
+
+
+def test_plan_run_answers_the_ntp_host_entry_from_its_one_probe_and_sends_the_registry_through_the_engine():
+    got = plan(endpoints=[NTP, WEB, REGISTRY], ntp_host=" time.example ", docker_host="unix:///run/docker.sock")
+    assert got["ntp_host"] == "time.example" and got["spec"] == "time.example"
+    assert got["ntp_entries"] == [NTP] and got["probed"] == [WEB] and got["registry"] == [REGISTRY]
+    without_docker = plan(endpoints=[NTP, WEB, REGISTRY])
+    assert without_docker["registry"] == [] and without_docker["probed"] == [NTP, WEB, REGISTRY]
+
+
+def test_plan_run_budget_and_timeouts():
+    got = plan(timeout=2.0, command_timeout=0.1, paths={"data": "/d", "logs": "/d", "temp": "", "install": "/i"})
+    assert got["budget"] == probe_budget(2.0) + gather.SLACK_SECONDS
+    assert got["probe_deadline"] == 100.0 + probe_budget(2.0) and got["deadline"] == 100.0 + got["budget"]
+    assert got["command_timeout"] == 0.5 and got["ntp_timeout"] == gather.NTP_TIMEOUT_CAP
+    assert got["unique_paths"] == ["/d", "/i"]
+    assert plan(timeout=0)["timeout"] == 5.0  # not a usable timeout: the default
+
+
+def test_build_jobs_starts_only_what_was_asked_for():
+    bare = pg.build_jobs(FakeModule(), params(), plan())
+    assert [j[0] for j in bare] == ["connectivity", "resources", "port", "timesync"]
+    assert dict((j[0], j[3]) for j in bare)["timesync"]["probes_done"] is None
+    every = params(
+        endpoints=[NTP, WEB, REGISTRY],
+        ntp_host="time.example",
+        docker_host="unix:///run/docker.sock",
+        identity_grant="grant",
+        identity={"token_url": "https://mp.example/token", "org_number": "991825827"},
+    )
+    got = pg.plan_run(every, 100.0, probe_budget)
+    jobs = {name: (func, args, kwargs) for name, func, args, kwargs in pg.build_jobs(FakeModule(), every, got)}
+    assert list(jobs) == ["ntp_probe", "connectivity", "registry", "resources", "port", "identity", "timesync"]
+    assert jobs["connectivity"][1] == ([WEB],) and jobs["connectivity"][2]["use_environment"] is False
+    assert jobs["registry"][1][-1] == [REGISTRY] and jobs["registry"][1][2] == "/usr/bin/docker"
+    assert jobs["identity"][1][:2] == ("grant", "https://mp.example/token")
+    assert jobs["timesync"][2]["probes_done"] == {"time.example": got["pending"]}
+    # Every network collector ends by the probes' deadline, inside the call's budget.
+    for name in ("ntp_probe", "connectivity", "registry", "identity", "timesync"):
+        assert jobs[name][2]["deadline"] == got["probe_deadline"], name
+
+
+def test_run_jobs_a_raising_job_is_an_error_never_an_answer():
+    answers, errors = pg.run_jobs([("good", lambda x: x, (1,), {}), ("bad", boom, (), {})], time.monotonic() + 5, 5.0)
+    assert answers == {"good": 1}
+    assert errors["bad"]["message"] == "collecting bad failed: ValueError: injected"
+    assert "Traceback" in errors["bad"]["exception"]
+
+
+def test_run_jobs_a_job_still_running_at_the_deadline_is_an_error():
+    release = threading.Event()
+    try:
+        answers, errors = pg.run_jobs([("stuck", release.wait, (30,), {})], time.monotonic() + 0.1, 0.1)
+    finally:
+        release.set()
+    assert answers == {} and "did not finish within the 0.1 s budget" in errors["stuck"]["message"]
+
+
+def test_shape_result_keeps_every_entry_of_a_failed_collector_as_an_error():
+    got = plan(endpoints=[NTP, WEB, REGISTRY], ntp_host="time.example", docker_host="unix:///run/docker.sock")
+    web = {"name": "web", "ok": True, "status": "ok"}
+    _answers, errors = pg.run_jobs([("ntp_probe", boom, (), {}), ("registry", boom, (), {})], time.monotonic() + 5, 5.0)
+    out = pg.shape_result({"connectivity": [web], "timesync": {"probes": [got["pending"]]}}, errors, got)
+    by_name = {e["name"]: e for e in out["connectivity"]["endpoints"]}
+    assert set(by_name) == {"web", "ntp", "ghcr"}
+    for name in ("ntp", "ghcr"):
+        assert (by_name[name]["ok"], by_name[name]["status"]) == (False, "error"), by_name[name]
+        assert "ValueError: injected" in by_name[name]["message"]
+    assert "Traceback" in by_name["ntp"]["exception"]
+    assert "ntp_probe" not in out and out["timesync"]["probes"] == []  # no probe: nothing pretends to be one
+    assert set(out["errors"]) == {"ntp_probe", "registry"}
+
+
+def test_shape_result_without_connectivity_has_no_section_only_the_error():
+    errors = {"connectivity": {"message": "collecting connectivity failed: ValueError: injected"}}
+    out = pg.shape_result({"port": {"listening": False}}, errors, plan(endpoints=[WEB]))
+    assert "connectivity" not in out and out["errors"] == errors and out["port"] == {"listening": False}
+
+
+def test_shape_result_fills_in_the_one_ntp_probe():
+    got = plan(endpoints=[NTP], ntp_host="time.example")
+    probe = {"server": "time.example", "reachable": True, "resolved": True, "address": "192.0.2.1", "stratum": 2}
+    out = pg.shape_result({"connectivity": [], "ntp_probe": probe, "timesync": {"probes": [got["pending"]]}}, {}, got)
+    assert out["ntp_probe"] == probe and out["timesync"]["probes"] == [probe]
+    assert [(e["name"], e["status"]) for e in out["connectivity"]["endpoints"]] == [("ntp", "ok")]
+
+
+def test_main_reports_a_crashing_collector_under_errors(capsys, monkeypatch):
+    monkeypatch.setattr(pg, "build_jobs", lambda *_a: [("connectivity", boom, (), {}), ("port", dict, (), {})])
+    out = run_main(capsys, {"endpoints": [WEB], "timeout": 1.0})
+    assert out["errors"]["connectivity"]["message"] == "collecting connectivity failed: ValueError: injected"
+    assert "connectivity" not in out and out["port"] == {}
+    assert out["budget_seconds"] == 3 * 1.0 + gather.SLACK_SECONDS
+    assert {"resolver", "python", "elapsed_seconds"} <= set(out) and not out.get("failed")
+
+
+def test_main_hides_the_proxy_password(capsys, monkeypatch):
+    seen = {}
+
+    def record(module, params_, plan_):
+        seen["no_log"] = set(module.no_log_values)
+        return [("connectivity", lambda: [{"name": "web", "message": "via %s" % params_["proxy"]}], (), {})]
+
+    monkeypatch.setattr(pg, "build_jobs", record)
+    out = run_main(capsys, {"proxy": "http://user:Pw-secret-proxy@proxy.example:3128"})
+    assert "Pw-secret-proxy" in seen["no_log"]
+    assert "Pw-secret-proxy" not in json.dumps(out)
