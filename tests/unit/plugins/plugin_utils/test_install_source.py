@@ -119,9 +119,11 @@ def test_a_mirror_refusing_or_broken_fails(code):
     assert judged(dict(UP, http={"status_code": code}))["status"] == "fail"
 
 
-def test_a_refusal_when_the_url_carries_a_login_is_unknown_not_pass():
-    result = judged(dict(UP, http={"status_code": 401}), "https://bob:pw@mirror.example/ip")
-    assert result["status"] == "unknown"
+def test_a_refusal_when_the_url_carries_a_login_is_unknown_not_pass_and_never_shows_the_password():
+    for code in (401, 404, 200):
+        result = judged(dict(UP, http={"status_code": code}), "https://bob:Pw-s3cret-77@mirror.example/ip")
+        assert result["status"] == {401: "unknown", 404: "fail", 200: "pass"}[code], result
+        assert "Pw-s3cret-77" not in repr(result)
 
 
 def test_head_not_supported_is_unknown_not_pass():
