@@ -21,6 +21,7 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
     certificates,
     checks,
     identity,
+    install_source,
     plan,
     thresholds,
 )
@@ -50,8 +51,12 @@ def _plain(value):
     return str(value)
 
 
-def select_endpoints(settings, overrides, check_install):
-    """(runtime, install, dropped, names) for this host's environment, services and version."""
+def select_endpoints(settings, overrides, check_install, download_base_url=None, image=None):
+    """(runtime, install, dropped, names) for this host's environment, services and version.
+
+    The install entries probe where the install fetches from: a mirror (download_base_url) or another
+    registry (image) replaces the catalogue's GitHub or ghcr.io entries (install_source).
+    """
     entries = catalogue.load()
     common = {
         "environment": settings["environment"],
@@ -71,10 +76,13 @@ def select_endpoints(settings, overrides, check_install):
         and (settings["java_install_method"] in ("auto", "temurin"))
     )
     install = [e for e in install if e.get("needed_when") != "temurin" or temurin_possible]
+    if check_install:
+        install = install_source.replace_sources(install, settings, download_base_url, image)
     every = {"environment": settings["environment"], "overrides": overrides or None, "include_dropped": True}
     names = {
         "runtime": [e["name"] for e in catalogue.endpoints_for(entries, phase="runtime", **every)],
-        "install": [e["name"] for e in catalogue.endpoints_for(entries, phase="install", **every)],
+        "install": [e["name"] for e in catalogue.endpoints_for(entries, phase="install", **every)]
+        + list(install_source.NAMES),
     }
     # The external database and queue are probed like catalogue entries (no proxy: the JDBC and
     # OpenWire clients do not use the JVM's HTTP proxy).
@@ -381,7 +389,12 @@ class ActionModule(ActionBase):
             settings["java_packages"] = args.get("java_packages") or {}
             limits = thresholds.merged(args.get("thresholds"))
             runtime, install, dropped, names = select_endpoints(
-                settings, args.get("endpoint_overrides"), args.get("check_install_endpoints", True)
+                settings,
+                args.get("endpoint_overrides"),
+                args.get("check_install_endpoints", True),
+                # Read here, once, until the settings model has them (they are the install role's variables).
+                download_base_url=self._var(task_vars, install_source.BASE_URL_VAR),
+                image=self._var(task_vars, install_source.IMAGE_VAR),
             )
             valid = checks.known_ids(names["runtime"], names["install"])
             checks.validate_ignore(args.get("ignore"), valid)

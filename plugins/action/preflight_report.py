@@ -7,13 +7,13 @@ host's preflight task registered; never from ansible_facts, so a fact cache cann
 """
 
 import datetime
-import os
+import functools
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import report
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import report, report_files
 
 FORMATS = {
     "json": ("preflight.json", report.json_report),
@@ -54,21 +54,16 @@ def host_record(hostvars, host, result_var):
 
 
 def write_reports(report_dir, formats, per_host, meta, rows):
-    report_dir = os.path.abspath(os.path.expanduser(str(report_dir)))
-    files = []
+    """Write the chosen formats as one set (report_files.write_set): all of them, or none and a clear failure."""
+    renderers = [
+        (FORMATS[name][0], functools.partial(FORMATS[name][1], per_host, meta, rows=rows))
+        for name in dict.fromkeys(formats)
+    ]
+    all_filenames = [filename for filename, _render in FORMATS.values()]
     try:
-        os.makedirs(report_dir, exist_ok=True)
-        for name in formats:
-            filename, render = FORMATS[name]
-            path = os.path.join(report_dir, filename)
-            tmp_path = path + ".tmp"
-            with open(tmp_path, "w", encoding="utf-8") as fh:
-                fh.write(render(per_host, meta, rows=rows))
-            os.replace(tmp_path, path)
-            files.append(path)
-    except OSError as exc:
-        raise AnsibleActionFail("cannot write the preflight reports to %s: %s" % (report_dir, exc)) from exc
-    return files
+        return report_files.write_set(report_dir, renderers, all_filenames)
+    except report_files.ReportWriteError as exc:
+        raise AnsibleActionFail("the preflight reports were not written: %s" % exc) from exc
 
 
 class ActionModule(ActionBase):

@@ -23,6 +23,11 @@ description:
   - Writes C(preflight.json), C(preflight-junit.xml) (one testcase per host and check; C(fail) as failure,
     C(error) as error), C(preflight.md) and C(preflight.html) (one self-contained page with a host by check matrix
     that can be filtered by status and host) into O(report_dir) on the controller.
+  - The files of one run appear together or not at all. Every file is rendered first, then written to a hidden
+    temporary file in O(report_dir) and synced; only then are the previous run's report files (also those of
+    formats not chosen this time) removed and the new ones renamed into place. When anything fails, every
+    temporary file and every report file is removed, so no earlier run's file can pass for this run's, and the
+    task fails naming the file and the error.
   - Values of keys that look like secrets (matching C(pass), C(secret) or C(token)) are redacted in every output.
 options:
   hosts:

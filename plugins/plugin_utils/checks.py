@@ -1197,7 +1197,10 @@ def run_checks(ctx, ignore=None, valid_ids=None, only=None, today=None):
     """Run every applicable (and selected) check; return the list of results."""
     checks = [c() for c in registry()]
     checks += [EndpointCheck(e, "runtime") for e in ctx.get("endpoints") or []]
-    checks += [EndpointCheck(e, "install") for e in ctx.get("install_endpoints") or []]
+    # A mirror or another registry gets its own judgement (imported here: it builds on this module).
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import install_source  # noqa: PLC0415
+
+    checks += [install_source.install_check(e) for e in ctx.get("install_endpoints") or []]
     valid = valid_ids if valid_ids is not None else {c.id for c in checks}
     waivers = validate_ignore(ignore, valid, today)
     patterns = validate_only(only, valid)

@@ -158,8 +158,10 @@ class NetNS:
         if self.run([sys.executable, "-c", code]).returncode != 0:
             raise RuntimeError("nothing listens on %s:%s in %s" % (address, port, self.name))
 
-    def serve(self, bind, port, cert=None, key=None):
-        argv = [sys.executable, SERVER, bind, str(port)] + ([cert, key] if cert else [])
+    def serve(self, bind, port, cert=None, key=None, only=None):
+        """probe_server.py on bind:port (TLS with cert and key); with `only`, other paths answer 404."""
+        argv = [sys.executable, SERVER] + (["--only", ",".join(only)] if only else []) + [bind, str(port)]
+        argv += [cert, key] if cert else []
         return self.start(argv, ready="READY")
 
     def drop(self, addresses, port):

@@ -1,6 +1,7 @@
-"""A tiny HTTP(S) server for connectivity tests: `probe_server.py BIND PORT [CERT KEY]`.
+"""A tiny HTTP(S) server for connectivity tests: `probe_server.py [--only PATH,...] BIND PORT [CERT KEY]`.
 
-Answers every HEAD/GET with 200 and a Date header. TLS (when CERT and KEY are given) is negotiated in the
+Answers every HEAD/GET with 200 and a Date header; with --only, just those paths, and 404 for the others.
+TLS (when CERT and KEY are given) is negotiated in the
 connection's own thread, so a client that never finishes a handshake cannot block the others.
 Prints READY once listening. Started by tests, inside their network namespace, never on a public address.
 """
@@ -13,9 +14,10 @@ import sys
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    only = None  # the paths that exist; None: every path
 
     def _reply(self, body):
-        self.send_response(200)
+        self.send_response(200 if self.only is None or self.path in self.only else 404)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Connection", "close")
@@ -49,6 +51,11 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def main():
+    args = sys.argv[1:]
+    if args[:1] == ["--only"]:
+        Handler.only = set(args[1].split(","))
+        args = args[2:]
+    sys.argv[1:] = args
     bind, port = sys.argv[1], int(sys.argv[2])
     if ":" in bind:
         Server.address_family = 10

@@ -1,7 +1,8 @@
 // STAND-IN for Digdir's integrasjonspunkt, for the molecule test ONLY. It is not the integrasjonspunkt.
 // The real JAR cannot be downloaded on the test machines, so this tiny app plays its part:
 //  * reads integrasjonspunkt-local.properties from its working directory, plus the file named by
-//    -Dspring.config.additional-location (optional:file:...), like Spring Boot does;
+//    -Dspring.config.additional-location (file:..., refusing to start when it is missing unless
+//    optional:file:...), like Spring Boot does;
 //  * listens on server.port (default 9093);
 //  * answers GET /manage/health with {"status":"UP"} (200) only when the required properties are
 //    present, the keystore opens with the configured password and holds the alias, and SPRING_PROFILES_ACTIVE is production|staging;
@@ -94,7 +95,16 @@ public class StandIn {
 
         Properties props = load(Paths.get("integrasjonspunkt-local.properties"), new Properties());
         String extra = System.getProperty("spring.config.additional-location", "");
-        if (!extra.isEmpty()) load(Paths.get(extra.replaceFirst("^optional:", "").replaceFirst("^file:", "")), props);
+        if (!extra.isEmpty()) {
+            // As Spring Boot: a location without "optional:" that does not exist stops the start
+            // (ConfigDataLocationNotFoundException); an optional one is skipped.
+            Path location = Paths.get(extra.replaceFirst("^optional:", "").replaceFirst("^file:", ""));
+            if (!extra.startsWith("optional:") && !Files.isReadable(location)) {
+                System.err.println("ConfigDataLocationNotFoundException: Config data location '" + extra + "' cannot be found");
+                System.exit(1);
+            }
+            load(location, props);
+        }
 
         List<String> missing = new ArrayList<>();
         for (String k : REQUIRED) if (props.getProperty(k, "").isEmpty()) missing.add(k);
