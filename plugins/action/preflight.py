@@ -21,7 +21,9 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
     certificates,
     checks,
     identity,
+    input_checks,
     plan,
+    settings_source,
     thresholds,
 )
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
@@ -35,19 +37,7 @@ INTERPRETER_FIX = (
 )
 
 
-def _plain(value):
-    """Ansible's tagged/unsafe containers as plain Python values (catalogue code does its own validation)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
+_plain = settings_source.plain
 
 
 def select_endpoints(settings, overrides, check_install):
@@ -116,7 +106,6 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(
         (
-            "settings",
             "java_packages",
             "retained_messages",
             "thresholds",
@@ -153,51 +142,93 @@ class ActionModule(ActionBase):
         out = str(res.get("stdout") or "").strip()
         return out if res.get("rc") == 0 and out else "%s (its version could not be read)" % path
 
-    def _var(self, task_vars, name, default=""):
-        value = (task_vars or {}).get(name, default)
-        return self._templar.template(value) if isinstance(value, str) else value
+    def _keystore(self, settings, inputs, task_vars):
+        """ctx["keystore"]: the keystore the install installs, as the settings model read it.
 
-    def _keystore(self, settings, task_vars):
-        """ctx["keystore"] from the install role's own keystore variables: the same keystore it installs.
-
-        The password is read from the host's variables here, never passed as a task argument, so it
+        The password comes from the host's variables (read by settings_source, never a task argument), so it
         appears in no task line, log or report (the certificate checks never print it either).
         """
-        path = str(self._var(task_vars, "integrasjonspunkt_keystore_src") or "")
+        found = inputs["keystore"]
+        path = found.get("path") or ""
         keystore = {
             "available": False,
             "reason": "no keystore configured",
             "path": path,
-            "type": str(self._var(task_vars, "integrasjonspunkt_keystore_type", "PKCS12") or "PKCS12").upper(),
+            "type": found.get("type") or "PKCS12",
             "data": None,
-            "password": str(self._var(task_vars, "integrasjonspunkt_keystore_password") or ""),
-            "alias": str(self._var(task_vars, "integrasjonspunkt_keystore_alias") or ""),
-            "org_number": str(self._var(task_vars, "integrasjonspunkt_org_number") or ""),
+            "password": str(inputs["raw"].get("integrasjonspunkt_keystore_password") or ""),
+            "alias": found.get("alias") or "",
+            "org_number": inputs["org_number"],
             "environment": settings["environment"],
         }
         if path:
-            if model._bool(
-                "integrasjonspunkt_keystore_remote_src",
-                self._var(task_vars, "integrasjonspunkt_keystore_remote_src", False),
-            ):
+            if found.get("remote_src"):
                 data, reason = certificates.read_remote_keystore(self, path, task_vars)
             else:
                 data, reason = certificates.read_controller_keystore(os.path.expanduser(path))
             keystore.update(available=data is not None, reason=reason, data=data)
         return keystore
 
-    def _issuers(self, task_vars):
-        """The accepted issuers: the collection's data, plus integrasjonspunkt_keystore_extra_issuers (a file)."""
-        extra = str(self._var(task_vars, "integrasjonspunkt_keystore_extra_issuers") or "")
+    @staticmethod
+    def _issuers(extra, problems):
+        """The accepted issuers: the collection's data, plus integrasjonspunkt_keystore_extra_issuers (a file).
+
+        A file that cannot be used is an input problem (config.inputs), as the install's keystore_check refuses it.
+        """
         issuers = certificates.load_issuers()
         if not extra:
             return issuers
         try:
             return certificates.merge_issuers(issuers, os.path.expanduser(extra))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise AnsibleActionFail(
-                "integrasjonspunkt_keystore_extra_issuers=%r cannot be used: %s" % (extra, exc)
-            ) from exc
+            problems.append(
+                model.problem(
+                    "integrasjonspunkt_keystore_extra_issuers",
+                    extra,
+                    "a readable YAML file of issuers in the format of data/certificate_issuers.yml (%s)" % exc,
+                )
+            )
+            return issuers
+
+    def _inputs(self, task_vars):
+        """The host's settings, judged once by the model: (settings to probe with or None, inputs).
+
+        `inputs` holds every problem of the install's rules (config.inputs), the keystore as the model read it
+        and the raw values. The settings are None when the probes cannot run with them.
+        """
+        raw, unreadable, found = settings_source.read(task_vars, lambda v: _plain(self._templar.template(v)))
+        probe_settings, _probe_problems = model.validate(raw, "probe")
+        partial, rule_problems = model.evaluate(raw, "preflight")
+        problems = unreadable + rule_problems + settings_source.unknown_problems(found)
+        if unreadable or any(p["variable"] in model.REMOVED for p in rule_problems):
+            probe_settings = None  # an unreadable template or a removed variable: nothing is probed on a guess
+        inputs = {
+            "problems": problems,
+            "raw": raw,
+            "keystore": partial.get("keystore") or {},
+            "org_number": partial.get("org_number") or "",
+        }
+        return probe_settings, inputs
+
+    def _refused(self, result, problems):
+        """The result of a host whose inputs are too broken to probe: one failing config.inputs, no probes."""
+        results = [input_checks.result(problems)]
+        result.update(
+            changed=False,
+            results=results,
+            counts=checks.count(results),
+            failed_ids=checks.failing_ids(results),
+            error_ids=[],
+            strict=bool(self._task.args.get("strict")),
+            settings={},
+            thresholds=None,
+            plan=None,
+            resolver=None,
+            identity={},
+            gather={"budget_seconds": None, "elapsed_seconds": None, "python": None, "errors": []},
+            generated_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        )
+        return result
 
     @staticmethod
     def _identity(settings, cache, data, endpoints, enabled):
@@ -267,11 +298,15 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = _plain(dict(self._task.args))
-        # Input errors stop the task before anything is sent to the host.
+        # The settings: judged by the model, every problem a config.inputs result; too broken to probe, the
+        # host gets that one result and nothing is sent to it.
+        settings, inputs = self._inputs(task_vars)
+        if settings is None:
+            return self._refused(result, inputs["problems"])
+        # The preflight role's own arguments: a bad one stops the task before anything is sent to the host.
         try:
-            settings = model.normalise(args.get("settings") or {})
             settings["retained_messages"] = int(args.get("retained_messages") or 0)
-            settings["java_packages"] = args.get("java_packages") or {}
+            settings["java_packages"] = args.get("java_packages") or plan.JAVA_DISTRIBUTION_PACKAGES
             limits = thresholds.merged(args.get("thresholds"))
             runtime, install, dropped, names = select_endpoints(
                 settings, args.get("endpoint_overrides"), args.get("check_install_endpoints", True)
@@ -319,7 +354,8 @@ class ActionModule(ActionBase):
                 module_args[key] = args[key]
         if args.get("ntp_servers"):
             module_args["ntp_servers"] = args["ntp_servers"]
-        keystore = self._keystore(settings, task_vars)
+        keystore = self._keystore(settings, inputs, task_vars)
+        issuers = self._issuers(inputs["keystore"].get("extra_issuers"), inputs["problems"])
         probe_identity = bool(args.get("identity_probe")) and any(
             checks.selected(i, only) for i in ("identity.grant", "identity.virksert")
         )
@@ -348,7 +384,8 @@ class ActionModule(ActionBase):
                 "identity": identity_plan,
                 "identity_probe": gathered.get("identity"),
                 "_certificate_inspection": opened.get("_certificate_inspection"),
-                "certificate_issuers": self._issuers(task_vars),
+                "certificate_issuers": issuers,
+                "input_problems": inputs["problems"],
                 "resources": gathered.get("resources") or {},
                 "timesync": gathered.get("timesync") or {},
                 "port": gathered.get("port") or {},
