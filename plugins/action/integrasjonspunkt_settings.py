@@ -35,6 +35,7 @@ def settings_result(task_vars, template, scope, fail_on_problems):
         "settings": model.public(settings) if settings is not None else None,
         "problems": problems,
         "unknown_variables": found,
+        "refused": [model.problem_text(p) for p in problems if p["severity"] == "fail"],
     }
     warnings = [model.problem_text(p) for p in problems if p["severity"] == "warn"]
     if warnings:

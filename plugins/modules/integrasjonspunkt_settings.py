@@ -97,6 +97,12 @@ problems:
       value: "12345"
       allowed: "a Norwegian organisation number: exactly 9 digits"
       severity: fail
+refused:
+  description: The problems of severity V(fail) as sentences naming the variable, its value (never a secret) and
+    what is allowed.
+  returned: always
+  type: list
+  elements: str
 unknown_variables:
   description: Collection-prefixed variables of the host that no role reads, each with the closest known C(suggestion).
   returned: always

@@ -462,6 +462,24 @@ SCOPES = {
 }
 
 
+# The variables the prepare rules read (tests/unit checks this against what its families really read).
+PREPARE_VARIABLES = frozenset(
+    (
+        "integrasjonspunkt_environment",
+        "integrasjonspunkt_services",
+        "integrasjonspunkt_version",
+        "integrasjonspunkt_port",
+        "integrasjonspunkt_ntp_host",
+        "integrasjonspunkt_inbound_sources",
+    )
+)
+
+
+def scope_variables(scope):
+    """The integrasjonspunkt_* variables a scope reads: every one for install and preflight."""
+    return PREPARE_VARIABLES if scope == "prepare" else frozenset(model.DEFAULTS)
+
+
 def evaluate(raw, scope="probe"):
     """(what could be normalised, problems): every family of `scope` runs, whatever the others found."""
     if scope not in SCOPES:
