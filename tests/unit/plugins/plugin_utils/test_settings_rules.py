@@ -118,8 +118,8 @@ def test_each_rule_names_the_variable_the_value_and_what_is_allowed(var, value, 
          "integrasjonspunkt_database_url", "JDBC URL"),
         ({"integrasjonspunkt_external_queue": True, "integrasjonspunkt_queue_broker_url": "http://mq"},
          "integrasjonspunkt_queue_broker_url", "broker URL"),
-        ({"integrasjonspunkt_run_mode": "docker", "integrasjonspunkt_image": "ghcr.io/x/y:v1"}, "integrasjonspunkt_image",
-         "without tag or digest"),
+        ({"integrasjonspunkt_run_mode": "docker", "integrasjonspunkt_image": "ghcr.io/x/y:v1"},
+         "integrasjonspunkt_image", "without tag or digest"),
         ({"integrasjonspunkt_run_mode": "docker", "integrasjonspunkt_image_digest": "sha256:abc"},
          "integrasjonspunkt_image_digest", "64 lower-case hex"),
         ({"integrasjonspunkt_run_mode": "docker", "integrasjonspunkt_container_name": "ip-previous"},
@@ -203,21 +203,21 @@ def test_prepare_applies_only_what_it_consumes():
 
 
 def test_prepare_variables_are_what_its_rules_read():
-    class Recording(dict):
-        read = set()
+    read = set()
 
+    class Recording(dict):
         def __getitem__(self, key):
-            Recording.read.add(key)
+            read.add(key)
             return dict.__getitem__(self, key)
 
         def get(self, key, default=None):
-            Recording.read.add(key)
+            read.add(key)
             return dict.get(self, key, default)
 
     c = settings_rules.Collector(Recording(model.with_defaults({})))
     for family in settings_rules.SCOPES["prepare"]:
         family(c, {})
-    assert {k for k in Recording.read if k.startswith("integrasjonspunkt_")} == settings_rules.PREPARE_VARIABLES
+    assert {k for k in read if k.startswith("integrasjonspunkt_")} == settings_rules.PREPARE_VARIABLES
 
 
 def test_scopes_preflight_and_install_are_one_set_of_rules():
