@@ -277,15 +277,20 @@ def api_credentials(c, out):
             "with integrasjonspunkt_auth_enabled=true (the default), a non-empty single line without ':' (or set"
             " integrasjonspunkt_auth_enabled: false to run the API without authentication; preflight then warns)",
         )
-    _secret_line(c, "integrasjonspunkt_auth_password", "with integrasjonspunkt_auth_enabled=true (the default), ")
+    _secret_line(
+        c,
+        "integrasjonspunkt_auth_password",
+        "with integrasjonspunkt_auth_enabled=true (the default), ",
+        "; or set integrasjonspunkt_auth_enabled: false to run the API without authentication (preflight then warns)",
+    )
 
 
-def _secret_line(c, var, when=""):
+def _secret_line(c, var, when="", otherwise=""):
     """A password: a non-empty single line, kept in Ansible Vault. Its value is never shown."""
     value = str(c.values.get(var) if c.values.get(var) is not None else "")
     state = "empty" if not value else ("more than one line" if re.search(r"[\r\n]", value) else None)
     if state:
-        c.refuse(var, "%sa non-empty single line, kept in Ansible Vault (it is %s)" % (when, state))
+        c.refuse(var, "%sa non-empty single line, kept in Ansible Vault (it is %s)%s" % (when, state, otherwise))
 
 
 def org_number_problem(text):
@@ -417,8 +422,12 @@ def docker(c, out):
             "1-63 letters, digits, '_', '.', '-', not ending in '-previous' (that name holds the previous"
             " container during upgrades)",
         )
-    c.take(model._int, "integrasjonspunkt_container_uid", 1, UID_MAX)
-    c.take(model._int, "integrasjonspunkt_container_gid", 0, UID_MAX)
+    for var, low, what in (
+        ("integrasjonspunkt_container_uid", 1, "a numeric user from 1 to %d, not 0 (root)" % UID_MAX),
+        ("integrasjonspunkt_container_gid", 0, "a numeric group from 0 to %d" % UID_MAX),
+    ):
+        if c.take(model._int, var, low, UID_MAX) is None:
+            c.problems[-1]["allowed"] = what
     memory, heap = out.get("container_memory_mb"), out.get("jvm_max_heap_mb")
     if memory is None or heap is None:
         return
