@@ -238,6 +238,8 @@ def no_proxy_list(var, value):
     """no_proxy as a list of patterns (a comma-separated string or a list)."""
     if value in (None, ""):
         return []
+    if not isinstance(value, (str, list, tuple)):
+        raise _bad(var, value, "host names, domain suffixes (.example.no), IPs or CIDRs, comma-separated or a list")
     items = value.split(",") if isinstance(value, str) else list(value)
     out = []
     for item in items:

@@ -53,7 +53,9 @@ class Collector:
             return parse(var, self.values[var], *args)
         except model.SettingsError as exc:
             self.problems.extend(exc.problems)
-            return None
+        except (TypeError, AttributeError, ValueError):  # a value of another kind (a number for a list, ...)
+            self.refuse(var, "a value of the documented type (see the role's argument specs)")
+        return None
 
     def refuse(self, var, allowed, value=None, severity="fail"):
         self.problems.append(model.problem(var, self.values.get(var) if value is None else value, allowed, severity))
@@ -496,7 +498,17 @@ def evaluate(raw, scope="probe"):
     c = Collector(model.with_defaults(raw))
     out = {}
     for family in SCOPES[scope]:
-        family(c, out)
+        try:
+            family(c, out)
+        except Exception as exc:  # fail closed: a rule that cannot judge a value refuses it, never passes it
+            c.problems.append(
+                model.problem(
+                    "(settings rules: %s)" % family.__name__,
+                    "not judged",
+                    "values this rule can read; it stopped with %s (compare the values with the role's argument"
+                    " specs)" % type(exc).__name__,
+                )
+            )
     return out, c.problems
 
 

@@ -10,6 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as model
+
 from .settings_harness import run_install_validation, run_preflight
 
 SECRET = "Hyp-secret-93117"
@@ -46,6 +48,22 @@ VALUES = {
     "integrasjonspunkt_prot": [None, 9094],
 }
 
+
+def _bad_value(default):
+    """A value of the wrong kind for a variable without cases of its own."""
+    if isinstance(default, bool):
+        return "maybe"
+    if isinstance(default, int):
+        return -1
+    if isinstance(default, (list, dict)):
+        return 42
+    return "two\nlines"
+
+
+# Every other variable of the model: its default, or a value of the wrong kind.
+for _name, _default in model.DEFAULTS.items():
+    VALUES.setdefault(_name, [None, _default, _bad_value(_default)])
+
 hosts = st.fixed_dictionaries({name: st.sampled_from(values) for name, values in VALUES.items()}).map(
     lambda d: {k: v for k, v in d.items() if v is not None}
 )
@@ -58,7 +76,7 @@ def monkeypatch_module():
     mp.undo()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(host=hosts)
 def test_preflight_config_inputs_and_the_install_never_disagree(monkeypatch_module, host):
     result, _calls = run_preflight(host, monkeypatch_module, only=["config.inputs"])

@@ -3,7 +3,11 @@
 import pytest
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as model
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings_rules, settings_source
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
+    input_checks,
+    settings_rules,
+    settings_source,
+)
 
 PASSWORD = "Kj9-secret-pw-7781"
 KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQINBF...\n-----END PGP PUBLIC KEY BLOCK-----\n"
@@ -251,3 +255,23 @@ def test_a_template_that_cannot_be_resolved_is_a_problem_without_the_secret():
     )
     assert raw == {"integrasjonspunkt_port": 9093}
     assert unreadable[0]["variable"] == "integrasjonspunkt_keystore_password" and PASSWORD not in repr(unreadable)
+
+
+def test_a_rule_that_crashes_refuses_never_passes(monkeypatch):
+    def broken(c, out):
+        raise KeyError("injected")
+
+    monkeypatch.setitem(settings_rules.SCOPES, "install", (*settings_rules.SCOPES["install"], broken))
+    settings, found = model.validate(GOOD, "install")
+    assert settings is None
+    assert [p["severity"] for p in found if "broken" in p["variable"]] == ["fail"]
+
+
+def test_a_value_of_another_kind_is_a_problem_not_a_crash():
+    found = refused(integrasjonspunkt_no_proxy=42, integrasjonspunkt_port=[1], integrasjonspunkt_jvm_extra_opts=7)
+    assert {"integrasjonspunkt_no_proxy", "integrasjonspunkt_port", "integrasjonspunkt_jvm_extra_opts"} <= set(found)
+
+
+def test_config_inputs_without_a_judgement_is_error():
+    result = input_checks.InputsCheck().run({})
+    assert result["status"] == "error"
