@@ -2,12 +2,12 @@
 
 import pytest
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as model
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
     input_checks,
     settings_rules,
     settings_source,
 )
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as model
 
 PASSWORD = "Kj9-secret-pw-7781"
 KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQINBF...\n-----END PGP PUBLIC KEY BLOCK-----\n"
