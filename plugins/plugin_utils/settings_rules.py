@@ -353,9 +353,10 @@ def download(c, out):
     if "-----BEGIN PGP PUBLIC KEY BLOCK-----" not in str(c.values.get("integrasjonspunkt_signing_key") or ""):
         c.refuse(
             "integrasjonspunkt_signing_key",
-            "the ASCII-armored public key (-----BEGIN PGP PUBLIC KEY BLOCK-----) with the pinned fingerprint, e.g."
-            " \"{{ lookup('ansible.builtin.file', 'eformidling-key.asc') }}\" (Digdir publishes it as"
-            " resources/eformidling/public_keys/eformidling-key.asc)",
+            # No template braces in a message: it may be shown through a template.
+            "the ASCII-armored public key (-----BEGIN PGP PUBLIC KEY BLOCK-----) with the pinned fingerprint, for"
+            " example Digdir's resources/eformidling/public_keys/eformidling-key.asc read with the"
+            " ansible.builtin.file lookup",
         )
 
 
