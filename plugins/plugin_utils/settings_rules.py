@@ -268,6 +268,11 @@ def api_switches(c, out):
     out["auth_enabled"] = c.take(model._explicit_bool, "integrasjonspunkt_auth_enabled")
 
 
+AUTH_WAY_OUT = (
+    "; or set integrasjonspunkt_auth_enabled: false to run the API without authentication (preflight then warns)"
+)
+
+
 def api_credentials(c, out):
     """Basic auth (on by default, as in the integrasjonspunkt) needs a user and a password."""
     if not out.get("auth_enabled"):
@@ -276,14 +281,11 @@ def api_credentials(c, out):
     if not user.strip() or re.search(r"[:\r\n]", user):
         c.refuse(
             "integrasjonspunkt_auth_user",
-            "with integrasjonspunkt_auth_enabled=true (the default), a non-empty single line without ':' (or set"
-            " integrasjonspunkt_auth_enabled: false to run the API without authentication; preflight then warns)",
+            "with integrasjonspunkt_auth_enabled=true (the default), a non-empty single line without ':'"
+            + AUTH_WAY_OUT,
         )
     _secret_line(
-        c,
-        "integrasjonspunkt_auth_password",
-        "with integrasjonspunkt_auth_enabled=true (the default), ",
-        "; or set integrasjonspunkt_auth_enabled: false to run the API without authentication (preflight then warns)",
+        c, "integrasjonspunkt_auth_password", "with integrasjonspunkt_auth_enabled=true (the default), ", AUTH_WAY_OUT
     )
 
 
