@@ -5,7 +5,7 @@ import json
 import pytest
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.action import integrasjonspunkt_settings as entry
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificates, checks
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificates, checks, report
 
 from .settings_harness import run_install_validation, run_preflight
 
@@ -148,3 +148,20 @@ def test_the_entry_point_lists_every_refused_value_at_once_and_hides_passwords()
 def test_the_entry_point_without_fail_on_problems_reports_only():
     result = entry.settings_result({"integrasjonspunkt_port": 0}, lambda v: v, "prepare", False)
     assert not result.get("failed") and result["refused"] and "integrasjonspunkt_port" in result["refused"][0]
+
+
+def test_a_host_too_broken_to_probe_is_in_every_report_without_its_secrets(monkeypatch):
+    host = dict(GOOD, integrasjonspunkt_port="http", integrasjonspunkt_auth_password=PASSWORD + "\n")
+    host["integrasjonspunkt_proxy"] = "http://bob:%s@proxy:3128" % PASSWORD
+    result, _calls = run_preflight(host, monkeypatch)
+    per_host = {"ip1": result}
+    rendered = [
+        "\n".join(report.summary_lines(per_host)),
+        json.dumps(report.json_report(per_host)),
+        str(report.junit_report(per_host)),
+        report.markdown_report(per_host),
+        report.html_report(per_host),
+    ]
+    for text in rendered:
+        assert "config.inputs" in text and "integrasjonspunkt_port" in text
+        assert PASSWORD not in text
