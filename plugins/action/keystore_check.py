@@ -14,7 +14,12 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificate_checks, certificates
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
+    certificate_checks,
+    certificates,
+    settings_source,
+)
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as model
 
 FAIL_STATUSES = ("fail", "error", "unknown")
 
@@ -44,8 +49,30 @@ class ActionModule(ActionBase):
             "warn_days",
             "fail_on_findings",
             "extra_issuers",
+            "from_settings",
         )
     )
+
+    def _from_settings(self, task_vars):
+        """The keystore arguments from the host's variables, as the settings model reads them (no task argument
+        carries the password then, so no task line can show it)."""
+        raw, unreadable, _unknown = settings_source.read(
+            task_vars, lambda v: settings_source.plain(self._templar.template(v))
+        )
+        if unreadable:
+            raise AnsibleActionFail("; ".join(model.problem_text(p) for p in unreadable))
+        found, _problems = model.evaluate(raw, "install")
+        keystore = found.get("keystore") or {}
+        return {
+            "path": keystore.get("path") or "",
+            "remote_src": bool(keystore.get("remote_src")),
+            "type": keystore.get("type") or "PKCS12",
+            "alias": keystore.get("alias") or "",
+            "password": str(raw.get("integrasjonspunkt_keystore_password") or ""),
+            "org_number": found.get("org_number") or "",
+            "environment": found.get("environment") or "production",
+            "extra_issuers": keystore.get("extra_issuers") or "",
+        }
 
     def _read_remote(self, path, task_vars):
         return certificates.read_remote_keystore(self, path, task_vars)
@@ -53,7 +80,9 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        args = self._task.args
+        args = dict(self._task.args)
+        if args.pop("from_settings", False):
+            args.update(self._from_settings(task_vars))
         path = to_text(args.get("path") or "")
         password = to_text(args.get("password") or "")
         environment = to_text(args.get("environment") or "production")
@@ -79,7 +108,7 @@ class ActionModule(ActionBase):
             "environment": environment,
         }
         if path:
-            if self._task.args.get("remote_src"):
+            if args.get("remote_src"):
                 data, reason = self._read_remote(path, task_vars)
             else:
                 data, reason = certificates.read_controller_keystore(os.path.expanduser(path))

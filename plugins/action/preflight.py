@@ -21,8 +21,10 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
     certificates,
     checks,
     identity,
+    input_checks,
     install_source,
     plan,
+    settings_source,
     thresholds,
 )
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
@@ -36,19 +38,7 @@ INTERPRETER_FIX = (
 )
 
 
-def _plain(value):
-    """Ansible's tagged/unsafe containers as plain Python values (catalogue code does its own validation)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
+_plain = settings_source.plain
 
 
 def select_endpoints(settings, overrides, check_install, download_base_url=None, image=None):
@@ -232,7 +222,6 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(
         (
-            "settings",
             "java_packages",
             "retained_messages",
             "thresholds",
@@ -269,51 +258,93 @@ class ActionModule(ActionBase):
         out = str(res.get("stdout") or "").strip()
         return out if res.get("rc") == 0 and out else "%s (its version could not be read)" % path
 
-    def _var(self, task_vars, name, default=""):
-        value = (task_vars or {}).get(name, default)
-        return self._templar.template(value) if isinstance(value, str) else value
+    def _keystore(self, settings, inputs, task_vars):
+        """ctx["keystore"]: the keystore the install installs, as the settings model read it.
 
-    def _keystore(self, settings, task_vars):
-        """ctx["keystore"] from the install role's own keystore variables: the same keystore it installs.
-
-        The password is read from the host's variables here, never passed as a task argument, so it
+        The password comes from the host's variables (read by settings_source, never a task argument), so it
         appears in no task line, log or report (the certificate checks never print it either).
         """
-        path = str(self._var(task_vars, "integrasjonspunkt_keystore_src") or "")
+        found = inputs["keystore"]
+        path = found.get("path") or ""
         keystore = {
             "available": False,
             "reason": "no keystore configured",
             "path": path,
-            "type": str(self._var(task_vars, "integrasjonspunkt_keystore_type", "PKCS12") or "PKCS12").upper(),
+            "type": found.get("type") or "PKCS12",
             "data": None,
-            "password": str(self._var(task_vars, "integrasjonspunkt_keystore_password") or ""),
-            "alias": str(self._var(task_vars, "integrasjonspunkt_keystore_alias") or ""),
-            "org_number": str(self._var(task_vars, "integrasjonspunkt_org_number") or ""),
+            "password": str(inputs["raw"].get("integrasjonspunkt_keystore_password") or ""),
+            "alias": found.get("alias") or "",
+            "org_number": inputs["org_number"],
             "environment": settings["environment"],
         }
         if path:
-            if model._bool(
-                "integrasjonspunkt_keystore_remote_src",
-                self._var(task_vars, "integrasjonspunkt_keystore_remote_src", False),
-            ):
+            if found.get("remote_src"):
                 data, reason = certificates.read_remote_keystore(self, path, task_vars)
             else:
                 data, reason = certificates.read_controller_keystore(os.path.expanduser(path))
             keystore.update(available=data is not None, reason=reason, data=data)
         return keystore
 
-    def _issuers(self, task_vars):
-        """The accepted issuers: the collection's data, plus integrasjonspunkt_keystore_extra_issuers (a file)."""
-        extra = str(self._var(task_vars, "integrasjonspunkt_keystore_extra_issuers") or "")
+    @staticmethod
+    def _issuers(extra, problems):
+        """The accepted issuers: the collection's data, plus integrasjonspunkt_keystore_extra_issuers (a file).
+
+        A file that cannot be used is an input problem (config.inputs), as the install's keystore_check refuses it.
+        """
         issuers = certificates.load_issuers()
         if not extra:
             return issuers
         try:
             return certificates.merge_issuers(issuers, os.path.expanduser(extra))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise AnsibleActionFail(
-                "integrasjonspunkt_keystore_extra_issuers=%r cannot be used: %s" % (extra, exc)
-            ) from exc
+            problems.append(
+                model.problem(
+                    "integrasjonspunkt_keystore_extra_issuers",
+                    extra,
+                    "a readable YAML file of issuers in the format of data/certificate_issuers.yml (%s)" % exc,
+                )
+            )
+            return issuers
+
+    def _inputs(self, task_vars):
+        """The host's settings, judged once by the model: (settings to probe with or None, inputs).
+
+        `inputs` holds every problem of the install's rules (config.inputs), the keystore as the model read it
+        and the raw values. The settings are None when the probes cannot run with them.
+        """
+        raw, unreadable, found = settings_source.read(task_vars, lambda v: _plain(self._templar.template(v)))
+        probe_settings, _probe_problems = model.validate(raw, "probe")
+        partial, rule_problems = model.evaluate(raw, "preflight")
+        problems = unreadable + rule_problems + settings_source.unknown_problems(found)
+        if unreadable or any(p["variable"] in model.REMOVED for p in rule_problems):
+            probe_settings = None  # an unreadable template or a removed variable: nothing is probed on a guess
+        inputs = {
+            "problems": problems,
+            "raw": raw,
+            "keystore": partial.get("keystore") or {},
+            "org_number": partial.get("org_number") or "",
+        }
+        return probe_settings, inputs
+
+    def _refused(self, result, problems):
+        """The result of a host whose inputs are too broken to probe: one failing config.inputs, no probes."""
+        results = [input_checks.result(problems)]
+        result.update(
+            changed=False,
+            results=results,
+            counts=checks.count(results),
+            failed_ids=checks.failing_ids(results),
+            error_ids=[],
+            strict=bool(self._task.args.get("strict")),
+            settings={},
+            thresholds=None,
+            plan=None,
+            resolver=None,
+            identity={},
+            gather={"budget_seconds": None, "elapsed_seconds": None, "python": None, "errors": []},
+            generated_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        )
+        return result
 
     @staticmethod
     def _identity(settings, cache, data, endpoints, enabled):
@@ -380,21 +411,23 @@ class ActionModule(ActionBase):
         )
         return plan_, grant
 
-    def _settings_and_keystore(self, args, task_vars):
-        """The task's inputs, normalised and validated, and the keystore the install role installs."""
-        # Input errors stop the task before anything is sent to the host.
+    def _settings_and_keystore(self, args, settings, found, task_vars):
+        """The task's own arguments validated, the endpoints selected, and the keystore the install role installs.
+
+        `settings` and `found` come from _inputs(): the host's settings as the model judged them.
+        """
+        # The preflight role's own arguments: a bad one stops the task before anything is sent to the host.
         try:
-            settings = model.normalise(args.get("settings") or {})
             settings["retained_messages"] = int(args.get("retained_messages") or 0)
-            settings["java_packages"] = args.get("java_packages") or {}
+            settings["java_packages"] = args.get("java_packages") or plan.JAVA_DISTRIBUTION_PACKAGES
             limits = thresholds.merged(args.get("thresholds"))
             runtime, install, dropped, names = select_endpoints(
                 settings,
                 args.get("endpoint_overrides"),
                 args.get("check_install_endpoints", True),
-                # Read here, once, until the settings model has them (they are the install role's variables).
-                download_base_url=self._var(task_vars, install_source.BASE_URL_VAR),
-                image=self._var(task_vars, install_source.IMAGE_VAR),
+                # Where the install fetches from, as the settings model read it.
+                download_base_url=found["raw"].get(install_source.BASE_URL_VAR),
+                image=found["raw"].get(install_source.IMAGE_VAR),
             )
             valid = checks.known_ids(names["runtime"], names["install"])
             checks.validate_ignore(args.get("ignore"), valid)
@@ -410,7 +443,8 @@ class ActionModule(ActionBase):
                 )
         except (ValueError, catalogue.CatalogueError) as exc:
             raise AnsibleActionFail(str(exc)) from exc
-        keystore = self._keystore(settings, task_vars)
+        keystore = self._keystore(settings, found, task_vars)
+        issuers = self._issuers(found["keystore"].get("extra_issuers"), found["problems"])
         return {
             "settings": settings,
             "limits": limits,
@@ -422,6 +456,8 @@ class ActionModule(ActionBase):
             "identity_endpoints": identity_endpoints,
             "timeout": timeout,
             "keystore": keystore,
+            "issuers": issuers,
+            "problems": found["problems"],
         }
 
     def _prepare_identity(self, args, only, inputs):
@@ -453,7 +489,8 @@ class ActionModule(ActionBase):
             "identity": identity_plan,
             "identity_probe": gathered.get("identity"),
             "_certificate_inspection": opened.get("_certificate_inspection"),
-            "certificate_issuers": self._issuers(task_vars),
+            "certificate_issuers": inputs["issuers"],
+            "input_problems": inputs["problems"],
             "resources": gathered.get("resources") or {},
             "timesync": gathered.get("timesync") or {},
             "port": gathered.get("port") or {},
@@ -470,7 +507,12 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = _plain(dict(self._task.args))
-        inputs = self._settings_and_keystore(args, task_vars)
+        # The settings: judged by the model, every problem a config.inputs result; too broken to probe, the
+        # host gets that one result and nothing is sent to it.
+        settings, found = self._inputs(task_vars)
+        if settings is None:
+            return self._refused(result, found["problems"])
+        inputs = self._settings_and_keystore(args, settings, found, task_vars)
         only = checks.validate_only(args.get("only"), inputs["valid"])
         runtime, install = probed_endpoints(inputs["runtime"], inputs["install"], only)
         module_args = gather_args(inputs["settings"], args, runtime + install, inputs["timeout"], only)

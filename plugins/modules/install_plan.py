@@ -8,23 +8,16 @@ module: install_plan
 short_description: What the install does on a host - Java, heap and JVM options - decided like preflight decides
 version_added: 0.2.0
 description:
-  - An action plugin used by the P(eformidling.integrasjonspunkt.integrasjonspunkt#role) role. It returns the plan
-    the preflight engine computed for the host (O(preflight)), or, when there is none or O(refresh) is set, reads the
-    host with M(eformidling.integrasjonspunkt.resource_facts) and computes the plan with the same code.
+  - An action plugin used by the P(eformidling.integrasjonspunkt.integrasjonspunkt#role) role. It reads the host's
+    C(integrasjonspunkt_*) variables as M(eformidling.integrasjonspunkt.integrasjonspunkt_settings) does, reads the
+    host with M(eformidling.integrasjonspunkt.resource_facts) and computes the plan with the code the preflight
+    engine uses, so the plan is the one preflight judged.
   - The Java is the one preflight's C(runtime.java) judged (or the package it said would be installed); the heap is
     60 % of the memory available to the service, cgroup limits included, between 256 and 4096 MiB, unless
     C(integrasjonspunkt_jvm_max_heap_mb) is set; the JVM options carry C(integrasjonspunkt_proxy).
 options:
-  settings:
-    description:
-      - The shared C(integrasjonspunkt_*) settings by variable name, as for M(eformidling.integrasjonspunkt.preflight).
-    type: dict
-    required: true
   java_packages:
-    description: The role's table of Java 21 packages per distribution.
-    type: dict
-  preflight:
-    description: This host's registered preflight result of the same run (C(preflight_result)); its plan is used.
+    description: Java 21 packages per distribution; default the collection's table (C(plugin_utils/plan.py)).
     type: dict
   refresh:
     description: Read the host again (after Java was installed).
@@ -33,7 +26,7 @@ options:
 attributes:
   action:
     support: full
-    description: Runs on the controller; calls resource_facts on the host when it has no plan.
+    description: Runs on the controller; calls resource_facts on the host.
   check_mode:
     support: full
     description: Read-only.
@@ -51,9 +44,6 @@ author:
 EXAMPLES = r"""
 - name: Plan the Java runtime, heap and JVM options
   eformidling.integrasjonspunkt.install_plan:
-    settings: "{{ __integrasjonspunkt_shared_settings }}"
-    java_packages: "{{ __integrasjonspunkt_java_distribution_packages }}"
-    preflight: "{{ preflight_result | default({}) }}"
   register: plan
 """
 
@@ -76,7 +66,7 @@ jvm_options:
   type: list
   elements: str
 source:
-  description: C(preflight) when preflight's plan was used, else C(resource_facts).
+  description: Always C(resource_facts) (the facts were read from the host).
   returned: always
   type: str
 """

@@ -79,6 +79,15 @@ options:
       - For an issuer that Digdir accepts but the data file does not know yet, or a test CA. Every CA certificate
         needs its C(sha256), which is checked.
     type: path
+  from_settings:
+    description:
+      - Take O(path), O(remote_src), O(type), O(alias), O(password), O(org_number), O(environment) and
+        O(extra_issuers) from the host's C(integrasjonspunkt_keystore_*), C(integrasjonspunkt_org_number) and
+        C(integrasjonspunkt_environment) variables, read as
+        M(eformidling.integrasjonspunkt.integrasjonspunkt_settings) reads them. No task argument then carries the
+        password. The P(eformidling.integrasjonspunkt.integrasjonspunkt#role) role uses this.
+    type: bool
+    default: false
 attributes:
   action:
     support: full

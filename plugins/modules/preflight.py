@@ -8,7 +8,12 @@ module: preflight
 short_description: The preflight engine - gather every fact of one host in one call and judge it
 version_added: 0.2.0
 description:
-  - An action plugin. Per host it normalises the shared C(integrasjonspunkt_*) settings once, selects the
+  - An action plugin. Per host it reads the host's C(integrasjonspunkt_*) variables itself (templated on the
+    controller; no secret is a task argument) and judges them once with the settings model's rules, the same rules
+    as M(eformidling.integrasjonspunkt.integrasjonspunkt_settings) applies for the install; every problem is in the
+    C(config.inputs) result (V(fail) for a value the install refuses, V(warn) for a doubtful one or an unknown
+    variable). A host whose settings are too broken to probe (a bad directory, port or proxy, a removed variable)
+    gets that one result and nothing is sent to it. Then it selects the
     endpoints the host needs from the catalogue, makes B(one) call of M(eformidling.integrasjonspunkt.preflight_gather)
     on the host (resources, time, the inbound port and every connectivity probe, concurrently, inside one time
     budget), then judges the facts on the controller.
@@ -20,19 +25,11 @@ description:
     C(preflight.gather), naming the reason and the fix.
   - The result is meant to be registered (the P(eformidling.integrasjonspunkt.preflight#role) role registers it as
     C(preflight_result)); it is never set as a fact, so a fact cache cannot serve an earlier run's verdict.
-  - Bad input (an unknown threshold, ignore ID or C(only) pattern, a bad setting) fails the task before anything
-    is sent to the host, naming the variable, the value and what is allowed.
+  - Bad input of its own (an unknown threshold, ignore ID or C(only) pattern) fails the task before anything
+    is sent to the host, naming the variable, the value and what is allowed. C(config.inputs) cannot be ignored.
 options:
-  settings:
-    description:
-      - The shared C(integrasjonspunkt_*) variables, by their variable names (environment, services, version,
-        run_mode, install_dir, data_dir, log_dir, tmp_dir, port, ntp_host, proxy, no_proxy, java_path,
-        java_install_method, jvm_max_heap_mb, external_database, database_url, external_queue,
-        queue_broker_url, einnsyn_same_host, ssl_enabled, auth_enabled).
-    type: dict
-    required: true
   java_packages:
-    description: The install role's table of Java 21 packages per distribution.
+    description: Java 21 packages per distribution; default the collection's table (C(plugin_utils/plan.py)).
     type: dict
   retained_messages:
     description: How many messages the integrasjonspunkt keeps; sizes the disk check.
@@ -122,15 +119,10 @@ author:
 EXAMPLES = r"""
 - name: Judge this host
   eformidling.integrasjonspunkt.preflight:
-    settings:
-      integrasjonspunkt_environment: test
-      integrasjonspunkt_services: [DPO]
-      integrasjonspunkt_data_dir: /var/lib/integrasjonspunkt
   register: preflight_result
 
 - name: Only the time checks, warnings fail too
   eformidling.integrasjonspunkt.preflight:
-    settings: {integrasjonspunkt_ntp_host: ntp.intern.example.no}
     only: ["time.*"]
     strict: true
   register: preflight_result

@@ -14,6 +14,7 @@ import ipaddress
 import traceback
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import docs, plan
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as settings_model
 
 DOCS = {
     "forberede": docs.url("installasjon/forberede_installasjon"),
@@ -509,15 +510,15 @@ class VersionCheck(Check):
     def evaluate(self, ctx):
         settings = ctx["settings"]
         version = settings["version"]
-        floor = "4.0.1"
-        if settings.get("run_mode", "java") == "java" and plan.version_tuple(version) < plan.version_tuple(floor):
+        floor = settings_model.VERSION_FLOOR  # both run modes: see its source in settings.py
+        if plan.version_tuple(version) < plan.version_tuple(floor):
             return self.failed(
                 measured=version,
                 required=">= %s" % floor,
-                message="integrasjonspunkt %s has no JAR, .sha1 and .asc on GitHub Releases (published from v4.0.1;"
+                message="integrasjonspunkt %s has no JAR, .sha1 and .asc on GitHub Releases (published from v%s;"
                 " v3 went to GitHub Packages), and 4.0.0 in production still called platform.tt02.altinn.no for DPO"
-                % version,
-                fix="Set integrasjonspunkt_version to 4.0.1 or newer (the latest is listed on the download page).",
+                % (version, floor),
+                fix="Set integrasjonspunkt_version to %s or newer (the latest is listed on the download page)." % floor,
             )
         return outcome("pass", version, ">= %s" % floor, None, "integrasjonspunkt %s" % version)
 
@@ -1063,6 +1064,8 @@ STATIC_CHECKS = (
 
 
 GATHER_ID = "preflight.gather"
+# A waiver would not make the install accept the inputs (plugin_utils/input_checks.py).
+UNWAIVABLE = ("config.inputs",)
 
 
 def registry():
@@ -1073,9 +1076,15 @@ def registry():
     from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (  # noqa: PLC0415
         certificate_checks,
         identity_checks,
+        input_checks,
     )
 
-    return STATIC_CHECKS + certificate_checks.CERTIFICATE_CHECKS + identity_checks.IDENTITY_CHECKS
+    return (
+        input_checks.INPUT_CHECKS
+        + STATIC_CHECKS
+        + certificate_checks.CERTIFICATE_CHECKS
+        + identity_checks.IDENTITY_CHECKS
+    )
 
 
 def known_ids(endpoint_names=(), install_names=()):
@@ -1115,6 +1124,11 @@ def validate_ignore(ignore, valid_ids, today=None):
         cid, reason = item.get("id"), str(item.get("reason") or "").strip()
         if not reason:
             raise ValueError("preflight_ignore[%d] (%s) needs a reason" % (i, cid))
+        if cid in UNWAIVABLE:
+            raise ValueError(
+                "preflight_ignore[%d] names %s, which cannot be ignored: the install refuses the same inputs;"
+                " correct the variables it names" % (i, cid)
+            )
         if cid not in valid_ids:
             raise ValueError(
                 "preflight_ignore[%d] names unknown check %r; known checks: %s" % (i, cid, ", ".join(sorted(valid_ids)))

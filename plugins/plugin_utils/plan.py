@@ -13,6 +13,16 @@ HEAP_SHARE = 0.6
 HEAP_MIN_MB = 256
 HEAP_MAX_MB = 4096
 INSTALL_METHODS = ("auto", "distribution", "temurin", "none")
+# Java 21 from the distribution, where the distribution has it (the packages' names in each archive).
+JAVA_DISTRIBUTION_PACKAGES = {
+    "Debian": {"min_version": "13", "package": "openjdk-21-jre-headless"},
+    "Ubuntu": {"min_version": "22.04", "package": "openjdk-21-jre-headless"},
+    "RedHat": {"min_version": "9", "package": "java-21-openjdk-headless"},
+    "Rocky": {"min_version": "9", "package": "java-21-openjdk-headless"},
+    "AlmaLinux": {"min_version": "9", "package": "java-21-openjdk-headless"},
+    "CentOS": {"min_version": "9", "package": "java-21-openjdk-headless"},
+    "OracleLinux": {"min_version": "9", "package": "java-21-openjdk-headless"},
+}
 
 
 def version_tuple(text):
@@ -36,8 +46,7 @@ def required_java_major(version):
 def java_package(distribution, version, table):
     """The distribution package that provides Java 21, or None when a Temurin repository is needed.
 
-    `table` is the install role's `__integrasjonspunkt_java_distribution_packages`
-    ({distribution: {min_version, package}}).
+    `table` is JAVA_DISTRIBUTION_PACKAGES ({distribution: {min_version, package}}).
     """
     entry = (table or {}).get(distribution) or {}
     if not entry.get("package") or not version_tuple(version):

@@ -13,6 +13,8 @@ import posixpath
 import re
 from urllib.parse import urlsplit
 
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import thresholds
+
 ENVIRONMENTS = ("production", "test")
 RUN_MODES = ("java", "docker")
 SERVICES = ("DPO", "DPV", "DPI", "DPF", "DPE", "DPH", "DPFIO")
@@ -23,6 +25,8 @@ DIRECTORIES = {
     "logs": "integrasjonspunkt_log_dir",
     "temp": "integrasjonspunkt_tmp_dir",
 }
+# Every integrasjonspunkt_* variable and its default: the one place they live. The roles' defaults/main.yml
+# and meta/argument_specs.yml must say the same (tests/helpers/check_argument_specs.py, `make argspec`).
 DEFAULTS = {
     "integrasjonspunkt_environment": "production",
     "integrasjonspunkt_services": [],
@@ -33,39 +37,129 @@ DEFAULTS = {
     "integrasjonspunkt_log_dir": "/var/log/integrasjonspunkt",
     "integrasjonspunkt_tmp_dir": "/tmp",
     "integrasjonspunkt_port": 9093,
+    "integrasjonspunkt_inbound_sources": [],
+    # difi.move.ntp.host's default in upstream application.properties (v4.0.8).
     "integrasjonspunkt_ntp_host": "time.google.com",
     "integrasjonspunkt_proxy": "",
     "integrasjonspunkt_no_proxy": [],
-    "integrasjonspunkt_java_path": "",
-    "integrasjonspunkt_java_install_method": "auto",
-    "integrasjonspunkt_jvm_max_heap_mb": 0,
     "integrasjonspunkt_external_database": False,
     "integrasjonspunkt_database_url": "",
+    "integrasjonspunkt_database_user": "",
+    "integrasjonspunkt_database_password": "",
     "integrasjonspunkt_external_queue": False,
     "integrasjonspunkt_queue_broker_url": "",
+    "integrasjonspunkt_queue_user": "",
+    "integrasjonspunkt_queue_password": "",
     "integrasjonspunkt_einnsyn_same_host": False,
-    "integrasjonspunkt_docker_host": "unix:///var/run/docker.sock",
-    "integrasjonspunkt_bind_address": "0.0.0.0",
-    "integrasjonspunkt_container_memory_mb": 3072,
     # On, as upstream v3/v4 default them (application.properties: difi.ssl.enabled=true,
     # difi.move.feature.enable-auth=${difi.security.enable:true}); off is a choice preflight warns about.
     "integrasjonspunkt_ssl_enabled": True,
     "integrasjonspunkt_auth_enabled": True,
+    "integrasjonspunkt_image": "ghcr.io/felleslosninger/efm-integrasjonspunkt",
+    "integrasjonspunkt_docker_host": "unix:///var/run/docker.sock",
+    "integrasjonspunkt_bind_address": "0.0.0.0",
+    # Digdir's AKS example limits the pod to 3072 MiB.
+    "integrasjonspunkt_container_memory_mb": 3072,
+    "integrasjonspunkt_org_number": "",
+    "integrasjonspunkt_keystore_src": "",
+    "integrasjonspunkt_keystore_remote_src": False,
+    "integrasjonspunkt_keystore_type": "PKCS12",
+    "integrasjonspunkt_keystore_alias": "",
+    "integrasjonspunkt_keystore_password": "",
+    "integrasjonspunkt_keystore_extra_issuers": "",
+    "integrasjonspunkt_auth_user": "",
+    "integrasjonspunkt_auth_password": "",
+    "integrasjonspunkt_extra_properties": {},
+    "integrasjonspunkt_download_base_url": "https://github.com/felleslosninger/efm-integrasjonspunkt/releases/download",
+    "integrasjonspunkt_download_timeout": 120,
+    "integrasjonspunkt_download_validate_certs": True,
+    # Digdir's eFormidling signing key (resources/eformidling/public_keys/eformidling-key.asc).
+    "integrasjonspunkt_signing_key_fingerprint": "AEF27AA6948A3856932AF98ECA5643393753ECE3",
+    "integrasjonspunkt_signing_key": "",
+    "integrasjonspunkt_java_path": "",
+    "integrasjonspunkt_java_install_method": "auto",
+    "integrasjonspunkt_temurin_repo_url": "https://packages.adoptium.net/artifactory",
+    "integrasjonspunkt_jvm_max_heap_mb": 0,
+    "integrasjonspunkt_jvm_extra_opts": [],
+    "integrasjonspunkt_user": "integrasjonspunkt",
+    "integrasjonspunkt_group": "integrasjonspunkt",
+    "integrasjonspunkt_health_timeout": 300,
+    "integrasjonspunkt_keep_releases": 3,
+    "integrasjonspunkt_image_digest": "",
+    "integrasjonspunkt_container_name": "integrasjonspunkt",
+    "integrasjonspunkt_container_uid": 1002,
+    "integrasjonspunkt_container_gid": 1000,
+    "integrasjonspunkt_container_restart_policy": "unless-stopped",
+    "integrasjonspunkt_container_read_only": True,
+    "integrasjonspunkt_skip_preflight": False,
+    "integrasjonspunkt_skip_preflight_reason": "",
+}
+# Variables that were removed or renamed: set in an inventory they are refused, naming the replacement.
+REMOVED = {
+    "preflight_proxy": ("integrasjonspunkt_proxy", "the proxy the integrasjonspunkt's JVM uses, probed by preflight"),
+    "preflight_no_proxy": ("integrasjonspunkt_no_proxy", "the JVM's http.nonProxyHosts, probed by preflight"),
 }
 # The integrasjonspunkt needs 2 GB (Forberede installasjon); the container's limit may not be lower.
-CONTAINER_MEMORY_MIN_MB = 2048
+CONTAINER_MEMORY_MIN_MB = thresholds.THRESHOLDS["memory_min_mb"][0]
+# The oldest release the collection installs, in both run modes. The JAR, .sha1 and .asc are GitHub release
+# assets from v4.0.1 (efm-integrasjonspunkt README, e39002262; v3 went to GitHub Packages), and 4.0.0 in
+# production still called the Altinn test platform (platform.tt02.altinn.no) for DPO, whatever runs it: the
+# ghcr.io image v4.0.0 has the same code (upstream audit 2026-12-06, D7/E6), so Docker mode gets the same floor.
+VERSION_FLOOR = "4.0.1"
+# FIKS IO (DPFIO) was removed from the integrasjonspunkt in 4.0.8 (CHANGELOG.md @v4.0.8).
+DPFIO_REMOVED_IN = "4.0.8"
 VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$")
 HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_-]{1,63})*\.?$")
 # Variables whose values never go into a report or a log line.
 SECRET_KEY_RE = re.compile(r"pass|secret|token|private", re.IGNORECASE)
 
 
+HIDDEN = "value hidden"
+SHOWN_MAX = 200
+
+
 class SettingsError(ValueError):
-    """An input the collection cannot work with; the message names the variable, value and what is allowed."""
+    """Inputs the collection cannot work with. `problems` lists each one (variable, shown value, allowed,
+    severity); the message names every variable, its value (never a secret) and what is allowed."""
+
+    def __init__(self, message, problems=()):
+        super().__init__(message)
+        self.problems = list(problems)
+
+
+def is_secret(var):
+    """A variable whose value never goes into a message, a result or a report."""
+    return bool(SECRET_KEY_RE.search(str(var)))
+
+
+def shown(var, value):
+    """The value as a message may show it: hidden for secrets, credentials cut out of URLs, long values cut."""
+    if is_secret(var):
+        return HIDDEN
+    if isinstance(value, str):
+        value = re.sub(r"(?i)(password|pwd|user)=[^;&]*", r"\1=<redacted>", value)
+        value = re.sub(r"//[^/@\s]*@", "//<redacted>@", value)
+        if len(value) > SHOWN_MAX:
+            value = value[:SHOWN_MAX] + "... (%d characters)" % len(value)
+    return value
+
+
+def problem(var, value, allowed, severity="fail"):
+    """One refused (fail) or doubtful (warn) input."""
+    return {"variable": var, "value": shown(var, value), "allowed": allowed, "severity": severity}
+
+
+def problem_text(item):
+    """'var=value is not allowed: allowed' (a secret's value is never in it)."""
+    verdict = "is not allowed" if item.get("severity", "fail") == "fail" else "is doubtful"
+    if item.get("value") == HIDDEN:
+        return "%s (%s) %s: %s" % (item["variable"], HIDDEN, verdict, item["allowed"])
+    return "%s=%r %s: %s" % (item["variable"], item["value"], verdict, item["allowed"])
 
 
 def _bad(var, value, allowed):
-    return SettingsError("%s=%r is not allowed: %s" % (var, value, allowed))
+    item = problem(var, value, allowed)
+    return SettingsError(problem_text(item), [item])
 
 
 def _bool(var, value):
@@ -144,6 +238,8 @@ def no_proxy_list(var, value):
     """no_proxy as a list of patterns (a comma-separated string or a list)."""
     if value in (None, ""):
         return []
+    if not isinstance(value, (str, list, tuple)):
+        raise _bad(var, value, "host names, domain suffixes (.example.no), IPs or CIDRs, comma-separated or a list")
     items = value.split(",") if isinstance(value, str) else list(value)
     out = []
     for item in items:
@@ -204,87 +300,44 @@ def jvm_proxy_options(proxy, patterns):
     return options
 
 
-def normalise(raw):
-    """The shared settings as one dict; raises SettingsError on the first bad value."""
+def with_defaults(raw):
+    """DEFAULTS overlaid with the given values (None means: not set)."""
     values = dict(DEFAULTS)
     values.update({k: v for k, v in (raw or {}).items() if v is not None})
-    env = str(values["integrasjonspunkt_environment"]).strip()
-    if env not in ENVIRONMENTS:
-        raise _bad("integrasjonspunkt_environment", env, "production or test")
-    services = values["integrasjonspunkt_services"]
-    if isinstance(services, str):
-        services = [s for s in re.split(r"[,\s]+", services) if s]
-    services = [str(s).strip().upper() for s in services or []]
-    unknown = [s for s in services if s not in SERVICES]
-    if unknown:
-        raise _bad("integrasjonspunkt_services", values["integrasjonspunkt_services"], "any of " + ", ".join(SERVICES))
-    version = str(values["integrasjonspunkt_version"]).strip()
-    if not VERSION_RE.match(version):
-        raise _bad("integrasjonspunkt_version", version, "a release version without the 'v' prefix, such as 4.0.8")
-    run_mode = str(values["integrasjonspunkt_run_mode"]).strip()
-    if run_mode not in RUN_MODES:
-        raise _bad("integrasjonspunkt_run_mode", run_mode, "java or docker")
-    directories = {role: _directory(var, values[var]) for role, var in DIRECTORIES.items()}
-    proxy = parse_proxy("integrasjonspunkt_proxy", values["integrasjonspunkt_proxy"])
-    no_proxy = no_proxy_list("integrasjonspunkt_no_proxy", values["integrasjonspunkt_no_proxy"])
-    java_path = str(values["integrasjonspunkt_java_path"] or "").strip()
-    if java_path and not java_path.startswith("/"):
-        raise _bad("integrasjonspunkt_java_path", java_path, "empty (find or install Java) or an absolute path")
-    install_method = str(values["integrasjonspunkt_java_install_method"]).strip()
-    if install_method not in ("auto", "distribution", "temurin", "none"):
-        raise _bad("integrasjonspunkt_java_install_method", install_method, "auto, distribution, temurin or none")
-    heap = _int("integrasjonspunkt_jvm_max_heap_mb", values["integrasjonspunkt_jvm_max_heap_mb"], 0, 1 << 20)
-    if 0 < heap < 256:
-        raise _bad("integrasjonspunkt_jvm_max_heap_mb", heap, "0 (derive from the memory preflight measured) or 256+")
-    external_database = _bool("integrasjonspunkt_external_database", values["integrasjonspunkt_external_database"])
-    external_queue = _bool("integrasjonspunkt_external_queue", values["integrasjonspunkt_external_queue"])
-    bind = str(values["integrasjonspunkt_bind_address"]).strip()
-    try:
-        bind = str(ipaddress.ip_address(bind.strip("[]")))
-    except ValueError:
-        raise _bad("integrasjonspunkt_bind_address", bind, "an IP address of this host (0.0.0.0 for all)") from None
-    docker_host = str(values["integrasjonspunkt_docker_host"]).strip()
-    if not docker_host.startswith("unix:///"):
-        raise _bad("integrasjonspunkt_docker_host", docker_host, "a local socket such as unix:///var/run/docker.sock")
-    out = {
-        "environment": env,
-        "bind_address": bind,
-        "docker_host": docker_host,
-        "container_memory_mb": _int(
-            "integrasjonspunkt_container_memory_mb",
-            values["integrasjonspunkt_container_memory_mb"],
-            CONTAINER_MEMORY_MIN_MB,
-            1 << 20,
-        ),
-        "services": services,
-        "version": version,
-        "run_mode": run_mode,
-        "directories": directories,
-        "port": _int("integrasjonspunkt_port", values["integrasjonspunkt_port"], 1, 65535),
-        "ntp_host": _host("integrasjonspunkt_ntp_host", values["integrasjonspunkt_ntp_host"]),
-        "proxy": proxy,
-        "no_proxy": no_proxy,
-        "jvm_proxy_options": jvm_proxy_options(proxy, no_proxy),
-        "jvm_non_proxy_unsupported": java_non_proxy_hosts(no_proxy)[1] if proxy else [],
-        "java_path": java_path,
-        "java_install_method": install_method,
-        "jvm_max_heap_mb": heap,
-        "external_database": external_database,
-        "database_url": str(values["integrasjonspunkt_database_url"] or "") if external_database else "",
-        "external_queue": external_queue,
-        "queue_broker_url": str(values["integrasjonspunkt_queue_broker_url"] or "") if external_queue else "",
-        "einnsyn_same_host": _bool(
-            "integrasjonspunkt_einnsyn_same_host", values["integrasjonspunkt_einnsyn_same_host"]
-        ),
-        "ssl_enabled": _explicit_bool("integrasjonspunkt_ssl_enabled", values["integrasjonspunkt_ssl_enabled"]),
-        "auth_enabled": _explicit_bool("integrasjonspunkt_auth_enabled", values["integrasjonspunkt_auth_enabled"]),
-    }
-    external_endpoints(out)  # a URL whose host cannot be read is refused here, before any probe
-    # An "external" H2 file URL is still a database on this host's disk (the disk check counts it).
-    out["database_on_host"] = (not external_database) or (
-        bool(out["database_url"]) and database_endpoint(out["database_url"]) is None
+    return values
+
+
+def validate(raw, scope="probe"):
+    """(settings or None, problems): every rule of `scope` applied, every problem collected at once.
+
+    Scopes: `install` and `preflight` apply the same rules (what preflight accepts, the install accepts);
+    `probe` only what the preflight engine needs to probe a host; `prepare` what the prepare role consumes.
+    The settings are None when any problem has severity fail.
+    """
+    # Imported here: the rules build on this module's parsers.
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (  # noqa: PLC0415
+        settings_rules,
     )
-    return out
+
+    return settings_rules.validate(raw, scope)
+
+
+def evaluate(raw, scope="probe"):
+    """(the values that could be normalised, problems): validate() without discarding a partial answer."""
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (  # noqa: PLC0415
+        settings_rules,
+    )
+
+    return settings_rules.evaluate(raw, scope)
+
+
+def normalise(raw, scope="probe"):
+    """The settings of `scope` as one dict; raises SettingsError listing every refused value."""
+    settings, problems = validate(raw, scope)
+    if settings is None:
+        refused = [p for p in problems if p["severity"] == "fail"]
+        raise SettingsError("; ".join(problem_text(p) for p in refused), refused)
+    return settings
 
 
 def public(settings):

@@ -8,7 +8,10 @@ For every role directory given (prometheus-community style, but also comparing v
   * every option with a value in defaults/main.yml declares the same `default` (compared after YAML
     parsing, so `"4.0.8"` and `'4.0.8'` are equal, but `9093` and `"9093"` are not);
   * every option has a description and a type, and `choices` (if any) contain the default;
-  * every other entry point only lists options that exist in `main`, with identical specs.
+  * every other entry point only lists options that exist in `main`, with identical specs;
+  * every integrasjonspunkt_* variable a role declares (defaults/main.yml or any entry point) has the settings
+    model's default (plugins/plugin_utils/settings.py DEFAULTS, the one source), and is one the role needs: a
+    variable of the settings scope the role validates with (ROLE_SCOPES).
 Roles without defaults/main.yml and meta/argument_specs.yml are skipped with a note; a role with only
 one of the two is an error. Exit status 1 when anything is wrong, with one line per problem.
 """
@@ -17,6 +20,16 @@ import os
 import sys
 
 import yaml
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# `make venv` links this checkout as the collection there.
+sys.path.insert(0, os.path.join(ROOT, ".build", "collections"))
+
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as model
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings_rules
+
+# The scope of the settings model each role validates its integrasjonspunkt_* variables with.
+ROLE_SCOPES = {"integrasjonspunkt": "install", "preflight": "preflight", "prepare": "prepare"}
 
 
 def load(path):
@@ -70,6 +83,7 @@ def check_role(role_dir):
                 for v in values:
                     if v not in choices:
                         problems.append(f"{name}: {key} default {v!r} is not among its choices {choices}")
+    problems.extend(check_model_defaults(name, defaults, specs))
     for entry, body in sorted(specs.items()):
         if entry == "main":
             continue
@@ -79,6 +93,31 @@ def check_role(role_dir):
             elif opt != main[key]:
                 problems.append(f"{name}: entry point {entry} option {key} differs from the main option")
     return problems, None
+
+
+def check_model_defaults(name, defaults, specs):
+    """integrasjonspunkt_* declarations against the settings model: same default, and needed by the role."""
+    problems = []
+    scope = ROLE_SCOPES.get(name)
+    allowed = settings_rules.scope_variables(scope) if scope else frozenset()
+    declared = {("defaults/main.yml", key): value for key, value in defaults.items()}
+    for entry, body in specs.items():
+        for key, opt in ((body or {}).get("options") or {}).items():
+            declared[("argument_specs %s" % entry, key)] = (opt or {}).get("default", model.DEFAULTS.get(key))
+    for (where, key), value in sorted(declared.items()):
+        if not key.startswith("integrasjonspunkt_"):
+            continue
+        if key not in model.DEFAULTS:
+            problems.append(f"{name}: {key} ({where}) is not a variable of the settings model (settings.DEFAULTS)")
+        elif key not in allowed:
+            problems.append(
+                f"{name}: {key} ({where}) is declared, but the role's settings scope {scope!r} does not read it"
+            )
+        elif value != model.DEFAULTS[key] or type(value) is not type(model.DEFAULTS[key]):
+            problems.append(
+                f"{name}: {key} ({where}) default {value!r} differs from the settings model's {model.DEFAULTS[key]!r}"
+            )
+    return problems
 
 
 def main(argv):

@@ -161,6 +161,9 @@ PROXY_BOOK = """
     - ansible.builtin.import_role:
         name: eformidling.integrasjonspunkt.preflight
         tasks_from: checks
+    # The install role's defaults and vars, as the role has them (preflight no longer imports that role).
+    - ansible.builtin.include_vars: "{repo}/roles/integrasjonspunkt/defaults/main.yml"
+    - ansible.builtin.include_vars: "{repo}/roles/integrasjonspunkt/vars/main.yml"
     - name: Render the install role's unit from the plan preflight returned
       ansible.builtin.template:
         src: "{repo}/roles/integrasjonspunkt/templates/integrasjonspunkt.service.j2"

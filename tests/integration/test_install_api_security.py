@@ -1,8 +1,9 @@
 """The install role's refusal when basic auth (on by default) has no user or password, at -vvv.
 
-Runs the role's tasks/validate.yml through ansible-playbook on localhost: the refusal names the variables,
-says what they got (the password only as empty/set/more than one line) and the way out
-(integrasjonspunkt_auth_enabled: false), and the password never appears in the -vvv output.
+Runs the role's tasks/validate.yml through ansible-playbook on localhost: its first task, the settings
+validation (integrasjonspunkt_settings), names the variables, says what they got (the password only as
+empty or more than one line, its value hidden) and the way out (integrasjonspunkt_auth_enabled: false), and
+the password never appears in the -vvv output: it is read from the host's variables, never a task argument.
 """
 
 import os
@@ -15,7 +16,9 @@ import yaml
 from tests.integration import harness
 
 PASSWORD = "Canary-Auth-7q!pw:x"  # characters a shell would need quoted
-WAY_OUT = "Or set integrasjonspunkt_auth_enabled: false to run the API without authentication (preflight then warns)."
+WAY_OUT = "integrasjonspunkt_auth_enabled: false to run the API without authentication (preflight then warns)"
+TASK = "Validate | every integrasjonspunkt_* setting (the rules preflight judges with)"
+AUTH_ON = "with integrasjonspunkt_auth_enabled=true (the default)"
 
 
 def run_validate(tmp_path, overrides):
@@ -61,29 +64,29 @@ def flat(text):
 @pytest.mark.parametrize(
     ("overrides", "got"),
     [
-        ({"integrasjonspunkt_auth_password": ""}, "(value hidden; it is empty)"),
-        ({"integrasjonspunkt_auth_password": PASSWORD + "\nsecond line"}, "(value hidden; it is more than one line)"),
-        ({"integrasjonspunkt_auth_user": ""}, "integrasjonspunkt_auth_user (got '')"),
-        ({"integrasjonspunkt_auth_user": "ops:admin"}, "integrasjonspunkt_auth_user (got 'ops:admin')"),
+        ({"integrasjonspunkt_auth_password": ""}, "integrasjonspunkt_auth_password (value hidden) is not allowed"),
+        ({"integrasjonspunkt_auth_password": PASSWORD + "\nsecond line"}, "(it is more than one line)"),
+        # flat() reads YAML's '' as ', so the empty value shows as one quote
+        ({"integrasjonspunkt_auth_user": ""}, "integrasjonspunkt_auth_user=' is not allowed"),
+        ({"integrasjonspunkt_auth_user": "ops:admin"}, "integrasjonspunkt_auth_user='ops:admin' is not allowed"),
     ],
 )
 def test_auth_on_without_user_or_password_is_refused_before_any_change(tmp_path, overrides, got):
     run = run_validate(tmp_path, overrides)
     out = flat(run.stdout)
     assert run.returncode == 2, run.stdout + run.stderr
-    assert "Validate | HTTP basic auth on the API has its user and password" in out
-    assert "integrasjonspunkt_auth_enabled=true (the default" in out
+    assert TASK in out and AUTH_ON in out
     assert got in out and WAY_OUT in out, out
-    assert "EXEC /bin/sh -c" in run.stdout  # -vvv really printed the module command lines
+    assert "task path:" in run.stdout  # -vvv really printed the task details
     assert PASSWORD not in run.stdout + run.stderr
-    # it stopped at this assert: the keystore (checked later) was never looked at
-    assert "Validate | keystore contents" not in out
+    # it stopped at the settings: the Java plan and the keystore (judged later) were never looked at
+    assert "Validate | keystore contents" not in out and "Validate | the plan for Java" not in out
 
 
 def test_auth_off_is_an_explicit_choice_that_passes_this_check(tmp_path):
     run = run_validate(tmp_path, {"integrasjonspunkt_auth_enabled": False, "integrasjonspunkt_auth_password": ""})
     out = flat(run.stdout)
-    assert "Validate | HTTP basic auth on the API has its user and password" in out
-    assert "integrasjonspunkt_auth_enabled=true (the default" not in out
-    # the run goes on to the next refusal (no signing key given here), so this check did not stop it
-    assert "Verified downloads need integrasjonspunkt_download_base_url" in out, out
+    assert TASK in out and AUTH_ON not in out
+    # every other refusal is still listed (no signing key given here): auth off was accepted
+    assert "integrasjonspunkt_signing_key='' is not allowed" in out, out
+    assert "integrasjonspunkt_auth" not in out.split("are refused")[-1]

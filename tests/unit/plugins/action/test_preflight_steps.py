@@ -120,15 +120,19 @@ def test_shape_result_counts_and_names_what_was_asked_for():
 
 
 def test_settings_and_keystore_refuses_bad_input_before_the_host_is_asked():
+    settings_, found = action()._inputs(dict(SETTINGS))
     with pytest.raises(AnsibleActionFail, match=r"preflight_probe_timeout=90\.0 is not allowed"):
-        action()._settings_and_keystore({"settings": SETTINGS, "probe_timeout": 90}, {})
-    with pytest.raises(AnsibleActionFail, match="integrasjonspunkt_environment"):
-        action()._settings_and_keystore({"settings": {"integrasjonspunkt_environment": "prod"}}, {})
+        action()._settings_and_keystore({"probe_timeout": 90}, settings_, found, dict(SETTINGS))
+    # Settings too broken to probe never reach this step: _inputs() gives no settings and names the variable.
+    settings_, found = action()._inputs({"integrasjonspunkt_environment": "prod"})
+    assert settings_ is None
+    assert "integrasjonspunkt_environment" in [p["variable"] for p in found["problems"]]
 
 
 def test_settings_and_keystore_reads_the_keystore_variables():
-    task_vars = {"integrasjonspunkt_keystore_password": PASSWORD, "integrasjonspunkt_org_number": "991825827"}
-    got = action()._settings_and_keystore({"settings": SETTINGS, "probe_timeout": 3}, task_vars)
+    task_vars = dict(SETTINGS, integrasjonspunkt_keystore_password=PASSWORD, integrasjonspunkt_org_number="991825827")
+    settings_, found = action()._inputs(task_vars)
+    got = action()._settings_and_keystore({"probe_timeout": 3}, settings_, found, task_vars)
     assert got["timeout"] == 3.0 and got["settings"]["environment"] == "test"
     assert got["keystore"]["password"] == PASSWORD and got["keystore"]["available"] is False
     assert got["runtime"] and got["valid"] >= {"connectivity.%s" % e["name"] for e in got["runtime"]}
@@ -145,13 +149,20 @@ def test_gather_a_failed_call_is_one_error_naming_the_interpreter():
 
 
 def test_judgement_context_puts_the_gathered_facts_by_name():
-    inputs = {"keystore": {"available": False}, "dropped": [{"name": "old"}], "settings": settings(), "limits": {}}
+    inputs = {
+        "keystore": {"available": False},
+        "dropped": [{"name": "old"}],
+        "settings": settings(),
+        "limits": {},
+        "issuers": {"production": ["issuer"]},
+        "problems": [],
+    }
     gathered = {"connectivity": {"endpoints": [{"name": "web", "ok": True}]}, "errors": {"port": {"message": "x"}}}
     ctx = action()._judgement_context(gathered, inputs, (ENDPOINTS, INSTALL), {"enabled": False}, {}, {})
     assert ctx["connectivity"] == {"web": {"name": "web", "ok": True}} and ctx["errors"] == {"port": {"message": "x"}}
     assert ctx["endpoints"] == ENDPOINTS and ctx["install_endpoints"] == INSTALL
     assert ctx["dropped_endpoints"] == [{"name": "old"}] and ctx["port"] == {} and ctx["resources"] == {}
-    assert ctx["certificate_issuers"]  # the collection's accepted issuers
+    assert ctx["certificate_issuers"] == inputs["issuers"] and ctx["input_problems"] == []
 
 
 def test_run_sends_the_gather_call_without_secrets_and_judges_its_answer(no_base_run, monkeypatch):
@@ -163,7 +174,7 @@ def test_run_sends_the_gather_call_without_secrets_and_judges_its_answer(no_base
 
     monkeypatch.setattr(checks, "run_checks", judged)
     gathered = {"errors": {}, "connectivity": {"endpoints": []}, "python": {"version": "3.11.7"}}
-    act = action({"settings": SETTINGS, "probe_timeout": 2}, gathered, calls)
+    act = action({"probe_timeout": 2}, gathered, calls)
     result = act.run(task_vars={"integrasjonspunkt_keystore_password": PASSWORD})
     assert [name for name, _args in calls] == [pf.GATHER_MODULE]
     module_args = calls[0][1]
@@ -175,7 +186,7 @@ def test_run_sends_the_gather_call_without_secrets_and_judges_its_answer(no_base
 
 
 def test_run_a_failed_gather_call_is_one_error(no_base_run):
-    act = action({"settings": SETTINGS}, {"failed": True, "msg": "the module crashed"})
+    act = action({}, {"failed": True, "msg": "the module crashed"})
     result = act.run(task_vars={})
     assert result["error_ids"] == [checks.GATHER_ID] and result["failed_ids"] == [checks.GATHER_ID]
     assert result["counts"]["error"] == 1 and result["plan"] is None
@@ -183,5 +194,5 @@ def test_run_a_failed_gather_call_is_one_error(no_base_run):
 
 def test_run_a_crashing_judgement_is_one_error(no_base_run, monkeypatch):
     monkeypatch.setattr(checks, "run_checks", boom)
-    result = action({"settings": SETTINGS}, {"errors": {}}).run(task_vars={})
+    result = action({}, {"errors": {}}).run(task_vars={})
     assert [(r["id"], r["status"]) for r in result["results"]] == [(checks.GATHER_ID, "error")]

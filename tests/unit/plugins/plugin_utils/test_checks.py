@@ -88,6 +88,7 @@ HEALTHY = {
         {"name": "ntp", "host": "time.google.com", "port": 123, "protocol": "udp-ntp", "severity": "warn"},
     ],
     "install_endpoints": [],
+    "input_problems": [],  # the settings model found nothing (config.inputs)
     "settings": dict(
         settings_model.normalise({"integrasjonspunkt_services": ["DPO"], "integrasjonspunkt_version": "4.0.8"}),
         retained_messages=1000000,
