@@ -100,8 +100,11 @@ sanity: venv ## ansible-test sanity, every test, Python 3.11, offline
 	tests/helpers/ansible_test_offline.sh sanity --python 3.11
 
 .PHONY: unit
-unit: venv ## Unit tests (pure parsers, judgement, catalogue)
-	pytest -q tests/unit
+unit: venv ## Unit tests (pure parsers, judgement, catalogue), in a network namespace with only loopback (root)
+	@# Nothing but loopback exists in there: a test that tries to reach out fails instead of using the network.
+	@unshare --net true 2>/dev/null || { echo "make unit: cannot create a network namespace (unshare --net" \
+	  "needs root or CAP_SYS_ADMIN); the unit tests run only inside one, so that none can reach the network" >&2; exit 1; }
+	unshare --net sh -c 'ip link set lo up && exec pytest -q tests/unit'
 
 .PHONY: integration
 integration: venv system-deps ## Integration tests against real daemons, servers and namespaces (root)
