@@ -427,17 +427,74 @@ def responder():
     server.close()
 
 
-def test_probes_done_are_not_probed_again(responder, active):
+class RecordedProbes:
+    """Name resolution and NTP exchanges stubbed: every lookup and every packet is recorded, none is made.
+
+    Names resolve from `names` (anything else is a DNS failure); every exchange answers with a good sample.
+    """
+
+    def __init__(self, monkeypatch, names):
+        self.names = dict(names)
+        self.lookups = []
+        self.exchanges = []
+        monkeypatch.setattr(socket, "getaddrinfo", self.getaddrinfo)
+        monkeypatch.setattr(sntp, "builtin_sample", self.sample)
+
+    def getaddrinfo(self, host, port, *_args, **_kwargs):
+        self.lookups.append(host)
+        if host not in self.names:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP, "", (self.names[host], port))]
+
+    def sample(self, address, port, timeout):
+        self.exchanges.append((address, port))
+        sample = {"offset_seconds": 0.002, "delay_seconds": 0.01, "stratum": 2, "leap": 0,
+                  "root_delay_seconds": 0.0, "root_dispersion_seconds": 0.0}  # fmt: skip
+        return sample, None, None
+
+
+@pytest.fixture
+def own_config(monkeypatch, tmp_path):
+    """The time daemons' configuration read from tmp_path only (never this machine's /etc)."""
+    conf = tmp_path / "chrony.conf"
+    conf.write_text("server ntp-a.example.test iburst\npool pool.example.test iburst\n")
+    monkeypatch.setattr(timesync_collect, "CHRONY_CONFS", (str(conf),))
+    monkeypatch.setattr(timesync_collect, "NTP_CONFS", (str(tmp_path / "no-ntp.conf"),))
+    monkeypatch.setattr(timesync_collect, "TIMESYNCD_CONFS", (str(tmp_path / "no-timesyncd.conf"),))
+    return conf
+
+
+def test_probes_done_are_not_probed_again(monkeypatch, own_config, active):
     active()
-    shared = sntp.probe_server(responder.address, samples=2, timeout=1, client="builtin")
-    assert responder.count == 2 and shared["reachable"] is True
-    for kwargs in ({"ntp_servers": [responder.address]}, {"ntp_servers": None, "check_host": responder.address}):
-        ts = gather(FakeRun({}), probe=True, probe_client="builtin", probes_done={responder.address: shared}, **kwargs)
-        assert ts["probes"][-1] is shared
-    assert responder.count == 2, "a server in probes_done was probed again"
-    ts = gather(FakeRun({}), probe=True, probe_client="builtin", probe_samples=3, ntp_servers=[responder.address])
-    assert responder.count == 5  # without probes_done it is probed
-    assert ts["probes"][0]["samples_ok"] == 3
+    host = "ntp-host.example.test"
+    net = RecordedProbes(
+        monkeypatch, {host: "192.0.2.10", "ntp-a.example.test": "192.0.2.11", "pool.example.test": "192.0.2.12"}
+    )
+    shared = sntp.probe_server(host, samples=2, timeout=1, client="builtin")
+    assert shared["reachable"] is True
+    assert net.exchanges == [("192.0.2.10", 123)] * 2
+    del net.exchanges[:], net.lookups[:]
+
+    # the server given as ntp_servers, with the caller's record: not probed again, the caller's object kept
+    ts = gather(FakeRun({}), probe=True, probe_client="builtin", probes_done={host: shared}, ntp_servers=[host])
+    assert ts["probes"] == [shared] and ts["probes"][0] is shared
+    assert (net.lookups, net.exchanges) == ([], [])
+
+    # as check_host beside the configured servers (from our own chrony.conf): only those are probed
+    ts = gather(FakeRun({}), probe=True, probe_client="builtin", probe_samples=1, probes_done={host: shared},
+                ntp_servers=None, check_host=host)  # fmt: skip
+    assert ts["ntp_servers_configured"] == ["ntp-a.example.test", "pool.example.test"]
+    assert [p["server"] for p in ts["probes"]] == ["ntp-a.example.test", "pool.example.test", host]
+    assert ts["probes"][-1] is shared
+    assert sorted(net.lookups) == ["ntp-a.example.test", "pool.example.test"]
+    assert sorted(net.exchanges) == [("192.0.2.11", 123), ("192.0.2.12", 123)]
+    del net.exchanges[:], net.lookups[:]
+
+    # without probes_done the same server is probed, every sample
+    ts = gather(FakeRun({}), probe=True, probe_client="builtin", probe_samples=3, ntp_servers=[host])
+    assert net.exchanges == [("192.0.2.10", 123)] * 3
+    assert ts["probes"][0] is not shared
+    assert (ts["probes"][0]["reachable"], ts["probes"][0]["samples_ok"]) == (True, 3)
 
 
 def test_probes_done_mixed_with_new_servers_keeps_the_order(responder, active):
