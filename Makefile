@@ -34,6 +34,8 @@ MUTATION_SAMPLE ?=
 MUTATION_SEED ?= 1
 # Or the mutants to run, by name or glob (`mutmut run NAME...`), e.g. the survivors of an earlier run.
 MUTANTS ?=
+# The tests mutmut may choose from (it runs, per mutant, those that call the mutated function).
+MUTATION_TESTS ?= tests/unit
 # Not run on mutants (neither tests judgement): the collector under other Pythons, which cannot import mutmut's
 # trampolines; the docs link scan, which lists files with git (the scratch copy is no checkout).
 MUTATION_SKIP_TESTS := tests/unit/plugins/module_utils/test_timesync_pythons.py \
@@ -142,7 +144,7 @@ mutation: venv ## Mutation testing (mutmut) of MUTATE_FILES against the unit tes
 	  for f in $(MUTATE_FILES); do echo "    src/ansible_collections/eformidling/integrasjonspunkt/$$f"; done; \
 	  echo 'also_copy ='; for d in $$(ls $(MUTATION_DIR)); do case $$d in src|mutants|tests|files.txt|names.txt|setup.cfg|run.log|results.txt|galaxy.yml) ;; \
 	    *) echo "    $$d";; esac; done; \
-	  echo 'pytest_add_cli_args_test_selection ='; echo '    tests/unit'; \
+	  echo 'pytest_add_cli_args_test_selection ='; for t in $(MUTATION_TESTS); do echo "    $$t"; done; \
 	  echo 'pytest_add_cli_args ='; echo '    -p'; echo '    no:cacheprovider'; \
 	  for t in $(MUTATION_SKIP_TESTS); do echo "    --ignore=$$t"; done; \
 	} > $(MUTATION_DIR)/setup.cfg
