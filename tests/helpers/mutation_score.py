@@ -3,8 +3,9 @@
 
 Usage: mutation_score.py RESULTS... [MINIMUM_PERCENT]
 
-With several RESULTS files (a run, then a run of only its survivors after new tests), a later file's verdict
-on a mutant replaces an earlier one's; "not checked" (not run that time) never does.
+With several RESULTS files (a run, then a run of only its survivors against the new tests), a later file can
+only kill a mutant an earlier one left alive: its other verdicts (like "no tests" when it ran fewer tests)
+replace nothing but "not checked".
 
 A mutant counts as killed when a test failed ("killed") or it hung past mutmut's timeout ("timeout"). Every
 other outcome counts against the score: "survived", "no tests" (no unit test runs that function), "suspicious"
@@ -73,11 +74,11 @@ def report(rows):
 
 
 def merge(runs):
-    """[(key, status)] in first-seen order; a later run's verdict wins unless it is "not checked"."""
+    """[(key, status)] in first-seen order; a later run's kill wins, its other verdicts only fill gaps."""
     verdicts = {}
     for rows in runs:
         for key, status in rows:
-            if status != "not checked" or key not in verdicts:
+            if verdicts.get(key, "not checked") == "not checked" or status in KILLED:
                 verdicts[key] = status
     return list(verdicts.items())
 

@@ -94,3 +94,79 @@ def test_ntplib_unsynchronised_server_is_a_bad_reply(monkeypatch, stats, message
     sample, error, kind = sntp.ntplib_sample("192.0.2.1", 123, 1.0)
     assert (sample, kind) == (None, "bad_reply")
     assert message in error
+
+
+# --------------------------------------------------------------------------- parsers and views, small edges
+
+
+def test_timespan_units():
+    assert timesync.parse_timespan("1000000") == 1.0  # a bare *USec number is microseconds
+    assert timesync.parse_timespan("34min 8s") == 34 * 60 + 8
+    assert timesync.parse_timespan("n/a") is None
+    assert timesync.parse_timespan("infinity") is None
+
+
+def test_yes_no_values():
+    assert [timesync._yes(v) for v in ("yes", "true", "1", "no", "false", "0", "maybe", None)] == [
+        True, True, True, False, False, False, None, None
+    ]  # fmt: skip
+
+
+def test_ntp_message_value_may_hold_an_equals_sign():
+    assert timesync.parse_ntp_message("{ Leap=0, Reference=a=b }") == {"Leap": "0", "Reference": "a=b"}
+
+
+def test_ntpq_peers_read_past_a_line_they_cannot_use():
+    text = fixture("ntpq_pn_synced.txt").splitlines()
+    text.insert(3, "!garbage line with a tally nobody knows")
+    peers = timesync.parse_ntpq_peers("\n".join(text))
+    assert [p["remote"] for p in peers] == [
+        p["remote"] for p in timesync.parse_ntpq_peers(fixture("ntpq_pn_synced.txt"))
+    ]
+    assert len(peers) == 5
+
+
+def test_ntpd_view_of_a_missing_ntpq_has_every_key():
+    view = timesync.ntpd_view(None)
+    assert (view["peers"], view["system"], view["reason"]) == ([], None, "ntpq is not installed")
+
+
+@pytest.mark.parametrize(("leap", "number"), [("00", 0), ("11", 3), ("0", 0), ("3", 3)])
+def test_ntpd_leap_in_binary_or_decimal(leap, number):
+    readvar = (0, "leap=%s, stratum=2, refid=192.0.2.10, offset=-1.25\n" % leap, "")
+    view = timesync.ntpd_view(ok("ntpq_pn_synced.txt"), readvar)
+    assert view["system"]["leap"] == number
+
+
+def test_timesyncd_view_of_a_missing_timedatectl_has_every_key():
+    view = timesync.timesyncd_view(None, None)
+    for key in ("server_name", "server_address", "root_distance_max_seconds", "poll_interval_seconds"):
+        assert key in view and view[key] is None, key
+
+
+def test_timesyncd_ntp_message_fields():
+    view = timesync.timesyncd_view(ok("timedatectl_show_synced.txt"), ok("timedatectl_show_timesync_synced.txt"))
+    message = view["ntp_message"]
+    assert (message["version"], message["stratum"], message["precision"], message["reference"]) == (4, 1, -25, "GPS")
+
+
+def test_chrony_sources_keep_the_mode_symbol_and_sources_failure_is_told():
+    (source,) = [
+        s for s in timesync.parse_chrony_sources(fixture("chrony_sources_synced.csv")) if s["state_symbol"] == "*"
+    ]
+    assert source["mode_symbol"] == "^"
+    view = timesync.chrony_view(ok("chrony_tracking_synced.csv"), (1, "", "506 Cannot talk to daemon"), max_age=None)
+    assert view["reason"] == "chronyc sources failed (rc=1): 506 Cannot talk to daemon"
+
+
+def test_lost_step_note_names_the_source():
+    view = timesync.chrony_view(ok("chrony_tracking_makestep_lost.csv"), ok("chrony_sources_makestep_lost.csv"))
+    (selected,) = [s for s in view["sources"] if s["state_symbol"] == "*"]
+    assert selected["name"] in view["offset_note"]
+
+
+def test_adjtimex_reads_this_machines_kernel_clock():
+    """adjtimex(modes=0) answers a clock state 0..5 here (TIME_OK is 0: a state of 0 is an answer, not an error)."""
+    timex, reason = timesync.read_adjtimex()
+    assert reason is None
+    assert 0 <= timex["state"] <= 5
