@@ -17,6 +17,30 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Every process the tests start inherits this; tests/helpers/check_leftovers.sh finds ours by it.
 export EFORMIDLING_TEST_CHECKOUT := $(CURDIR)
 
+# `make mutation` mutates these files (the code that judges): one list, update it when files move or split.
+MUTATE_FILES ?= \
+	plugins/plugin_utils/checks.py \
+	plugins/plugin_utils/certificate_checks.py \
+	plugins/plugin_utils/identity_checks.py \
+	plugins/plugin_utils/plan.py \
+	plugins/plugin_utils/settings.py \
+	plugins/module_utils/gather.py \
+	plugins/module_utils/timesync.py
+MUTATION_DIR := $(CURDIR)/.build/mutation
+MUTATION_JOBS ?= 2
+# Empty: every mutant. A number N: a seeded random sample of N mutants of each file (an estimate, when a full
+# run does not fit the time at hand; README says which files were sampled).
+MUTATION_SAMPLE ?=
+MUTATION_SEED ?= 1
+# Or the mutants to run, by name or glob (`mutmut run NAME...`), e.g. the survivors of an earlier run.
+MUTANTS ?=
+# The tests mutmut may choose from (it runs, per mutant, those that call the mutated function).
+MUTATION_TESTS ?= tests/unit
+# Not run on mutants (neither tests judgement): the collector under other Pythons, which cannot import mutmut's
+# trampolines; the docs link scan, which lists files with git (the scratch copy is no checkout).
+MUTATION_SKIP_TESTS := tests/unit/plugins/module_utils/test_timesync_pythons.py \
+	tests/unit/plugins/plugin_utils/test_docs_links.py
+
 APT_PACKAGES := chrony faketime tinyproxy debootstrap systemd-container nftables iptables \
 	gnupg iproute2 util-linux rsync shellcheck openjdk-17-jdk-headless curl ca-certificates mount e2fsprogs \
 	chromium docker.io docker-registry python3-requests
@@ -100,8 +124,43 @@ sanity: venv ## ansible-test sanity, every test, Python 3.11, offline
 	tests/helpers/ansible_test_offline.sh sanity --python 3.11
 
 .PHONY: unit
-unit: venv ## Unit tests (pure parsers, judgement, catalogue)
-	pytest -q tests/unit
+unit: venv ## Unit tests (pure parsers, judgement, catalogue), in a network namespace with only loopback (root)
+	@# Nothing but loopback exists in there: a test that tries to reach out fails instead of using the network.
+	@unshare --net true 2>/dev/null || { echo "make unit: cannot create a network namespace (unshare --net" \
+	  "needs root or CAP_SYS_ADMIN); the unit tests run only inside one, so that none can reach the network" >&2; exit 1; }
+	unshare --net sh -c 'ip link set lo up && exec pytest -q tests/unit'
+
+.PHONY: mutation
+mutation: venv ## Mutation testing (mutmut) of MUTATE_FILES against the unit tests; slow, not part of `make test`
+	@# mutmut names a mutant after its file's path, which must be the import path the tests use: the collection
+	@# is copied to src/ansible_collections/eformidling/integrasjonspunkt of a scratch directory for it.
+	rm -rf $(MUTATION_DIR)/mutants
+	mkdir -p $(MUTATION_DIR)/src/ansible_collections/eformidling/integrasjonspunkt
+	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c 'test -e "{}" && echo "{}"' \
+	  > $(MUTATION_DIR)/files.txt
+	rsync -a --delete --files-from=$(MUTATION_DIR)/files.txt ./ $(MUTATION_DIR)/src/ansible_collections/eformidling/integrasjonspunkt/
+	rsync -a --files-from=$(MUTATION_DIR)/files.txt ./ $(MUTATION_DIR)/
+	{ echo '[mutmut]'; echo 'source_paths = src'; echo 'only_mutate ='; \
+	  for f in $(MUTATE_FILES); do echo "    src/ansible_collections/eformidling/integrasjonspunkt/$$f"; done; \
+	  echo 'also_copy ='; for d in $$(ls $(MUTATION_DIR)); do case $$d in src|mutants|tests|files.txt|names.txt|setup.cfg|run.log|results.txt|galaxy.yml) ;; \
+	    *) echo "    $$d";; esac; done; \
+	  echo 'pytest_add_cli_args_test_selection ='; for t in $(MUTATION_TESTS); do echo "    $$t"; done; \
+	  echo 'pytest_add_cli_args ='; echo '    -p'; echo '    no:cacheprovider'; \
+	  for t in $(MUTATION_SKIP_TESTS); do echo "    --ignore=$$t"; done; \
+	} > $(MUTATION_DIR)/setup.cfg
+	@# pyproject.toml's [tool.mutmut] would win over setup.cfg: the copy has none. No galaxy.yml beside the tests:
+	@# pytest-ansible would link the unmutated copy in as the collection and the tests would import that one.
+	! grep -q 'tool.mutmut' $(MUTATION_DIR)/pyproject.toml
+	cd $(MUTATION_DIR) && echo $(MUTANTS) | tr ' ' '\n' > names.txt && if [ -n "$(MUTATION_SAMPLE)" ]; then \
+	  python $(CURDIR)/tests/helpers/mutation_sample.py $(MUTATION_SAMPLE) $(MUTATION_SEED) \
+	    $(addprefix src/ansible_collections/eformidling/integrasjonspunkt/,$(MUTATE_FILES)) > names.txt; fi
+	@# In the unit tests' loopback-only namespace, at the lowest priority, two workers.
+	cd $(MUTATION_DIR) && EFORMIDLING_TEST_COLLECTIONS=$(MUTATION_DIR)/mutants/src \
+	  ANSIBLE_COLLECTIONS_PATH=$(MUTATION_DIR)/mutants/src:$(VENV)/lib/python3.11/site-packages \
+	  unshare --net sh -c 'ip link set lo up && exec nice -n 19 mutmut run --max-children $(MUTATION_JOBS) $$(cat names.txt)' \
+	  > $(MUTATION_DIR)/run.log 2>&1 || { tail -40 $(MUTATION_DIR)/run.log; exit 1; }
+	cd $(MUTATION_DIR) && mutmut results --all true > results.txt
+	python tests/helpers/mutation_score.py $(MUTATION_DIR)/results.txt
 
 .PHONY: integration
 integration: venv system-deps ## Integration tests against real daemons, servers and namespaces (root)

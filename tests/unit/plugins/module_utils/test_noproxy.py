@@ -172,8 +172,18 @@ def test_redaction_never_leaks_the_password(user, password, host):
     assert noproxy.redact_url(url).endswith("@%s:3128" % host)
 
 
-@given(st.text())
+@given(st.one_of(st.text(), st.builds("http://{}:{}@{}".format, st.text(), st.text(), st.text())))
 def test_url_helpers_never_raise(text):
-    noproxy.parse_proxy_url(text)
-    noproxy.redact_url(text)
-    noproxy.redact_text(text, [text])
+    redacted = noproxy.redact_url(text)
+    assert noproxy.redact_url(redacted) == redacted  # redacting twice changes nothing more
+    if "@" not in text:  # no userinfo: nothing to hide, nothing changed
+        assert redacted == text == noproxy.redact_text(text, [text])
+    parsed = noproxy.parse_proxy_url(text)
+    assert set(parsed) == {"scheme", "host", "port", "username", "password", "error"}
+    if parsed["error"] is None:
+        assert parsed["scheme"] == "http" and parsed["host"] and 0 <= parsed["port"] <= 65535
+    if parsed["username"] is not None:  # credentials were read: the redacted URL masks them
+        assert noproxy.REDACTED in redacted
+        assert noproxy.proxy_authorization(parsed).startswith("Basic ")
+    else:
+        assert noproxy.proxy_authorization(parsed) is None

@@ -1,4 +1,4 @@
-"""Property tests: the parsers never raise on garbage, and a few round trips hold."""
+"""Property tests: the parsers never raise on garbage, invent nothing, and a few round trips hold."""
 
 import os
 
@@ -39,11 +39,41 @@ TEXT_PARSERS = [
 @settings(max_examples=300)
 @given(text=ANYTHING)
 def test_text_parsers_never_raise(text):
-    for parser in TEXT_PARSERS:
-        parser(text)
-    cgroups.parse_cfs(text, text)
-    resources.distribution_from_os_release(resources.parse_os_release(text))
-    resources.distribution_from_os_release(text)
+    """Garbage in: the parsers answer "nothing known", never invent a value that is not in the text."""
+    results = {parser: parser(text) for parser in TEXT_PARSERS}
+    if not isinstance(text, str):  # not text at all: nothing is read from it
+        for parser, value in results.items():
+            if parser not in (mounts.unescape, cgroups.parse_int):
+                assert value in (None, [], {}) or parser is java.parse_java_version, (parser.__name__, value)
+        assert java.parse_java_version(text)["version"] is None
+        return
+    cpus = results[resources.parse_cpu_list]
+    assert cpus == sorted(set(cpus)) and all(c >= 0 for c in cpus)
+    if cpus:  # the canonical spelling reads back the same
+        assert resources.parse_cpu_list(",".join(map(str, cpus))) == cpus
+    for name, value in results[resources.parse_meminfo].items():
+        assert isinstance(value, int) and name + ":" in text
+    for key in results[resources.parse_os_release]:
+        assert key in text and key == key.strip()
+    engine = results[resources.parse_engine_version]
+    assert engine is None or (engine and engine in text)
+    limit = results[cgroups.parse_memory_limit]
+    assert limit is None or 0 < limit < cgroups.UNLIMITED_FLOOR
+    for quota in (results[cgroups.parse_cpu_max], cgroups.parse_cfs(text, text)):
+        assert quota is None or quota > 0
+    assert cgroups.parse_cfs(text, text) in (None, 1.0)  # quota == period: one CPU
+    for entry in results[cgroups.parse_proc_cgroup]:
+        assert entry["path"].startswith("/") and entry["path"] in text
+    version = results[java.parse_java_version]
+    assert version["version_string"] == text.strip()
+    assert version["major"] == (None if version["version"] is None else java.parse_major(version["version"]))
+    major = results[java.parse_major]
+    assert major is None or major > 0
+    assert len(results[mounts.unescape]) <= len(text)  # an escape only ever shortens the text
+    name, family, release = resources.distribution_from_os_release(resources.parse_os_release(text))
+    assert family is None or name is not None
+    assert release is None or release in text
+    assert resources.distribution_from_os_release(text) == (None, None, None)  # not a parsed dict
 
 
 @settings(max_examples=200)

@@ -1,6 +1,5 @@
 """The endpoint catalogue (data/endpoints.yml) and plugins/plugin_utils/catalogue.py."""
 
-import contextlib
 import copy
 
 import pytest
@@ -100,8 +99,19 @@ def test_version_order_is_total_and_consistent(a, b):
 
 @given(st.text(max_size=20))
 def test_version_parser_only_raises_catalogue_error(text):
-    with contextlib.suppress(cat.CatalogueError):
-        cat.parse_version(text)
+    """Any text: a CatalogueError that names it, or a canonical version that reads back the same."""
+    try:
+        release, final, suffix = cat.parse_version(text)
+    except cat.CatalogueError as exc:
+        assert repr(text) in str(exc)
+        return
+    assert len(release) >= 3 and all(isinstance(p, int) and p >= 0 for p in release)
+    assert (final, suffix == "") in ((1, True), (0, False))
+    canonical = ".".join(map(str, release)) + ("" if final else "-" + suffix)
+    assert cat.parse_version(canonical) == (release, final, suffix)
+    assert cat.parse_version(canonical + "+local.build") == (release, final, suffix)  # local part ignored
+    if not final:  # a pre-release sorts before its release
+        assert cat.parse_version(canonical) < cat.parse_version(".".join(map(str, release)))
 
 
 # ---------------------------------------------------------------------------------------- selection

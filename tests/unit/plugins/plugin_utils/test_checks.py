@@ -370,8 +370,25 @@ def test_install_endpoints_link_to_the_download_page():
     assert by_id(checks.run_checks(c))["install.github"]["doc_url"].endswith("/last_ned")
 
 
+# The install role's own table (the single source the role, preflight and install_plan pass to java_package).
+ROLE_VARS = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "roles", "integrasjonspunkt", "vars", "main.yml"
+)
+
+
+def role_java_packages():
+    with open(ROLE_VARS) as fh:
+        return yaml.safe_load(fh)["__integrasjonspunkt_java_distribution_packages"]
+
+
 def test_java_package_follows_the_install_role_table():
-    table = HEALTHY["settings"]["java_packages"]
+    table = role_java_packages()
+    assert {"Debian", "Ubuntu", "RedHat"} <= set(table)
+    for distribution, entry in table.items():  # from its minimum release on, that release's Java 21 package
+        assert checks.java_package(distribution, entry["min_version"], table) == entry["package"], distribution
+        major = int(entry["min_version"].split(".")[0])
+        assert checks.java_package(distribution, "%d.99" % (major - 1), table) is None, distribution
+        assert "21" in entry["package"], entry
     assert checks.java_package("Debian", "13.1", table) == "openjdk-21-jre-headless"
     assert checks.java_package("Debian", "12.11", table) is None
     assert checks.java_package("Ubuntu", "24.04", table) == "openjdk-21-jre-headless"
