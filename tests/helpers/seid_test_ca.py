@@ -106,7 +106,7 @@ def make_leaf(
     dns=None,
     key_type="rsa",
 ):
-    """An enterprise certificate under `issuer`; returns (key, cert). RSA as the real ones (RS256); "ec" for the refusal."""
+    """An enterprise certificate under `issuer`; returns (key, cert). RSA like the real ones; "ec" to test refusals."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048) if key_type == "rsa" else _key()
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "NO")]
     if seid == 2:
