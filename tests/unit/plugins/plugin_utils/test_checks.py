@@ -83,6 +83,8 @@ HEALTHY = {
         "ntp": {"name": "ntp", "ok": True, "status": "ok"},
     },
     "port": {"port": 9093, "in_use": False, "holders": [], "holders_complete": True},
+    # The one probe of integrasjonspunkt_ntp_host (the settings model's default, time.google.com).
+    "ntp_probe": {"server": "time.google.com", "reachable": True, "offset_seconds": -0.0005, "delay_seconds": 0.01},
     "endpoints": [
         {"name": "eformidling", "host": "eformidling.no", "port": 443, "protocol": "https", "ips": ["139.105.36.173"]},
         {"name": "ntp", "host": "time.google.com", "port": 123, "protocol": "udp-ntp", "severity": "warn"},
@@ -146,8 +148,24 @@ def test_every_result_carries_the_report_fields():
         ({"port__in_use": True}, "inbound.port", "fail"),
         ({"timesync__synchronised": False}, "time.synchronised", "fail"),
         ({"timesync__synchronised": None}, "time.synchronised", "unknown"),
-        ({"timesync__offset_seconds": 0.5, "timesync__probes__0__offset_seconds": 0.5}, "time.offset", "warn"),
-        ({"timesync__offset_seconds": -30.0, "timesync__probes__0__offset_seconds": -30.0}, "time.offset", "fail"),
+        (
+            {
+                "ntp_probe__offset_seconds": 0.5,
+                "timesync__offset_seconds": 0.5,
+                "timesync__probes__0__offset_seconds": 0.5,
+            },
+            "time.offset",
+            "warn",
+        ),
+        (
+            {
+                "ntp_probe__offset_seconds": -30.0,
+                "timesync__offset_seconds": -30.0,
+                "timesync__probes__0__offset_seconds": -30.0,
+            },
+            "time.offset",
+            "fail",
+        ),
         ({"timesync__timezone": {"name": "UTC", "oslo_equivalent": False}}, "time.timezone", "warn"),
         (
             {"timesync__timezone": {"name": None, "oslo_equivalent": None, "reason": "broken"}},
@@ -298,6 +316,7 @@ def test_missing_facts_give_unknown_not_a_crash():
     c = ctx()
     c["resources"] = {"cpu": {"available": False, "reason": "no /proc"}}
     c["timesync"] = {}
+    c["ntp_probe"] = {}
     results = by_id(checks.run_checks(c))
     assert results["resources.cpu"]["status"] == "unknown"
     assert results["resources.cpu"]["message"] == "no /proc"
@@ -355,10 +374,27 @@ def test_probe_disagreeing_with_daemon_warns():
 
 
 def test_offset_of_an_unsynchronised_clock_comes_from_the_probe_or_is_unknown():
-    r = by_id(checks.run_checks(ctx(timesync__synchronised=False, timesync__offset_seconds=0.0)))
-    assert r["time.offset"]["measured"] == -0.0006  # the probe, not the daemon's stale zero
-    assert "direct probe" in r["time.offset"]["message"]
-    r = by_id(checks.run_checks(ctx(timesync__synchronised=False, timesync__offset_seconds=0.0, timesync__probes=[])))
+    silent = {"server": "time.google.com", "reachable": False, "error": "timed out", "error_kind": "timeout"}
+    r = by_id(checks.run_checks(ctx(timesync__synchronised=False, timesync__offset_seconds=0.0, ntp_probe=silent)))
+    assert r["time.offset"]["status"] == "unknown"  # without the NTP host, a small offset is never a pass
+    assert "direct probe of ntp1.example" in r["time.offset"]["message"]  # the probe, not the daemon's stale zero
+    far = dict(silent)
+    r = by_id(
+        checks.run_checks(
+            ctx(
+                timesync__synchronised=False,
+                timesync__offset_seconds=0.0,
+                timesync__probes__0__offset_seconds=-30.0,
+                ntp_probe=far,
+            )
+        )
+    )
+    assert (r["time.offset"]["status"], r["time.offset"]["measured"]) == ("fail", -30.0)
+    r = by_id(
+        checks.run_checks(
+            ctx(timesync__synchronised=False, timesync__offset_seconds=0.0, timesync__probes=[], ntp_probe=silent)
+        )
+    )
     assert r["time.offset"]["status"] == "unknown"
 
 
@@ -456,3 +492,46 @@ def test_api_security_without_the_settings_is_an_error(monkeypatch):
     monkeypatch.setattr(checks.ApiSecurityCheck, "evaluate", crash)
     r = by_id(checks.run_checks(ctx()))["config.api_security"]
     assert r["status"] == "error" and "injected" in r["message"]
+
+
+# The NTP host's probe, crashed or unanswered, never passes (issue 18) ----------------------------
+
+NTP_HOST = "time.google.com"  # the settings model's default integrasjonspunkt_ntp_host
+CRASH = {"message": "collecting ntp_probe failed: RuntimeError: injected", "exception": "Traceback: injected"}
+
+
+def test_a_crashed_ntp_host_probe_is_error_for_time_offset_and_time_probe():
+    c = ctx()
+    c["errors"] = {"ntp_probe": CRASH}
+    c["ntp_probe"] = {}
+    r = by_id(checks.run_checks(c))
+    for cid in ("time.offset", "time.probe"):
+        assert r[cid]["status"] == "error", (cid, r[cid])
+        assert NTP_HOST in r[cid]["message"] and "injected" in r[cid]["message"]
+    assert "(none set)" not in r["time.offset"]["message"]
+    only = checks.run_checks(c, only=["time.*"])
+    assert {"time.offset", "time.probe"} <= set(checks.failing_ids(only))
+
+
+def test_an_ntp_host_probe_that_failed_in_our_code_is_error():
+    c = ctx()
+    c["ntp_probe"] = {"server": NTP_HOST, "reachable": False, "error": "probe failed: boom", "error_kind": "error"}
+    c["timesync"]["probes"].append(dict(c["ntp_probe"]))
+    r = by_id(checks.run_checks(c))
+    assert r["time.offset"]["status"] == "error"
+    assert r["time.probe"]["status"] == "error"
+
+
+def test_an_ntp_host_that_does_not_answer_makes_time_offset_unknown_naming_it():
+    c = ctx()
+    c["ntp_probe"] = {"server": NTP_HOST, "reachable": False, "resolved": True, "error": "timed out",
+                      "error_kind": "timeout"}  # fmt: skip
+    c["timesync"]["probes"].append(dict(c["ntp_probe"]))
+    r = by_id(checks.run_checks(c))
+    assert r["time.offset"]["status"] == "unknown", r["time.offset"]
+    assert NTP_HOST in r["time.offset"]["message"] and "timed out" in r["time.offset"]["message"]
+    assert "(none set)" not in r["time.offset"]["message"]
+    assert r["time.probe"]["status"] not in ("pass", "info")
+    # A daemon that already measures a bad offset still fails: a missing NTP host never hides it.
+    c["timesync"]["offset_seconds"] = -30.0
+    assert by_id(checks.run_checks(c))["time.offset"]["status"] == "fail"

@@ -146,7 +146,7 @@ THRESHOLD_FLIPS = {
     "disk_database_gb_per_million": ({}, "resources.disk", 60, "fail"),
     "disk_temp_gb_per_million": ({}, "resources.disk", 60, "fail"),
     "time_offset_warn_seconds": ({}, "time.offset", 0.0001, "warn"),
-    "time_offset_fail_seconds": ({"timesync__offset_seconds": -0.5}, "time.offset", 0.2, "fail"),
+    "time_offset_fail_seconds": ({"ntp_probe__offset_seconds": -0.5}, "time.offset", 0.2, "fail"),
     "time_probe_agreement_seconds": ({}, "time.probe", 0.0001, "warn"),
     "reference_max_age_seconds": (_chrony_age(100), "time.synchronised", 50, "fail"),
     "cert_expiry_warn_days": ({}, "connectivity.eformidling", 365, "warn"),
@@ -216,6 +216,7 @@ def test_chrony_offset_note_is_explained():
     c = ctx()
     c["timesync"]["chrony"]["offset_note"] = "System time 0.0 s, but the selected source's sample says -30 s"
     c["timesync"]["offset_seconds"] = -30.0
+    c["ntp_probe"] = {"server": "ntp.intern", "reachable": False, "error": "timed out", "error_kind": "timeout"}
     r = by_id(checks.run_checks(c))["time.offset"]
     assert r["status"] == "fail"
     assert "selected source's sample" in r["message"]
