@@ -1038,7 +1038,16 @@ class TimeSourceCheck(Check):
         selected = [s.get("name") for s in chrony.get("sources") or [] if s.get("state") == "selected"]
         names = selected or list(ts.get("ntp_servers_configured") or [])
         if not names:
-            return outcome("info", None, "an internal NTP source", None, "the time daemon's sources could not be read")
+            if _host_managed_clock(ctx):
+                return outcome("info", None, "an internal NTP source", None, "the host manages this container's clock")
+            return outcome(
+                "unknown",
+                None,
+                "an internal NTP source",
+                None,
+                "the time daemon's sources could not be read (no selected chrony source, no configured server)",
+                "Make chronyc (or the daemon's configuration) readable by this user, or run preflight with become.",
+            )
         public = [n for n in names if public_source(n.split(":")[0] if n.count(":") == 1 else n) is True]
         what = "selected source" if selected else "configured servers"
         if public:

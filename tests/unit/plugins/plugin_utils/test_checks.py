@@ -66,7 +66,7 @@ HEALTHY = {
         "synchronised": True,
         "offset_seconds": -0.0004,
         "source": "chrony",
-        "chrony": {"available": True, "unsync_reasons": []},
+        "chrony": {"available": True, "unsync_reasons": [], "sources": [{"name": "10.0.0.123", "state": "selected"}]},
         "timezone": {"name": "Europe/Oslo", "oslo_equivalent": True, "abbreviation": "CET"},
         "probes": [
             {
@@ -535,3 +535,12 @@ def test_an_ntp_host_that_does_not_answer_makes_time_offset_unknown_naming_it():
     # A daemon that already measures a bad offset still fails: a missing NTP host never hides it.
     c["timesync"]["offset_seconds"] = -30.0
     assert by_id(checks.run_checks(c))["time.offset"]["status"] == "fail"
+
+
+def test_time_source_that_cannot_be_read_is_unknown_not_info():
+    c = ctx()
+    c["timesync"]["chrony"]["sources"] = []
+    c["timesync"]["ntp_servers_configured"] = []
+    r = by_id(checks.run_checks(c))["time.source"]
+    assert r["status"] == "unknown", r
+    assert r["fix"]
