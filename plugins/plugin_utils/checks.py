@@ -470,32 +470,117 @@ class DockerStorageCheck(Check):
     """Docker mode keeps H2 and ActiveMQ on host volumes under the data directory, or uses external ones.
 
     The v4 image runs them on mounted /workspace/h2-data and /workspace/activemq-data (efm-integrasjonspunkt
-    README @v4.0.8); the older rule that both must be external (no persistent volume) no longer holds.
+    README @v4.0.8); the older rule that both must be external (no persistent volume) no longer holds. It
+    fails when what the container stores would not survive it: the data directory read-only or volatile
+    (tmpfs, a container's overlay), an H2 file outside the mounted volume, an external store unreachable.
     """
 
     id = "config.docker_storage"
     title = "Docker mode: the database and the queue survive the container"
     category = "config"
     doc = "docker"
+    needs = ("resources",)
+    VOLUME = "/workspace/h2-data"  # the role mounts <data dir>/h2-data here (integrasjonspunkt role vars)
 
     def applies(self, ctx):
         return ctx["settings"].get("run_mode") == "docker"
 
     def evaluate(self, ctx):
         s = ctx["settings"]
-        data = s["directories"]["data"]
-        where = []
-        where.append(
-            "the database is external (connectivity.database)"
-            if s.get("external_database")
-            else "H2 is on the host volume %s/h2-data (its filesystem: resources.disk)" % data
+        findings = []  # (status, text)
+        on_volume = []
+        if not s.get("external_database"):
+            on_volume.append("H2 (%s/h2-data)" % s["directories"]["data"])
+        elif s.get("database_on_host"):
+            path = h2_file_path(s.get("database_url"))
+            if path is not None and (path == self.VOLUME or path.startswith(self.VOLUME + "/")):
+                on_volume.append("H2 (%s, the volume %s/h2-data)" % (path, s["directories"]["data"]))
+            else:
+                findings.append(
+                    ("fail", "the H2 database %s is inside the container, not on the mounted volume %s: it is lost"
+                     " when the container is replaced" % (s.get("database_url"), self.VOLUME))
+                )  # fmt: skip
+        else:
+            findings.append(_external_store(ctx, "the external database", ["database"]))
+        if not s.get("external_queue"):
+            on_volume.append("ActiveMQ (%s/activemq-data)" % s["directories"]["data"])
+        else:
+            names = [e["name"] for e in ctx.get("endpoints") or [] if str(e.get("name", "")).startswith("queue")]
+            findings.append(_external_store(ctx, "the external queue", names or ["queue"]))
+        if on_volume:
+            findings.append(_volume_finding(ctx, s["directories"]["data"], on_volume))
+        for status in ("error", "fail", "unknown", "warn"):
+            bad = [text for st, text in findings if st == status]
+            if bad and status == "error":
+                return error_outcome("no verdict: %s" % "; ".join(bad))
+            if bad:
+                return outcome(
+                    status,
+                    "not persistent" if status == "fail" else status,
+                    "persistent",
+                    None,
+                    "; ".join(bad),
+                    "Put integrasjonspunkt_data_dir on a persistent, writable host filesystem, keep an H2 file under"
+                    " %s, and make an external database or queue reachable (connectivity.database / .queue)."
+                    % self.VOLUME,
+                )
+        return outcome("pass", "volumes or external", "persistent", None, "; ".join(t for _s, t in findings))
+
+
+def h2_file_path(url):
+    """The file path of an H2 file URL (jdbc:h2:file:/p, jdbc:h2:/p), else None (mem:, relative, ~, not H2)."""
+    text = str(url or "").strip()
+    if not text.lower().startswith("jdbc:h2:"):
+        return None
+    rest = text[len("jdbc:h2:") :].split(";", 1)[0]
+    if rest.lower().startswith("file:"):
+        rest = rest[len("file:") :]
+    return rest.rstrip("/") if rest.startswith("/") else None
+
+
+def _external_store(ctx, what, names):
+    """(status, text) for an external database or queue from its connectivity probe(s)."""
+    err = (ctx.get("errors") or {}).get("connectivity")
+    if err:
+        return "error", "%s could not be probed: %s" % (what, err.get("message"))
+    results = [(n, (ctx.get("connectivity") or {}).get(n)) for n in names]
+    missing = [n for n, r in results if r is None]
+    down = [r for _n, r in results if r is not None and not r.get("ok")]
+    if down:
+        return "fail", "%s is unreachable: %s" % (
+            what,
+            "; ".join("%s:%s %s" % (r.get("host") or _host_of(ctx, r), r.get("port") or "", r.get("message") or
+                                     r.get("status")) for r in down),
+        )  # fmt: skip
+    if missing:
+        return "unknown", "%s was not probed (connectivity.%s)" % (what, ", connectivity.".join(missing))
+    return "pass", "%s answers (connectivity.%s)" % (what, ", connectivity.".join(names))
+
+
+def _host_of(ctx, result):
+    entry = next((e for e in ctx.get("endpoints") or [] if e.get("name") == result.get("name")), {})
+    return entry.get("host") or result.get("name")
+
+
+def _volume_finding(ctx, data_dir, what):
+    """(status, text) for the stores kept on host volumes under the data directory, from its filesystem."""
+    disks = [d for d in (ctx["resources"] or {}).get("disk") or [] if d.get("path") == data_dir]
+    stores = " and ".join(what)
+    if not disks or disks[0].get("available_bytes") is None or not disks[0].get("mount_point"):
+        reason = (disks[0].get("reason") if disks else None) or "not measured"
+        return "unknown", "%s on the host volume under %s: its filesystem was %s" % (
+            stores,
+            data_dir,
+            reason if reason == "not measured" else "not measured (%s)" % reason,
         )
-        where.append(
-            "the queue is external (connectivity.queue)"
-            if s.get("external_queue")
-            else "ActiveMQ is on the host volume %s/activemq-data" % data
-        )
-        return outcome("pass", "volumes or external", "persistent", None, "; ".join(where))
+    disk = disks[0]
+    where = "%s (%s on %s)" % (data_dir, disk.get("fstype"), disk.get("mount_point"))
+    if disk.get("read_only"):
+        return "fail", "%s on %s, which is read-only" % (stores, where)
+    volatile = [n for n in disk.get("notes") or [] if "tmpfs" in n or "overlay" in n]
+    if volatile:
+        return "fail", "%s on %s: %s" % (stores, where, volatile[0])
+    return "pass", "%s on the host volume %s" % (stores, where)
 
 
 class VersionCheck(Check):

@@ -269,10 +269,66 @@ def test_java_8_is_enough_for_2x():
 def test_docker_mode_checks_engine_and_external_storage():
     r = by_id(checks.run_checks(ctx(settings__run_mode="docker")))
     assert r["runtime.container_engine"]["status"] == "fail"
-    # v4 keeps H2 and ActiveMQ on host volumes under the data directory: no longer a failure
+    # v4 keeps H2 and ActiveMQ on host volumes under the data directory, here on a persistent ext4
     assert r["config.docker_storage"]["status"] == "pass"
-    assert "h2-data" in r["config.docker_storage"]["message"]
+    assert "h2-data" in r["config.docker_storage"]["message"] and "ext4" in r["config.docker_storage"]["message"]
     assert "runtime.java" not in r
+
+
+def _storage(**changes):
+    return by_id(checks.run_checks(ctx(settings__run_mode="docker", **changes)))["config.docker_storage"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "words"),
+    [
+        ({"resources__disk__0__read_only": True}, "fail", "read-only"),
+        ({"resources__disk__0__notes": ["on tmpfs: contents are lost at reboot"]}, "fail", "tmpfs"),
+        ({"resources__disk__0__notes": ["on overlay (container layer): data is lost"]}, "fail", "overlay"),
+        ({"resources__disk__0__available_bytes": None, "resources__disk__0__mount_point": None}, "unknown", "data"),
+        ({"resources__disk": []}, "unknown", "not measured"),
+    ],
+)
+def test_docker_storage_fails_when_the_host_volumes_do_not_persist(changes, status, words):
+    r = _storage(**changes)
+    assert r["status"] == status, r
+    assert words in r["message"]
+
+
+def _external(db_url=None, queue_url=None):
+    values = {"integrasjonspunkt_services": ["DPO"], "integrasjonspunkt_version": "4.0.8"}
+    values["integrasjonspunkt_run_mode"] = "docker"
+    if db_url:
+        values.update(integrasjonspunkt_external_database=True, integrasjonspunkt_database_url=db_url)
+    if queue_url:
+        values.update(integrasjonspunkt_external_queue=True, integrasjonspunkt_queue_broker_url=queue_url)
+    c = ctx()
+    c["settings"] = dict(settings_model.normalise(values), retained_messages=1000000, java_packages={})
+    c["endpoints"] += settings_model.external_endpoints(c["settings"])  # as the engine selects them
+    return c
+
+
+def test_docker_storage_fails_when_the_external_database_or_queue_is_unreachable():
+    c = _external("jdbc:postgresql://db.intern:5432/ip", "tcp://mq.intern:61616")
+    c["connectivity"]["database"] = {"name": "database", "ok": True, "status": "ok"}
+    c["connectivity"]["queue"] = {"name": "queue", "ok": True, "status": "ok"}
+    assert by_id(checks.run_checks(c))["config.docker_storage"]["status"] == "pass"
+    c["connectivity"]["queue"] = {"name": "queue", "ok": False, "status": "tcp_refused", "message": "refused"}
+    r = by_id(checks.run_checks(c))["config.docker_storage"]
+    assert r["status"] == "fail" and "mq.intern" in r["message"]
+    del c["connectivity"]["queue"]
+    assert by_id(checks.run_checks(c))["config.docker_storage"]["status"] == "unknown"
+    c["errors"] = {"connectivity": {"message": "collecting connectivity failed: RuntimeError: injected"}}
+    assert by_id(checks.run_checks(c))["config.docker_storage"]["status"] == "error"
+
+
+def test_docker_storage_fails_for_an_h2_file_outside_the_mounted_volume():
+    inside = _external("jdbc:h2:file:/workspace/h2-data/ip;MODE=PostgreSQL")
+    assert by_id(checks.run_checks(inside))["config.docker_storage"]["status"] == "pass"
+    for url in ("jdbc:h2:file:/opt/ip/db", "jdbc:h2:mem:ip", "jdbc:h2:./h2-data/ip"):
+        r = by_id(checks.run_checks(_external(url)))["config.docker_storage"]
+        assert r["status"] == "fail", (url, r)
+        assert "container" in r["message"]
 
 
 def test_port_held_by_integrasjonspunkt_passes():
