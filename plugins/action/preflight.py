@@ -311,6 +311,10 @@ class ActionModule(ActionBase):
             "docker_host": settings["docker_host"] if settings["run_mode"] == "docker" else None,
             "resolve": args.get("resolve") or {},
         }
+        if settings["run_mode"] == "docker":  # the container whose processes may hold the port (inbound.port)
+            module_args["container_name"] = str(
+                self._var(task_vars, "integrasjonspunkt_container_name", "integrasjonspunkt") or "integrasjonspunkt"
+            )
         if settings["proxy"]:
             module_args["proxy"] = settings["proxy"]["url"]
             module_args["no_proxy"] = ",".join(settings["no_proxy"])

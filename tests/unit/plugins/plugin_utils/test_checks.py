@@ -82,7 +82,7 @@ HEALTHY = {
         "eformidling": {"name": "eformidling", "ok": True, "status": "ok", "tls": {"cert_expires_in_days": 200}},
         "ntp": {"name": "ntp", "ok": True, "status": "ok"},
     },
-    "port": {"port": 9093, "in_use": False, "holders": [], "holders_complete": True},
+    "port": {"port": 9093, "readable": True, "in_use": False, "listeners": [], "holders": [], "holders_complete": True},
     # The one probe of integrasjonspunkt_ntp_host (the settings model's default, time.google.com).
     "ntp_probe": {"server": "time.google.com", "reachable": True, "offset_seconds": -0.0005, "delay_seconds": 0.01},
     "endpoints": [
@@ -331,14 +331,70 @@ def test_docker_storage_fails_for_an_h2_file_outside_the_mounted_volume():
         assert "container" in r["message"]
 
 
-def test_port_held_by_integrasjonspunkt_passes():
-    r = by_id(checks.run_checks(ctx(port__in_use=True, port__held_by_integrasjonspunkt=True)))
-    assert r["inbound.port"]["status"] == "pass"
+def _port(address="0.0.0.0", ours=True, why="runs in the systemd unit integrasjonspunkt.service", **info):
+    holder = {"pid": 4242, "cmdline": "java -jar integrasjonspunkt.jar", "ours": ours, "why": why}
+    port = {"port": 9093, "readable": True, "in_use": True, "holders_complete": True, "holders": [holder]}
+    port["listeners"] = [{"address": address, "port": 9093, "uid": 998, "inode": 1, "pids": [4242]}]
+    port.update(info)
+    return port
 
 
-def test_port_holder_unnamed_without_root_says_so():
-    r = by_id(checks.run_checks(ctx(port__in_use=True, port__holders_complete=False)))
-    assert "needs root" in r["inbound.port"]["measured"]
+def test_port_held_by_the_roles_unit_passes():
+    r = by_id(checks.run_checks(ctx(port=_port())))["inbound.port"]
+    assert (r["status"], r["measured"]) == ("pass", "held by the integrasjonspunkt")
+
+
+def test_port_held_by_a_process_outside_the_unit_fails_whatever_it_answers_or_is_called():
+    """The old rule passed any holder named integrasjonspunkt or answering /manage/health (issue 18)."""
+    port = _port(ours=False, why="not in the systemd unit integrasjonspunkt.service", held_by_integrasjonspunkt=True)
+    port["actuator"] = {"answered": True, "scheme": "http", "status": "UP"}
+    r = by_id(checks.run_checks(ctx(port=port)))["inbound.port"]
+    assert r["status"] == "fail" and "not in the systemd unit" in r["message"]
+
+
+def test_port_holder_that_cannot_be_identified_is_unknown_with_become():
+    unnamed = _port(holders=[], holders_complete=False)
+    unnamed["listeners"][0]["pids"] = []
+    for port in (unnamed, _port(ours=None, why="its /proc/4242/cgroup cannot be read")):
+        r = by_id(checks.run_checks(ctx(port=port)))["inbound.port"]
+        assert r["status"] == "unknown", r
+        assert "become" in r["fix"]
+    hidden_by_kernel = _port(holders=[])  # complete, yet nobody holds it: taken, by something we cannot name
+    hidden_by_kernel["listeners"][0]["pids"] = []
+    assert by_id(checks.run_checks(ctx(port=hidden_by_kernel)))["inbound.port"]["status"] == "fail"
+
+
+def test_port_tables_that_cannot_be_read_are_unknown_not_free():
+    port = {"port": 9093, "readable": False, "reason": "cannot read /proc/net/tcp: Permission denied",
+            "in_use": False, "listeners": [], "holders": [], "holders_complete": True}  # fmt: skip
+    r = by_id(checks.run_checks(ctx(port=port)))["inbound.port"]
+    assert r["status"] == "unknown" and "Permission denied" in r["message"]
+    del port["readable"]  # facts without the flag are never taken as read
+    assert by_id(checks.run_checks(ctx(port=port)))["inbound.port"]["status"] == "unknown"
+    # a foreign listener found in the part that could be read still fails
+    partly = _port(ours=False, why="not in the unit", readable=False, reason="cannot read /proc/net/tcp6")
+    assert by_id(checks.run_checks(ctx(port=partly)))["inbound.port"]["status"] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("bind", "listener", "clash"),
+    [
+        ("10.0.0.5", "10.0.0.5", True),  # exactly the publish address
+        ("10.0.0.5", "::ffff:10.0.0.5", True),  # the same address on a Java dual-stack socket
+        ("10.0.0.5", "0.0.0.0", True),
+        ("10.0.0.5", "::", True),
+        ("0.0.0.0", "127.0.0.1", True),
+        ("::", "::1", True),
+        ("10.0.0.5", None, True),  # an address we cannot read: fail closed
+        ("10.0.0.5", "127.0.0.1", False),
+        ("10.0.0.5", "::ffff:127.0.0.1", False),
+    ],
+)
+def test_docker_publish_address_clashes(bind, listener, clash):
+    c = ctx(settings__run_mode="docker", settings__bind_address=bind)
+    c["port"] = _port(address=listener, ours=False, why="not in the role's container")
+    r = by_id(checks.run_checks(c))["inbound.port"]
+    assert r["status"] == ("fail" if clash else "pass"), r
 
 
 def test_ignore_downgrades_fail_to_warn_and_keeps_reason():
