@@ -369,3 +369,16 @@ def test_the_default_test_leaf_is_rsa_like_the_real_ones(pki):
 
     _key, leaf = ca.make_leaf(pki["inter"], orgnr=ORGNR)
     assert isinstance(leaf.public_key(), rsa.RSAPublicKey)
+
+
+@pytest.mark.parametrize(("check_id", "target"), [("certificate.jks", "keystore_format"), ("certificate.type", None)])
+def test_an_exception_inside_a_touched_certificate_check_is_error(pki, monkeypatch, check_id, target):
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("injected")
+
+    if target:
+        monkeypatch.setattr(certs, target, boom)
+    else:
+        monkeypatch.setattr(cc.identity, "key_refusal", boom)
+    result = run(ctx_for(keystore(pki), pki["test_issuers"]))[check_id]
+    assert result["status"] == "error" and "injected" in result["message"]

@@ -656,3 +656,40 @@ def test_time_source_that_cannot_be_read_is_unknown_not_info():
     r = by_id(checks.run_checks(c))["time.source"]
     assert r["status"] == "unknown", r
     assert r["fix"]
+
+
+# A crash inside any check touched for issue 18 is `error`, never a pass ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("check_id", "target", "changes"),
+    [
+        ("inbound.port", "addresses_clash", {"port": {"port": 9093, "readable": True, "in_use": True,
+                                                      "listeners": [{"address": "0.0.0.0", "pids": []}],
+                                                      "holders": [], "holders_complete": True}}),
+        ("time.offset", "ntp_probe_crash", {}),
+        ("time.probe", "ntp_probe_crash", {}),
+        ("time.source", "public_source", {}),
+        ("config.docker_storage", "_volume_finding", {"settings__run_mode": "docker"}),
+        ("connectivity.ntp", "ctx_env_doc", {}),
+    ],
+)  # fmt: skip
+def test_an_exception_inside_a_touched_check_is_error(monkeypatch, check_id, target, changes):
+    c = ctx(**{k: v for k, v in changes.items() if "__" in k})
+    c.update({k: v for k, v in changes.items() if "__" not in k})
+
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("injected into %s" % check_id)
+
+    if check_id == "connectivity.ntp":  # the endpoint check reads its result; make reading it crash
+        c["connectivity"]["ntp"] = {"ok": False, "status": "ntp_error", "proxy": "not-a-dict"}
+    else:
+        monkeypatch.setattr(checks, target, boom)
+    r = by_id(checks.run_checks(c))[check_id]
+    assert r["status"] == "error", r
+    assert "crashed" in r["message"]
+
+
+def test_an_exception_inside_the_memory_check_is_error():
+    r = by_id(checks.run_checks(ctx(resources__memory__effective_bytes="garbled")))["resources.memory"]
+    assert r["status"] == "error" and "crashed" in r["message"]
