@@ -10,7 +10,7 @@ version_added: 0.1.0
 description:
   - Reads the kernel's listening sockets from C(/proc/net/tcp) and C(/proc/net/tcp6) to see whether
     a TCP port is taken. No root is needed for that. When those tables cannot be read, RV(readable) is false
-    and RV(reason) says why: the port is then not known to be free.
+    and RV(reason) says why; the port is then not known to be free.
   - Names the processes that hold the port (socket inode to C(/proc/PID/fd)) and tells whether each is the
     integrasjonspunkt the install role made, by its cgroup, never by its name or by what it answers. In Java mode
     that is the systemd unit C(integrasjonspunkt.service); in Docker mode the container O(container_name) as

@@ -86,7 +86,7 @@ options:
     default: 9093
   container_name:
     description:
-      - Docker mode (O(docker_host) set), the role's container (C(integrasjonspunkt_container_name)): a process in
+      - Docker mode (O(docker_host) set), the role's container (C(integrasjonspunkt_container_name)); a process in
         its cgroup, or its docker-proxy, holding O(port) is the integrasjonspunkt itself. In Java mode that is the
         systemd unit C(integrasjonspunkt.service).
     type: str

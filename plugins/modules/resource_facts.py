@@ -240,7 +240,7 @@ ansible_facts:
             effective_bytes:
               description: The smaller of RV(ansible_facts.eformidling_resources.memory.mem_total_bytes) and
                 RV(ansible_facts.eformidling_resources.memory.cgroup_limit_bytes). Null when a cgroup memory limit
-                file exists but cannot be read: the limit is then unknown, never taken as "no limit".
+                file exists but cannot be read; the limit is then unknown, never taken as "no limit".
               type: int
               returned: success
             cgroup_unreadable:
