@@ -68,11 +68,11 @@ in_use:
   returned: always
   type: bool
 listeners:
-  description: The listening sockets on the port.
+  description: The listening sockets on the port, each with the C(pids) that hold it (empty when none could be seen).
   returned: always
   type: list
   elements: dict
-  sample: [{"address": "0.0.0.0", "port": 9093, "uid": 998, "inode": 123456}]
+  sample: [{"address": "0.0.0.0", "port": 9093, "uid": 998, "inode": 123456, "pids": [4242]}]
 holders:
   description:
     - The processes that hold the port, where they could be named, each with C(ours) (true, false, or null when
