@@ -145,3 +145,83 @@ def test_a_proc_without_the_socket_tables_is_not_a_free_port(impostor):
     assert (facts["readable"], facts["in_use"]) == (False, False)
     verdict = judge(facts, port)
     assert verdict["status"] == "unknown" and "/proc/net/tcp" in verdict["message"], verdict
+
+
+# Docker mode, with a real engine (tests/helpers/docker_engine.sh): the port the role's container publishes is
+# held by the engine's docker-proxy, which forwards to the container's address: that is the integrasjonspunkt.
+ENGINE = "i18-port"
+DOCKER_ENGINE = os.path.join(harness.REPO, "tests", "helpers", "docker_engine.sh")
+
+
+def _sleep_image(docker_host, workdir):
+    """A tiny image of /bin/sleep and its libraries (no registry can be reached here)."""
+    root = os.path.join(workdir, "rootfs")
+    sleep = "/bin/sleep"
+    libs = [w for w in subprocess.run(["ldd", sleep], capture_output=True, text=True, check=True).stdout.split()
+            if w.startswith("/")]  # fmt: skip
+    for path in [sleep, *libs]:  # each at the path the binary and the loader look for it, dereferenced
+        os.makedirs(os.path.dirname(root + path), exist_ok=True)
+        subprocess.run(["cp", "-L", path, root + path], check=True)
+    tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
+    subprocess.run(["docker", "-H", docker_host, "import", "-", "eft/sleep:1"], stdin=tar.stdout, check=True,
+                   capture_output=True)  # fmt: skip
+    tar.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    started = subprocess.run([DOCKER_ENGINE, "start", ENGINE], capture_output=True, text=True, timeout=300, check=False)
+    assert started.returncode == 0, started.stderr
+    docker_host = started.stdout.strip().splitlines()[-1]
+    try:
+        _sleep_image(docker_host, str(tmp_path_factory.mktemp("img")))
+        for name, port in (("integrasjonspunkt", 19093), ("someone-else", 19094)):
+            subprocess.run(["docker", "-H", docker_host, "run", "-d", "--name", name, "-p",
+                            "127.0.0.1:%d:%d" % (port, port), "eft/sleep:1", "/bin/sleep", "3600"],
+                           check=True, capture_output=True, timeout=120)  # fmt: skip
+        yield docker_host
+    finally:
+        subprocess.run([DOCKER_ENGINE, "destroy", ENGINE], capture_output=True, timeout=300, check=False)
+
+
+def collect_docker(docker_host, port):
+    """listening.collect() in the engine's network namespace, with the role's container named integrasjonspunkt."""
+    code = (
+        "import json, subprocess, shutil, sys; sys.path.insert(0, %r);"
+        "from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import listening;"
+        "run = lambda argv: (lambda p: (p.returncode, p.stdout, p.stderr))(subprocess.run(argv, capture_output=True,"
+        " text=True, timeout=30));"
+        "owner = listening.owner_for('docker', 'integrasjonspunkt', %r, run, shutil.which);"
+        "print(json.dumps(listening.collect(%d, owner=owner)))" % (harness.COLLECTIONS, docker_host, port)
+    )
+    argv = ["nsenter", "--net=/run/netns/eft-" + ENGINE, sys.executable, "-c", code]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def judge_docker(facts, port):
+    settings = settings_model.normalise(
+        {
+            "integrasjonspunkt_port": port,
+            "integrasjonspunkt_run_mode": "docker",
+            "integrasjonspunkt_bind_address": "127.0.0.1",
+        }
+    )
+    ctx = {"settings": settings, "thresholds": thresholds.defaults(), "port": facts, "errors": {}}
+    return checks.PortCheck().run(ctx)
+
+
+def test_docker_the_roles_container_holds_its_published_port_through_docker_proxy(engine):
+    facts = collect_docker(engine, 19093)
+    assert facts["in_use"] is True and facts["owner"]["container"]["id"], facts
+    assert facts["held_by_integrasjonspunkt"] is True, facts["holders"]
+    assert any("docker-proxy" in h["why"] for h in facts["holders"])
+    assert judge_docker(facts, 19093)["status"] == "pass"
+
+
+def test_docker_another_container_on_the_port_is_a_clash(engine):
+    facts = collect_docker(engine, 19094)  # published by "someone-else", not by the role's container
+    assert facts["in_use"] is True and facts["held_by_integrasjonspunkt"] is False, facts["holders"]
+    verdict = judge_docker(facts, 19094)
+    assert verdict["status"] == "fail", verdict
