@@ -132,6 +132,8 @@ def gather_args(settings, args, endpoints, timeout, only):
         "docker_host": settings["docker_host"] if settings["run_mode"] == "docker" else None,
         "resolve": args.get("resolve") or {},
     }
+    if settings["run_mode"] == "docker":  # the container whose processes may hold the port (inbound.port)
+        module_args["container_name"] = settings["container_name"]
     if settings["proxy"]:
         module_args["proxy"] = settings["proxy"]["url"]
         module_args["no_proxy"] = ",".join(settings["no_proxy"])

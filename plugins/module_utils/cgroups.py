@@ -3,7 +3,9 @@
 """Find the CPU and memory limits of this process's own cgroup (v1, v2 or hybrid), walking its ancestors.
 
 Readers take a filesystem `root` ("/" on a real host, a fixture tree in tests) and the already parsed
-mountinfo. Nothing here raises on malformed input: unreadable values count as "no limit at this level".
+mountinfo. Nothing here raises on malformed input. A limit file that does not exist is "no limit at this
+level" (the v2 root cgroup has none); one that exists but cannot be read, or holds no limit the kernel
+writes, is reported under `unreadable`, and the limit is then unknown, never "no limit".
 """
 
 import os
@@ -164,38 +166,80 @@ def locate(root, controller, proc_cgroup_text=None, mountinfo_text=None):
     return {"version": None, "path": None, "dirs": [], "reason": f"no mounted cgroup hierarchy has {controller}"}
 
 
+def read_limit_file(root, relpath):
+    """(text, problem): the text of a limit file; (None, None) when it does not exist; (None, why) when unreadable."""
+    try:
+        with open(os.path.join(root, relpath.lstrip("/")), encoding="utf-8", errors="replace") as fh:
+            return fh.read(), None
+    except FileNotFoundError:
+        return None, None
+    except Exception as exc:
+        return None, "%s cannot be read: %s" % (relpath, getattr(exc, "strerror", None) or exc)
+
+
+def _unlimited_text(text):
+    """What the kernel writes for "no limit": v2 'max' (cpu.max: 'max <period>'), v1 -1 or LONG_MAX."""
+    words = str(text).split()
+    if words and words[0] == "max":
+        return True
+    number = parse_int(words[0]) if words else None
+    return number is not None and (number == -1 or number >= UNLIMITED_FLOOR)
+
+
+def _numeric_or_unlimited(text):
+    words = str(text).split()
+    return bool(words) and (parse_int(words[0]) is not None or _unlimited_text(text))
+
+
+def _limit_from(root, files, parse):
+    """(value, problems) from the limit files: a value, None for no limit, and why a file is unreadable or odd."""
+    texts, problems = [], []
+    for name in files:
+        text, problem = read_limit_file(root, name)
+        texts.append(text)
+        if problem:
+            problems.append(problem)
+        elif text is not None and not _numeric_or_unlimited(text):
+            problems.append("%s holds %r, not a limit" % (name, text.strip()[:40]))
+    if problems:
+        return None, problems
+    return parse(*texts), []
+
+
 def _walk(root, dirs, read_limit):
-    """Smallest limit along `dirs`; returns (limit or None, dir that set it, [per-level evidence])."""
+    """Smallest limit along `dirs`; returns (limit or None, dir that set it, [per-level evidence], [problems])."""
     best = None
     source = None
     levels = []
+    unreadable = []
     for directory in dirs:
-        value, files = read_limit(root, directory)
+        value, problems, files = read_limit(root, directory)
         levels.append({"dir": directory, "limit": value, "files": files})
+        unreadable.extend(problems)
         if value is not None and (best is None or value < best):
             best, source = value, directory
-    return best, source, levels
+    return best, source, levels, unreadable
 
 
 def _v1_memory(root, directory):
     name = os.path.join(directory, "memory.limit_in_bytes")
-    return parse_memory_limit(read_text(root, name)), [name]
+    return _limit_from(root, [name], parse_memory_limit) + ([name],)
 
 
 def _v2_memory(root, directory):
     name = os.path.join(directory, "memory.max")
-    return parse_memory_limit(read_text(root, name)), [name]
+    return _limit_from(root, [name], parse_memory_limit) + ([name],)
 
 
 def _v1_cpu(root, directory):
     quota = os.path.join(directory, "cpu.cfs_quota_us")
     period = os.path.join(directory, "cpu.cfs_period_us")
-    return parse_cfs(read_text(root, quota), read_text(root, period)), [quota, period]
+    return _limit_from(root, [quota, period], parse_cfs) + ([quota, period],)
 
 
 def _v2_cpu(root, directory):
     name = os.path.join(directory, "cpu.max")
-    return parse_cpu_max(read_text(root, name)), [name]
+    return _limit_from(root, [name], parse_cpu_max) + ([name],)
 
 
 _READERS = {("memory", 1): _v1_memory, ("memory", 2): _v2_memory, ("cpu", 1): _v1_cpu, ("cpu", 2): _v2_cpu}
@@ -204,8 +248,9 @@ _READERS = {("memory", 1): _v1_memory, ("memory", 2): _v2_memory, ("cpu", 1): _v
 def cgroup_limit(root, controller, proc_cgroup_text=None, mountinfo_text=None):
     """The tightest cgroup limit for `controller` on this process's path and its ancestors.
 
-    Returns {available, version, path, cgroup_path, limit, levels, reason?, note?}: `limit` is bytes (memory)
-    or CPUs (cpu), None when unlimited; `cgroup_path` is the directory that sets it (or the leaf).
+    Returns {available, version, path, cgroup_path, limit, levels, unreadable?, reason?, note?}: `limit` is
+    bytes (memory) or CPUs (cpu), None when unlimited; `cgroup_path` is the directory that sets it (or the leaf).
+    `unreadable` lists the limit files that exist but could not be read: the limit is then unknown.
     """
     try:
         where = locate(root, controller, proc_cgroup_text, mountinfo_text)
@@ -213,8 +258,10 @@ def cgroup_limit(root, controller, proc_cgroup_text=None, mountinfo_text=None):
         if not result["available"]:
             result.update({"limit": None, "cgroup_path": None, "levels": [], "reason": where.get("reason")})
             return result
-        limit, source, levels = _walk(root, where["dirs"], _READERS[(controller, where["version"])])
+        limit, source, levels, unreadable = _walk(root, where["dirs"], _READERS[(controller, where["version"])])
         result.update({"limit": limit, "cgroup_path": source or where["dirs"][0], "levels": levels})
+        if unreadable:  # a limit we could not read may be the tightest one: the limit is unknown
+            result.update(limit=None, unreadable=unreadable, reason="; ".join(unreadable))
         if where.get("note"):
             result["note"] = where["note"]
         return result

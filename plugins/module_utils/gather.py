@@ -124,6 +124,8 @@ def ntp_endpoint_result(entry, probe):
     if resolved is None:  # an older probe record: infer from its error text
         resolved = probe.get("reachable") or not str(probe.get("error") or "").startswith("cannot resolve")
     addresses = probe.get("addresses") or ([probe["address"]] if probe.get("address") else [])
+    # Only a reply with an offset is an answer: an address, or a "reachable" without a measurement, is not.
+    answered = probe.get("reachable") is True and probe.get("offset_seconds") is not None
     result = {
         "name": entry.get("name"),
         "host": entry.get("host"),
@@ -138,7 +140,7 @@ def ntp_endpoint_result(entry, probe):
         "http": None,
         "proxy": {"used": False, "url": None, "reason": "NTP is UDP: a proxy cannot carry it"},
         "ntp": {
-            "ok": bool(probe.get("reachable")),
+            "ok": answered,
             "address": probe.get("address"),
             "offset_seconds": probe.get("offset_seconds"),
             "delay_seconds": probe.get("delay_seconds"),
@@ -157,7 +159,7 @@ def ntp_endpoint_result(entry, probe):
     elif not resolved:
         result["status"] = "dns_error"
         result["message"] = "DNS lookup of %s failed: %s" % (entry.get("host"), probe.get("error"))
-    elif probe.get("reachable"):
+    elif answered:
         result["ok"], result["status"] = True, "ok"
         result["message"] = "NTP reply from %s: offset %+.3f s, stratum %s" % (
             probe.get("address") or entry.get("host"),
@@ -172,7 +174,7 @@ def ntp_endpoint_result(entry, probe):
         result["message"] = "no usable NTP reply from %s port %s: %s" % (
             entry.get("host"),
             entry.get("port", 123),
-            probe.get("error"),
+            probe.get("error") or "the reply carried no offset measurement",
         )
     return result
 

@@ -4,13 +4,14 @@
 
 No root is needed to see that a port is taken; naming the process that holds it needs
 root unless the process is our own user's (the /proc/<pid>/fd links are private).
+
+The integrasjonspunkt is recognised by the process the install role made, never by what it answers
+or by its command line: the socket's owner runs in the cgroup of the role's systemd unit (Java mode)
+or of the role's container (Docker mode; its docker-proxy counts when it forwards to that container).
 """
 
-import http.client
-import json
 import os
 import socket
-import ssl
 import struct
 
 TCP_LISTEN = "0A"
@@ -49,16 +50,33 @@ def parse_proc_net_tcp(text):
     return sockets
 
 
+# The unit the integrasjonspunkt role installs (roles/integrasjonspunkt/vars/main.yml, __integrasjonspunkt_unit_name).
+UNIT = "integrasjonspunkt.service"
+BECOME_FIX = (
+    "Run preflight with become (root) for this check: only root may see which process holds another user's socket."
+)
+
+
 def listeners_on(port, proc_root="/proc"):
-    found = []
+    """(listening sockets on `port`, problem): problem says why the kernel's socket tables could not be read.
+
+    /proc/net/tcp6 is missing when the kernel has no IPv6: that is no problem. Anything else unreadable is.
+    """
+    found, problems = [], []
     for name in ("tcp", "tcp6"):
+        path = os.path.join(proc_root, "net", name)
         try:
-            with open(os.path.join(proc_root, "net", name)) as fh:
+            with open(path) as fh:
                 text = fh.read()
-        except OSError:
+        except FileNotFoundError:
+            if name == "tcp":
+                problems.append("%s does not exist" % path)
+            continue
+        except OSError as exc:
+            problems.append("cannot read %s: %s" % (path, exc.strerror or exc))
             continue
         found.extend(s for s in parse_proc_net_tcp(text) if s["port"] == port)
-    return found
+    return found, ("; ".join(problems) or None)
 
 
 def socket_owners(inodes, proc_root="/proc"):
@@ -76,6 +94,8 @@ def socket_owners(inodes, proc_root="/proc"):
         fd_dir = os.path.join(proc_root, pid, "fd")
         try:
             fds = os.listdir(fd_dir)
+        except FileNotFoundError:
+            continue  # the process ended while we looked
         except OSError:
             complete = False
             continue
@@ -99,54 +119,148 @@ def read_cmdline(pid, proc_root="/proc"):
         return None
 
 
-def looks_like_integrasjonspunkt(cmdline):
-    return bool(cmdline) and "integrasjonspunkt" in cmdline.lower()
+def read_cgroup_paths(pid, proc_root="/proc"):
+    """The cgroup paths of a process from /proc/<pid>/cgroup (v1 and v2 lines), or None when unreadable."""
+    try:
+        with open(os.path.join(proc_root, str(pid), "cgroup")) as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    paths = []
+    for line in text.splitlines():
+        parts = line.strip().split(":", 2)
+        if len(parts) == 3 and parts[2].startswith("/") and parts[2] not in paths:
+            paths.append(parts[2])
+    return paths
 
 
-def ask_actuator(port, timeout):
-    """Try http then https on loopback; a JSON body with a `status` key is a Spring Boot actuator."""
-    for scheme in ("http", "https"):
-        try:
-            # Straight to loopback: no proxy, and the integrasjonspunkt's own certificate is not verified.
-            if scheme == "https":
-                context = ssl.create_default_context()
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-                conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=context)
-            else:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-            try:
-                conn.request("GET", "/manage/health", headers={"Accept": "application/json"})
-                body = conn.getresponse().read(65536)  # a 503 DOWN answer has a body too
-            finally:
-                conn.close()
-        except Exception:
-            continue
-        try:
-            doc = json.loads(body.decode("utf-8", "replace"))
-        except ValueError:
-            continue
-        if isinstance(doc, dict) and "status" in doc:
-            return {"answered": True, "scheme": scheme, "status": doc.get("status")}
-    return {"answered": False, "scheme": None, "status": None}
+def in_unit(paths, unit=UNIT):
+    """Whether a cgroup path lies in the systemd unit's cgroup (…/integrasjonspunkt.service[/…])."""
+    return any(unit in path.split("/") for path in paths or [])
 
 
-def collect(port, identify_timeout=2.0, proc_root="/proc", ask=ask_actuator):
-    """Whether `port` is taken, by whom, and whether the holder is the integrasjonspunkt itself."""
-    listeners = listeners_on(port, proc_root)
+def in_container(paths, container_id):
+    """Whether a cgroup path is the container's: docker-<id>.scope (systemd driver) or …/<id> (cgroupfs)."""
+    if not container_id or len(container_id) < 12:
+        return False
+    return any(
+        segment == container_id or segment == "docker-%s.scope" % container_id
+        for path in paths or []
+        for segment in path.split("/")
+    )
+
+
+def proxied_to(cmdline, container, port):
+    """Whether a docker-proxy forwards to the container's IP and `port` (userland proxy of a published port)."""
+    words = (cmdline or "").split()
+    if not words or os.path.basename(words[0]) != "docker-proxy":
+        return False
+    args = {}  # the flags come in pairs after the binary: "-container-ip 172.17.0.2 -container-port 9093"
+    for i, word in enumerate(words[:-1]):
+        args[word] = words[i + 1]
+    return args.get("-container-ip") in (container.get("ips") or []) and args.get("-container-port") == str(port)
+
+
+INSPECT_FORMAT = "{{.Id}} {{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}"
+
+
+def parse_inspect(text):
+    """{'id', 'ips'} from `docker inspect --format INSPECT_FORMAT`: the container's id, then its addresses."""
+    words = (text or "").split()
+    if not words:
+        return None
+    return {"id": words[0], "ips": [w for w in words[1:] if w]}
+
+
+def inspect_container(run, binary, docker_host, name):
+    """The role's container as the engine sees it: {id, ips} ({id: None} when there is none), or {reason}."""
+    if not binary:
+        return {"id": None, "reason": "docker is not on PATH, so the role's container %r cannot be identified" % name}
+    argv = [binary] + (["-H", docker_host] if docker_host else [])
+    argv += ["inspect", "--type", "container", "--format", INSPECT_FORMAT, name]
+    rc, out, err = run(argv)
+    found = parse_inspect(out) if rc == 0 else None
+    if found:
+        found.update(name=name, exists=True)
+        return found
+    text = ((err or "") + " " + (out or "")).strip()
+    if rc != 0 and "no such" in text.lower():
+        return {"id": None, "name": name, "exists": False}
+    return {
+        "id": None,
+        "name": name,
+        "reason": "`docker inspect %s` exited %s: %s" % (name, rc, text[-300:] or "no output"),
+    }
+
+
+def identify(holder, owner, port, proc_root="/proc"):
+    """Mark a holder as the role's integrasjonspunkt (ours True), another process (False) or not known (None)."""
+    paths = read_cgroup_paths(holder["pid"], proc_root)
+    holder["cgroups"] = paths
+    if paths is None:
+        holder.update(ours=None, why="its /proc/%d/cgroup cannot be read" % holder["pid"])
+    elif owner.get("mode") == "docker":
+        container = owner.get("container") or {}
+        if container.get("reason"):
+            holder.update(ours=None, why=container["reason"])
+        elif in_container(paths, container.get("id")):
+            holder.update(ours=True, why="runs in the role's container %s" % container.get("name"))
+        elif proxied_to(holder.get("cmdline"), container, port):
+            holder.update(ours=True, why="docker-proxy forwarding to the role's container %s" % container.get("name"))
+        else:
+            holder.update(ours=False, why="not in the role's container %s" % (container.get("name") or ""))
+    elif in_unit(paths, owner.get("unit") or UNIT):
+        holder.update(ours=True, why="runs in the systemd unit %s" % (owner.get("unit") or UNIT))
+    else:
+        holder.update(ours=False, why="not in the systemd unit %s" % (owner.get("unit") or UNIT))
+    return holder
+
+
+def owner_for(run_mode, container_name, docker_host, run, which):
+    """What counts as the integrasjonspunkt: the role's unit (java), or its container (docker, looked up lazily)."""
+    if run_mode != "docker":
+        return {"mode": "java", "unit": UNIT}
+    name = container_name or "integrasjonspunkt"
+    return {
+        "mode": "docker",
+        "container_name": name,
+        "lookup": lambda: inspect_container(run, which("docker"), docker_host, name),
+    }
+
+
+def collect(port, proc_root="/proc", owner=None):
+    """Whether `port` is taken, by whom, and whether every holder is the role's integrasjonspunkt.
+
+    owner: {"mode": "java", "unit": ...} (default) or {"mode": "docker", "lookup": callable returning
+    inspect_container()'s answer}; the lookup runs only when something listens.
+    """
+    owner = dict(owner or {"mode": "java", "unit": UNIT})
+    listeners, problem = listeners_on(port, proc_root)
     holders, complete = [], True
-    actuator = {"answered": False, "scheme": None, "status": None}
     if listeners:
+        if owner.get("mode") == "docker":
+            lookup = owner.pop("lookup", None)
+            owner["container"] = lookup() if lookup else {"id": None, "reason": "the container was not looked up"}
         owners, complete = socket_owners([s["inode"] for s in listeners], proc_root)
-        holders = sorted((h for found in owners.values() for h in found), key=lambda h: h["pid"])
-        actuator = ask(port, identify_timeout)
-    held = any(looks_like_integrasjonspunkt(h["cmdline"]) for h in holders) or actuator["answered"]
+        for sock in listeners:
+            sock["pids"] = sorted(h["pid"] for h in owners.get(sock["inode"], []))
+        seen = {}
+        for found in owners.values():
+            for h in found:
+                seen.setdefault(h["pid"], h)
+        holders = [identify(seen[pid], owner, port, proc_root) for pid in sorted(seen)]
+    owner.pop("lookup", None)
+    held = bool(listeners) and all(
+        sock["pids"] and all(h["ours"] is True for h in holders if h["pid"] in sock["pids"]) for sock in listeners
+    )
     return {
         "port": port,
+        "readable": problem is None,
+        "reason": problem,
         "in_use": bool(listeners),
         "listeners": listeners,
         "holders": holders,
         "holders_complete": complete,
-        "actuator": actuator,
-        "held_by_integrasjonspunkt": bool(listeners) and held,
+        "owner": owner,
+        "held_by_integrasjonspunkt": held,
     }

@@ -262,7 +262,19 @@ def collect_cpu(root="/"):
     }
     if cg.get("reason") or cg.get("note"):
         section["cgroup_reason"] = cg.get("reason") or cg.get("note")
+    _unknown_limit(section, cg, "effective", "CPU quota")
     return section
+
+
+def _unknown_limit(section, cg, key, what):
+    """A cgroup limit file that exists but cannot be read: the effective value is unknown, never "no limit"."""
+    if cg.get("unreadable"):
+        section[key] = None
+        section["cgroup_unreadable"] = list(cg["unreadable"])
+        section["reason"] = "the cgroup %s could not be read (%s), so the limit may be lower than measured" % (
+            what,
+            "; ".join(cg["unreadable"]),
+        )
 
 
 def collect_memory(root="/"):
@@ -290,6 +302,7 @@ def collect_memory(root="/"):
         section["cgroup_reason"] = f"cgroup limit {limit} is not below host RAM {total}: treated as unlimited"
     elif cg.get("reason") or cg.get("note"):
         section["cgroup_reason"] = cg.get("reason") or cg.get("note")
+    _unknown_limit(section, cg, "effective_bytes", "memory limit")
     return section
 
 

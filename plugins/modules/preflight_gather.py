@@ -84,6 +84,13 @@ options:
     description: The inbound port of the integrasjonspunkt.
     type: int
     default: 9093
+  container_name:
+    description:
+      - Docker mode (O(docker_host) set), the role's container (C(integrasjonspunkt_container_name)); a process in
+        its cgroup, or its docker-proxy, holding O(port) is the integrasjonspunkt itself. In Java mode that is the
+        systemd unit C(integrasjonspunkt.service).
+    type: str
+    default: integrasjonspunkt
   chronyc_host:
     description: chronyd command socket or host for C(chronyc -h) (a non-default chronyd).
     type: str
@@ -199,6 +206,7 @@ ARGUMENT_SPEC = {
     "java_paths": {"type": "list", "elements": "path", "default": []},
     "container_engine": {"type": "bool", "default": True},
     "port": {"type": "int", "default": 9093},
+    "container_name": {"type": "str", "default": "integrasjonspunkt"},
     "docker_host": {"type": "str"},
     "chronyc_host": {"type": "str"},
     "chronyc_port": {"type": "int"},
@@ -207,6 +215,18 @@ ARGUMENT_SPEC = {
     "identity": {"type": "dict"},
     "identity_grant": {"type": "str", "no_log": True},
 }
+
+
+def port_owner(module, params, command_timeout):
+    """What holds the port when it is the integrasjonspunkt: the role's unit, or in Docker mode its container."""
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
+        listening,
+        resources,
+    )
+
+    run, which = resources.module_tools(module, command_timeout)
+    mode = "docker" if params["docker_host"] else "java"
+    return listening.owner_for(mode, params["container_name"], params["docker_host"], run, which)
 
 
 def parse_args():
@@ -337,7 +357,7 @@ def build_jobs(module, params, plan):
             {},
         )
     )
-    jobs.append(("port", listening.collect, (params["port"], 2.0), {}))
+    jobs.append(("port", listening.collect, (params["port"],), {"owner": port_owner(module, params, command_timeout)}))
     identity = params["identity"] or {}
     if params["identity_grant"]:
         jobs.append(

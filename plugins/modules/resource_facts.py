@@ -170,9 +170,15 @@ ansible_facts:
             effective:
               description: The smallest of RV(ansible_facts.eformidling_resources.cpu.online),
                 RV(ansible_facts.eformidling_resources.cpu.affinity) and
-                RV(ansible_facts.eformidling_resources.cpu.cgroup_quota).
+                RV(ansible_facts.eformidling_resources.cpu.cgroup_quota). Null when a cgroup CPU limit file exists
+                but cannot be read (see RV(ansible_facts.eformidling_resources.cpu.cgroup_unreadable)).
               type: float
               returned: success
+            cgroup_unreadable:
+              description: The cgroup limit files that exist but could not be read, or hold no limit, each with why.
+              type: list
+              elements: str
+              returned: when a limit file could not be read
               sample: 1.5
         memory:
           description: Memory, cgroup-aware. Byte values.
@@ -233,9 +239,15 @@ ansible_facts:
               returned: when there is something to say
             effective_bytes:
               description: The smaller of RV(ansible_facts.eformidling_resources.memory.mem_total_bytes) and
-                RV(ansible_facts.eformidling_resources.memory.cgroup_limit_bytes).
+                RV(ansible_facts.eformidling_resources.memory.cgroup_limit_bytes). Null when a cgroup memory limit
+                file exists but cannot be read; the limit is then unknown, never taken as "no limit".
               type: int
               returned: success
+            cgroup_unreadable:
+              description: The cgroup limit files that exist but could not be read, or hold no limit, each with why.
+              type: list
+              elements: str
+              returned: when a limit file could not be read
         disk:
           description: One item per path in O(paths), in the same order.
           returned: always

@@ -16,6 +16,7 @@ they hold public certificates only. No message ever holds the password or key ma
 import datetime
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificates as certs
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import identity
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import thresholds as th
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.checks import Check, outcome
 
@@ -213,7 +214,9 @@ class TypeCheck(CertificateCheck):
     title = "An authentication certificate of SEID v1/v2 (not the signing part, not eSegl, not SSL)"
     doc = MASKINPORTEN_CERT_DOC
 
-    REQUIRED = "keyUsage digitalSignature without nonRepudiation; a SEID v1/v2 enterprise policy OID"
+    REQUIRED = (
+        "an RSA key (RS256); keyUsage digitalSignature without nonRepudiation; a SEID v1/v2 enterprise policy OID"
+    )
 
     def judge(self, ctx, found):
         cert = found["certificate"]
@@ -222,7 +225,9 @@ class TypeCheck(CertificateCheck):
         usage = certs.key_usage(cert)
         seid = certs.policy_matches(issuers["policies"]["production"] + issuers["policies"]["test"], oids)
         rejected = certs.policy_matches(issuers["rejected_policies"], oids)
-        measured = "keyUsage %s; policies %s" % (
+        public_key = cert.public_key()
+        measured = "%s; keyUsage %s; policies %s" % (
+            type(public_key).__name__.lstrip("_"),
             ", ".join(sorted(usage)) if usage is not None else "absent",
             ", ".join(oids) or "none",
         )
@@ -244,6 +249,15 @@ class TypeCheck(CertificateCheck):
                 measured,
                 "an SSL/TLS certificate (DNS names %s)" % ", ".join(certs.dns_names(cert)),
                 "Use a SEID v1/v2 virksomhetssertifikat; an SSL/TLS certificate is not accepted.",
+            )
+        refusal = identity.key_refusal(public_key)  # the identity probe's own rule, so both agree
+        if refusal:
+            return outcome(
+                "fail",
+                measured,
+                self.REQUIRED,
+                message="%s: the integrasjonspunkt would start, and get no Maskinporten token" % refusal,
+                fix="Use the RSA virksomhetssertifikat from Buypass or Commfides (the authentication part).",
             )
         if usage is None:
             return self._bad(measured, "no keyUsage extension; the authentication part has digitalSignature", fix_auth)
@@ -399,10 +413,37 @@ class JksCheck(CertificateCheck):
     def judge(self, ctx, found):
         ks = _keystore(ctx)
         declared = ks.get("type") or "PKCS12"
-        actual = found.get("type")
-        if found.get("verdict") == "unreadable" or actual not in ("JKS", "PKCS12"):
-            actual = declared
         required = "PKCS12"
+        if not ks.get("available") or ks.get("data") is None:  # judged by the file, never by the configured type
+            return outcome(
+                "unknown",
+                "not read",
+                required,
+                message="%s: %s" % (_where(ks), ks.get("reason") or "the keystore was not read"),
+                fix="Make the keystore readable where it is read from (see certificate.keystore).",
+            )
+        actual = certs.keystore_format(ks["data"])
+        if actual is None:
+            return outcome(
+                "fail",
+                "not a keystore",
+                required,
+                message="%s is not a keystore: neither PKCS12 (an ASN.1 SEQUENCE), JKS (0xFEEDFEED) nor JCEKS"
+                " (0xCECECECE)" % _where(ks),
+                fix="Point integrasjonspunkt_keystore_src at the PKCS12 file (.p12) of the enterprise certificate.",
+            )
+        if actual == "JCEKS":
+            return outcome(
+                "fail",
+                "JCEKS",
+                required,
+                message="%s is a JCEKS keystore, which the integrasjonspunkt does not open (it loads JKS or PKCS12)"
+                % _where(ks),
+                fix="Convert it: %s"
+                % certs.conversion_command(ks.get("path"), ks.get("alias")).replace(
+                    "-srcstoretype JKS", "-srcstoretype JCEKS"
+                ),
+            )
         if actual == "JKS":
             return outcome(
                 "warn",

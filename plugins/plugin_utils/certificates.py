@@ -36,6 +36,7 @@ except ImportError as exc:
 
 
 JKS_MAGIC = b"\xfe\xed\xfe\xed"
+JCEKS_MAGIC = b"\xce\xce\xce\xce"  # Sun's JCEKS: neither the integrasjonspunkt's JKS nor its PKCS12 loader opens it
 ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97") if x509 else None  # SEID 2: NTRNO-<orgnr>
 NTRNO = re.compile(r"^NTRNO-?(\d{9})$")
 
@@ -129,10 +130,32 @@ def policy_matches(policy_entries, oids):
 # Opening keystores ------------------------------------------------------------------------------
 
 
-def detect_type(data):
+def keystore_format(data):
+    """The file's own format by its bytes: "JKS", "JCEKS", "PKCS12" or None (not a keystore).
+
+    PKCS12 (RFC 7292) is a SEQUENCE that spans the whole file and starts with INTEGER version 3; some
+    Windows and NSS tools write it in BER with an indefinite length (0x30 0x80), which Java reads too.
+    """
+    if not isinstance(data, (bytes, bytearray)) or len(data) < 5:
+        return None
     if data[:4] == JKS_MAGIC:
         return "JKS"
-    return "PKCS12" if data[:1] == b"\x30" else "unknown"
+    if data[:4] == JCEKS_MAGIC:
+        return "JCEKS"
+    if data[:2] == b"\x30\x80":
+        return "PKCS12" if data[2:5] == b"\x02\x01\x03" else None
+    try:
+        tag, start, end = _der(data, 0)
+        if tag != 0x30 or end != len(data):
+            return None
+        tag, start, end = _der(data, start)
+    except (ValueError, IndexError):
+        return None
+    return "PKCS12" if tag == 0x02 and data[start:end] == b"\x03" else None
+
+
+def detect_type(data):
+    return keystore_format(data) or "unknown"
 
 
 def _empty_inspection(kind):
@@ -452,6 +475,9 @@ def inspect_keystore(data, password, alias, declared_type=None, keytool=None):
         result = inspect_jks(data, password, alias, keytool=keytool)
     elif kind == "PKCS12":
         result = inspect_pkcs12(data, password, alias)
+    elif kind == "JCEKS":
+        result = _empty_inspection("JCEKS")
+        result["reason"] = "the file is a JCEKS keystore, which the integrasjonspunkt cannot open: use PKCS12"
     else:
         result = _empty_inspection("unknown")
         result["reason"] = "the file is neither a PKCS12 nor a JKS keystore"

@@ -471,32 +471,117 @@ class DockerStorageCheck(Check):
     """Docker mode keeps H2 and ActiveMQ on host volumes under the data directory, or uses external ones.
 
     The v4 image runs them on mounted /workspace/h2-data and /workspace/activemq-data (efm-integrasjonspunkt
-    README @v4.0.8); the older rule that both must be external (no persistent volume) no longer holds.
+    README @v4.0.8); the older rule that both must be external (no persistent volume) no longer holds. It
+    fails when what the container stores would not survive it: the data directory read-only or volatile
+    (tmpfs, a container's overlay), an H2 file outside the mounted volume, an external store unreachable.
     """
 
     id = "config.docker_storage"
     title = "Docker mode: the database and the queue survive the container"
     category = "config"
     doc = "docker"
+    needs = ("resources",)
+    VOLUME = "/workspace/h2-data"  # the role mounts <data dir>/h2-data here (integrasjonspunkt role vars)
 
     def applies(self, ctx):
         return ctx["settings"].get("run_mode") == "docker"
 
     def evaluate(self, ctx):
         s = ctx["settings"]
-        data = s["directories"]["data"]
-        where = []
-        where.append(
-            "the database is external (connectivity.database)"
-            if s.get("external_database")
-            else "H2 is on the host volume %s/h2-data (its filesystem: resources.disk)" % data
+        findings = []  # (status, text)
+        on_volume = []
+        if not s.get("external_database"):
+            on_volume.append("H2 (%s/h2-data)" % s["directories"]["data"])
+        elif s.get("database_on_host"):
+            path = h2_file_path(s.get("database_url"))
+            if path is not None and (path == self.VOLUME or path.startswith(self.VOLUME + "/")):
+                on_volume.append("H2 (%s, the volume %s/h2-data)" % (path, s["directories"]["data"]))
+            else:
+                findings.append(
+                    ("fail", "the H2 database %s is inside the container, not on the mounted volume %s: it is lost"
+                     " when the container is replaced" % (s.get("database_url"), self.VOLUME))
+                )  # fmt: skip
+        else:
+            findings.append(_external_store(ctx, "the external database", ["database"]))
+        if not s.get("external_queue"):
+            on_volume.append("ActiveMQ (%s/activemq-data)" % s["directories"]["data"])
+        else:
+            names = [e["name"] for e in ctx.get("endpoints") or [] if str(e.get("name", "")).startswith("queue")]
+            findings.append(_external_store(ctx, "the external queue", names or ["queue"]))
+        if on_volume:
+            findings.append(_volume_finding(ctx, s["directories"]["data"], on_volume))
+        for status in ("error", "fail", "unknown", "warn"):
+            bad = [text for st, text in findings if st == status]
+            if bad and status == "error":
+                return error_outcome("no verdict: %s" % "; ".join(bad))
+            if bad:
+                return outcome(
+                    status,
+                    "not persistent" if status == "fail" else status,
+                    "persistent",
+                    None,
+                    "; ".join(bad),
+                    "Put integrasjonspunkt_data_dir on a persistent, writable host filesystem, keep an H2 file under"
+                    " %s, and make an external database or queue reachable (connectivity.database / .queue)."
+                    % self.VOLUME,
+                )
+        return outcome("pass", "volumes or external", "persistent", None, "; ".join(t for _s, t in findings))
+
+
+def h2_file_path(url):
+    """The file path of an H2 file URL (jdbc:h2:file:/p, jdbc:h2:/p), else None (mem:, relative, ~, not H2)."""
+    text = str(url or "").strip()
+    if not text.lower().startswith("jdbc:h2:"):
+        return None
+    rest = text[len("jdbc:h2:") :].split(";", 1)[0]
+    if rest.lower().startswith("file:"):
+        rest = rest[len("file:") :]
+    return rest.rstrip("/") if rest.startswith("/") else None
+
+
+def _external_store(ctx, what, names):
+    """(status, text) for an external database or queue from its connectivity probe(s)."""
+    err = (ctx.get("errors") or {}).get("connectivity")
+    if err:
+        return "error", "%s could not be probed: %s" % (what, err.get("message"))
+    results = [(n, (ctx.get("connectivity") or {}).get(n)) for n in names]
+    missing = [n for n, r in results if r is None]
+    down = [r for _n, r in results if r is not None and not r.get("ok")]
+    if down:
+        return "fail", "%s is unreachable: %s" % (
+            what,
+            "; ".join("%s:%s %s" % (r.get("host") or _host_of(ctx, r), r.get("port") or "", r.get("message") or
+                                     r.get("status")) for r in down),
+        )  # fmt: skip
+    if missing:
+        return "unknown", "%s was not probed (connectivity.%s)" % (what, ", connectivity.".join(missing))
+    return "pass", "%s answers (connectivity.%s)" % (what, ", connectivity.".join(names))
+
+
+def _host_of(ctx, result):
+    entry = next((e for e in ctx.get("endpoints") or [] if e.get("name") == result.get("name")), {})
+    return entry.get("host") or result.get("name")
+
+
+def _volume_finding(ctx, data_dir, what):
+    """(status, text) for the stores kept on host volumes under the data directory, from its filesystem."""
+    disks = [d for d in (ctx["resources"] or {}).get("disk") or [] if d.get("path") == data_dir]
+    stores = " and ".join(what)
+    if not disks or disks[0].get("available_bytes") is None or not disks[0].get("mount_point"):
+        reason = (disks[0].get("reason") if disks else None) or "not measured"
+        return "unknown", "%s on the host volume under %s: its filesystem was %s" % (
+            stores,
+            data_dir,
+            reason if reason == "not measured" else "not measured (%s)" % reason,
         )
-        where.append(
-            "the queue is external (connectivity.queue)"
-            if s.get("external_queue")
-            else "ActiveMQ is on the host volume %s/activemq-data" % data
-        )
-        return outcome("pass", "volumes or external", "persistent", None, "; ".join(where))
+    disk = disks[0]
+    where = "%s (%s on %s)" % (data_dir, disk.get("fstype"), disk.get("mount_point"))
+    if disk.get("read_only"):
+        return "fail", "%s on %s, which is read-only" % (stores, where)
+    volatile = [n for n in disk.get("notes") or [] if "tmpfs" in n or "overlay" in n]
+    if volatile:
+        return "fail", "%s on %s: %s" % (stores, where, volatile[0])
+    return "pass", "%s on the host volume %s" % (stores, where)
 
 
 class VersionCheck(Check):
@@ -588,12 +673,35 @@ class ApiSecurityCheck(Check):
 WILDCARDS = ("0.0.0.0", "::")
 
 
+def _canonical(address):
+    """The address as one form: an IPv4-mapped IPv6 (a Java socket on an IPv4 address) as IPv4; None if unreadable."""
+    try:
+        ip = ipaddress.ip_address(str(address or "").strip("[]"))
+    except ValueError:
+        return None
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return str(mapped or ip)
+
+
 def addresses_clash(listening, bind):
-    """Whether a socket listening on `listening` keeps the integrasjonspunkt from binding `bind`."""
-    return listening in WILDCARDS or bind in WILDCARDS or listening == bind
+    """Whether a socket listening on `listening` keeps the integrasjonspunkt from binding `bind`.
+
+    The same address, a wildcard on either side, or an address we cannot read (fail closed) is a clash.
+    """
+    listening, bind = _canonical(listening), _canonical(bind)
+    return listening is None or bind is None or listening in WILDCARDS or bind in WILDCARDS or listening == bind
+
+
+def _holder_text(holders):
+    return ", ".join("%s (pid %s: %s)" % (h.get("cmdline"), h.get("pid"), h.get("why")) for h in holders)
 
 
 class PortCheck(Check):
+    """Free, or held by the install role's own integrasjonspunkt: its systemd unit, or in Docker mode its container.
+
+    Recognised by the socket owner's cgroup (plugins/module_utils/listening.py), never by an answer or a name.
+    """
+
     id = "inbound.port"
     title = "The integrasjonspunkt's inbound port is free"
     category = "inbound"
@@ -602,32 +710,71 @@ class PortCheck(Check):
     def evaluate(self, ctx):
         port = ctx["settings"]["port"]
         info = ctx.get("port") or {}
+        docker = ctx["settings"].get("run_mode") == "docker"
         # Java mode listens on every address; Docker mode publishes on integrasjonspunkt_bind_address.
-        bind = (
-            ctx["settings"].get("bind_address", "0.0.0.0") if ctx["settings"].get("run_mode") == "docker" else "0.0.0.0"
-        )
+        bind = ctx["settings"].get("bind_address", "0.0.0.0") if docker else "0.0.0.0"
+        ours_is = "the role's container" if docker else "the role's systemd unit %s" % UNIT_NAME
         if "in_use" not in info:
             return outcome("unknown", required="free", message=info.get("msg") or "the port was not inspected")
         listeners = info.get("listeners") or []
         clashing = [s for s in listeners if addresses_clash(s.get("address"), bind)]
-        # In use without the listeners' addresses: assume the worst (fail closed).
-        if not info["in_use"] or (listeners and not clashing):
-            elsewhere = sorted({s.get("address") for s in info.get("listeners") or []})
-            note = " (in use on %s only)" % ", ".join(elsewhere) if elsewhere else ""
-            return outcome("pass", "free", "free", None, "port %d is free on %s%s" % (port, bind, note))
-        if info.get("held_by_integrasjonspunkt"):
-            return outcome(
-                "pass", "held by the integrasjonspunkt", "free", None, "port %d is held by the integrasjonspunkt" % port
+        holders = {h.get("pid"): h for h in info.get("holders") or []}
+        foreign, unnamed, ours = [], [], []
+        for sock in clashing:
+            owners = [holders[pid] for pid in sock.get("pids") or [] if pid in holders]
+            if not owners:
+                # No visible process holds it: unreadable without root, or held by the kernel itself.
+                (unnamed if not info.get("holders_complete", False) else foreign).append(
+                    {"pid": None, "cmdline": "an unnamed holder", "why": "on %s" % sock.get("address")}
+                )
+            foreign += [h for h in owners if h.get("ours") is False]
+            unnamed += [h for h in owners if h.get("ours") is None]
+            ours += [h for h in owners if h.get("ours") is True]
+        if info.get("in_use") and not listeners:  # in use, addresses unknown: assume the worst
+            foreign.append({"pid": None, "cmdline": "an unnamed holder", "why": "address unknown"})
+        if foreign:
+            return self.failed(
+                measured="in use by %s" % _holder_text(foreign),
+                required="free",
+                message="port %d is already taken on %s by %s" % (port, bind, _holder_text(foreign)),
+                fix="Stop the process on port %d, or choose another port with integrasjonspunkt_port." % port,
             )
-        holders = ", ".join("%s (pid %s)" % (h.get("cmdline"), h.get("pid")) for h in info.get("holders") or [])
-        if not holders:
-            holders = "an unnamed process" + ("" if info.get("holders_complete", True) else " (naming it needs root)")
-        return self.failed(
-            measured="in use by %s" % holders,
-            required="free",
-            message="port %d is already taken by %s" % (port, holders),
-            fix="Stop the process on port %d, or choose another port with integrasjonspunkt_port." % port,
-        )
+        if info.get("readable") is not True:
+            return outcome(
+                "unknown",
+                None,
+                "free",
+                None,
+                "the kernel's socket tables could not be read: %s" % (info.get("reason") or "no reason given"),
+                "Check that /proc is mounted and readable (hidepid or a restricted container hides it).",
+            )
+        if unnamed:
+            return outcome(
+                "unknown",
+                "in use",
+                "free",
+                None,
+                "port %d is in use on %s, and whether the holder is %s cannot be told: %s"
+                % (port, bind, ours_is, _holder_text(unnamed)),
+                BECOME_FIX,
+            )
+        if ours:
+            return outcome(
+                "pass",
+                "held by the integrasjonspunkt",
+                "free",
+                None,
+                "port %d is held by the integrasjonspunkt (%s)" % (port, _holder_text(ours)),
+            )
+        elsewhere = sorted({str(s.get("address")) for s in listeners})
+        note = " (in use on %s only)" % ", ".join(elsewhere) if elsewhere else ""
+        return outcome("pass", "free", "free", None, "port %d is free on %s%s" % (port, bind, note))
+
+
+UNIT_NAME = "integrasjonspunkt.service"  # the integrasjonspunkt role's unit (roles/integrasjonspunkt/vars/main.yml)
+BECOME_FIX = (
+    "Run preflight with become (root) for this check: only root may see which process holds another user's socket."
+)
 
 
 # Connectivity ------------------------------------------------------------------------------
@@ -850,14 +997,19 @@ class TimeOffsetCheck(Check):
         ts = ctx["timesync"] or {}
         t = ctx["thresholds"]
         host_probe = ctx.get("ntp_probe") or {}
+        ntp_host = host_probe.get("server") or ctx["settings"].get("ntp_host")
+        crashed = ntp_probe_crash(ctx)
+        if crashed:
+            return error_outcome(crashed, ((ctx.get("errors") or {}).get("ntp_probe") or {}).get("exception"))
         daemon = ts.get("offset_seconds") if ts.get("synchronised") is True else None
         notes = []
         view = ts.get(ts.get("source")) if isinstance(ts.get(ts.get("source")), dict) else {}
         if view.get("offset_note"):
             notes.append(view["offset_note"])
-        if host_probe.get("reachable") and host_probe.get("offset_seconds") is not None:
+        answered = host_probe.get("reachable") is True and host_probe.get("offset_seconds") is not None
+        if answered:
             offset = host_probe["offset_seconds"]
-            how = "probe of the integrasjonspunkt's NTP host %s" % host_probe.get("server")
+            how = "probe of the integrasjonspunkt's NTP host %s" % ntp_host
             if daemon is not None and abs(offset - daemon) > t["time_probe_agreement_seconds"]:
                 notes.append(
                     "%s believes %+.4f s; the NTP host is what the integrasjonspunkt checks against"
@@ -865,10 +1017,14 @@ class TimeOffsetCheck(Check):
                 )
         elif daemon is not None:
             offset, how = daemon, ts.get("source")
-            notes.append("the NTP host %s could not be probed" % (host_probe.get("server") or "(none set)"))
         else:
             best = best_probe(ts)
             offset, how = (best["offset_seconds"], "direct probe of %s" % best["server"]) if best else (None, None)
+        if not answered:
+            notes.append(
+                "the integrasjonspunkt's NTP host %s %s"
+                % (ntp_host, "did not answer: %s" % host_probe.get("error") if host_probe else "was not probed")
+            )
         required = "|offset| <= %s" % t["time_offset_warn_seconds"]
         if offset is None:
             return outcome(
@@ -876,8 +1032,8 @@ class TimeOffsetCheck(Check):
                 None,
                 required,
                 "s",
-                "no offset could be measured: the NTP host did not answer, the clock is not synchronised and no"
-                " NTP server answered a direct probe",
+                "no offset could be measured: %s, the clock is not synchronised and no NTP server answered a"
+                " direct probe" % notes[-1],
                 "Make integrasjonspunkt_ntp_host reachable over UDP 123 so the offset can be measured.",
             )
         measured = round(float(offset), 4)
@@ -901,7 +1057,31 @@ class TimeOffsetCheck(Check):
             return outcome(
                 "warn", measured, required, "s", msg, "Check the NTP source's quality (chronyc sourcestats)."
             )
+        if not answered:  # a small offset by another source is no pass: the NTP host is what counts
+            return outcome(
+                "unknown",
+                None,
+                required,
+                "s",
+                msg,
+                "Make integrasjonspunkt_ntp_host (%s) reachable over UDP 123 from this host." % ntp_host,
+            )
         return outcome("pass", measured, required, "s", msg)
+
+
+def ntp_probe_crash(ctx):
+    """The no-verdict message when the probe of integrasjonspunkt_ntp_host crashed in our code, else None."""
+    host = ctx["settings"].get("ntp_host") or (ctx.get("ntp_probe") or {}).get("server")
+    err = (ctx.get("errors") or {}).get("ntp_probe")
+    if err:
+        return "no verdict: the probe of the integrasjonspunkt's NTP host %s crashed: %s" % (host, err.get("message"))
+    probe = ctx.get("ntp_probe") or {}
+    if probe.get("error_kind") == "error":
+        return "no verdict: the probe of the integrasjonspunkt's NTP host %s failed in our code: %s" % (
+            host,
+            probe.get("error"),
+        )
+    return None
 
 
 def best_probe(ts):
@@ -920,6 +1100,9 @@ class TimeProbeCheck(Check):
         ts = ctx["timesync"] or {}
         probes = ts.get("probes") or []
         limit = ctx["thresholds"]["time_probe_agreement_seconds"]
+        crashed = ntp_probe_crash(ctx)
+        if crashed:
+            return error_outcome(crashed, ((ctx.get("errors") or {}).get("ntp_probe") or {}).get("exception"))
         if not probes:
             return outcome("info", None, None, None, "direct NTP probes were not run")
         unreachable = [p["server"] for p in probes if not p.get("reachable")]
@@ -1003,7 +1186,16 @@ class TimeSourceCheck(Check):
         selected = [s.get("name") for s in chrony.get("sources") or [] if s.get("state") == "selected"]
         names = selected or list(ts.get("ntp_servers_configured") or [])
         if not names:
-            return outcome("info", None, "an internal NTP source", None, "the time daemon's sources could not be read")
+            if _host_managed_clock(ctx):
+                return outcome("info", None, "an internal NTP source", None, "the host manages this container's clock")
+            return outcome(
+                "unknown",
+                None,
+                "an internal NTP source",
+                None,
+                "the time daemon's sources could not be read (no selected chrony source, no configured server)",
+                "Make chronyc (or the daemon's configuration) readable by this user, or run preflight with become.",
+            )
         public = [n for n in names if public_source(n.split(":")[0] if n.count(":") == 1 else n) is True]
         what = "selected source" if selected else "configured servers"
         if public:

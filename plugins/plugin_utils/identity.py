@@ -90,10 +90,13 @@ def private_key(ks):
 
 
 def key_refusal(key):
-    """Why Maskinporten cannot take a grant signed with `key` (None when it can): RS256 needs RSA."""
+    """Why Maskinporten cannot take a grant signed with `key` (None when it can): RS256 needs RSA.
+
+    `key` is the private key, or the certificate's public key (certificate.type judges that one by this rule).
+    """
     from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
 
-    if not isinstance(key, rsa.RSAPrivateKey):
+    if not isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
         return "the key is %s, but Maskinporten accepts only RS256 (an RSA key)" % type(key).__name__.lstrip("_")
     return None
 

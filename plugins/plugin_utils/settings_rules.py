@@ -219,6 +219,8 @@ def engine(c, out):
     if not docker_host.startswith("unix:///") or any(ch.isspace() for ch in docker_host):
         c.refuse("integrasjonspunkt_docker_host", "a local socket such as unix:///var/run/docker.sock", docker_host)
     out["docker_host"] = docker_host
+    # The container whose processes (or docker-proxy) may hold the port; its name is judged by docker().
+    out["container_name"] = _text(c.values, "integrasjonspunkt_container_name")
     out["container_memory_mb"] = c.take(
         model._int, "integrasjonspunkt_container_memory_mb", model.CONTAINER_MEMORY_MIN_MB, 1 << 20
     )

@@ -104,9 +104,9 @@ def make_leaf(
     not_after=None,
     seid=2,
     dns=None,
-    key_type="ec",
+    key_type="rsa",
 ):
-    """An enterprise certificate under `issuer`; returns (key, cert). key_type "rsa" as the real ones (RS256)."""
+    """An enterprise certificate under `issuer`; returns (key, cert). RSA like the real ones; "ec" to test refusals."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048) if key_type == "rsa" else _key()
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "NO")]
     if seid == 2:

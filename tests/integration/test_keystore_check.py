@@ -116,6 +116,8 @@ def test_a_missing_file_fails_on_the_keystore_check(tmp_path):
     assert "certificate.keystore" in res["failed_ids"]
     keystore = next(r for r in res["results"] if r["id"] == "certificate.keystore")
     assert keystore["status"] == "fail" and "nope.p12" in keystore["message"]
+    jks = next(r for r in res["results"] if r["id"] == "certificate.jks")
+    assert jks["status"] == "unknown", jks  # judged by the file, never by the configured type (issue 18)
 
 
 class ProcSampler(threading.Thread):
@@ -202,3 +204,25 @@ def test_role_validation_at_vvv_never_shows_the_password(tmp_path):
     assert PASSWORD not in everything
     assert sampler.rounds > 50 and "slurp" in sampler.seen, (sampler.rounds, sampler.seen)
     assert sampler.hits == [], sampler.hits
+
+
+def test_a_directory_or_random_bytes_are_no_pkcs12_keystore(tmp_path):
+    paths = bundle(tmp_path)
+    paths["keystore"] = str(tmp_path)  # a directory
+    jks = next(r for r in findings(tmp_path, check_task(paths))["results"] if r["id"] == "certificate.jks")
+    assert jks["status"] == "unknown", jks
+    garbage = tmp_path / "garbage.p12"
+    garbage.write_bytes(os.urandom(2048))
+    paths["keystore"] = str(garbage)
+    res = findings(tmp_path, check_task(paths))
+    jks = next(r for r in res["results"] if r["id"] == "certificate.jks")
+    assert (jks["status"], jks["measured"]) == ("fail", "not a keystore")
+    assert "certificate.jks" in res["failed_ids"]
+
+
+def test_an_ec_keystore_fails_certificate_type(tmp_path):
+    """Maskinporten takes RS256 only: an EC enterprise key would start the integrasjonspunkt and get no token."""
+    res = findings(tmp_path, check_task(bundle(tmp_path, key_type="ec")))
+    kind = next(r for r in res["results"] if r["id"] == "certificate.type")
+    assert kind["status"] == "fail" and "RS256" in kind["message"]
+    assert "certificate.type" in res["failed_ids"]

@@ -229,6 +229,31 @@ def test_memory_limit_above_host_ram_is_unlimited(run_module, cgroup_factory):
     assert mem["effective_bytes"] == total
 
 
+def test_a_memory_limit_that_cannot_be_read_is_unknown_not_unlimited(run_module, cgroup_factory, workdir):
+    """issue 18: a limit file that exists but holds no limit (here garbage bind-mounted over it, in a private
+    mount namespace of the gathering process only) made the memory "unlimited"; it is unknown now."""
+    leaf = cgroup_factory("memory", {"memory.limit_in_bytes": 512 * MIB}, {})
+    limited = os.path.dirname(leaf)  # the level that really limits to 512 MiB
+    garbage = os.path.join(workdir, "garbage")
+    with open(garbage, "w") as fh:
+        fh.write("12abc\n")
+    target = os.path.join(limited, "memory.limit_in_bytes")
+    prefix = [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        "mount --bind '%s' '%s' && echo $$ > '%s/cgroup.procs' && exec \"$@\"" % (garbage, target, leaf),
+        "sh",
+    ]
+    mem = facts_of(gather(run_module, prefix=prefix))["memory"]
+    assert mem["effective_bytes"] is None, mem
+    assert any(target in line for line in mem["cgroup_unreadable"]), mem
+    assert "memory.limit_in_bytes" in mem["reason"]
+
+
 def test_cpu_quota_of_a_real_cgroup(run_module, cgroup_factory):
     leaf = cgroup_factory("cpu", {"cpu.cfs_period_us": 100000, "cpu.cfs_quota_us": 50000})
     cpu = facts_of(gather(run_module, prefix=inside(leaf)))["cpu"]

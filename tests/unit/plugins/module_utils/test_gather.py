@@ -126,3 +126,17 @@ def test_an_engine_without_proxy_or_cli_is_probed_directly():
     assert gather.is_registry_entry({"phase": "install", "run_modes": ["docker"]})
     assert not gather.is_registry_entry({"phase": "install", "run_modes": ["java"]})
     assert not gather.is_registry_entry({"phase": "runtime"})
+
+
+def test_ntp_endpoint_is_ok_only_for_a_reply_with_an_offset():
+    """A probe with an address but no usable reply is never `ok` (issue 18)."""
+    for probe in (
+        {"resolved": True, "reachable": False, "address": "127.0.0.9", "addresses": ["127.0.0.9"], "error": "timed out",
+         "error_kind": "timeout"},
+        {"resolved": True, "reachable": True, "address": "127.0.0.9", "offset_seconds": None},
+        {"resolved": True, "reachable": "yes", "address": "127.0.0.9", "offset_seconds": 0.1},
+        {"address": "127.0.0.9"},
+    ):  # fmt: skip
+        result = gather.ntp_endpoint_result(NTP, probe)
+        assert (result["ok"], result["ntp"]["ok"]) == (False, False), probe
+        assert result["status"] != "ok", probe

@@ -65,9 +65,12 @@ def test_ntp_record_of_a_reply():
     )
 
 
-def test_ntp_record_of_a_reply_without_an_address_names_the_host():
+def test_ntp_record_of_a_reply_without_an_offset_is_no_answer():
+    """Fail closed: 'reachable' without a measured offset is not an answer the integrasjonspunkt could use."""
     answer = probe(reachable=True, offset_seconds=None, stratum=3)
-    assert gather.ntp_endpoint_result(NTP, answer)["message"] == "NTP reply from ntp.intern: offset +0.000 s, stratum 3"
+    got = gather.ntp_endpoint_result(NTP, answer)
+    assert (got["ok"], got["status"]) == (False, "ntp_error")
+    assert got["message"] == "no usable NTP reply from ntp.intern port 123: the reply carried no offset measurement"
 
 
 def test_ntp_record_of_a_silent_server():
@@ -97,7 +100,7 @@ def test_ntp_record_of_a_probe_that_crashed():
     assert gather.ntp_endpoint_result(NTP, crashed) == base(
         status="error",
         message="internal error in the NTP probe of ntp.intern: ValueError: boom",
-        ntp={"ok": True, "error": "ValueError: boom"},
+        ntp={"ok": False, "error": "ValueError: boom"},
     )
 
 

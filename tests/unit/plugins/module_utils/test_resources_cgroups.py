@@ -201,3 +201,49 @@ def test_cpu_section_unavailable_on_empty_root(tmp_path):
     cpu = resources.collect_cpu(str(tmp_path))
     assert cpu["available"] is False
     assert cpu["reason"]
+
+
+# ------------------------------------------------------------------ an unreadable limit is unknown (issue 18)
+
+
+def _copy_with(tmp_path, name, relpath, content):
+    """The fixture tree `name` with `relpath` replaced: text, or a directory (open() then fails as unreadable)."""
+    import shutil  # noqa: PLC0415
+
+    root = str(tmp_path / name)
+    shutil.copytree(tree(name), root)
+    target = os.path.join(root, relpath)
+    os.remove(target)
+    if content is None:
+        os.mkdir(target)
+    else:
+        with open(target, "w") as fh:
+            fh.write(content)
+    return root
+
+
+@pytest.mark.parametrize("content", [None, "12abc\n", ""])
+def test_an_unreadable_memory_max_is_unknown_not_no_limit(tmp_path, content):
+    root = _copy_with(tmp_path, "cgroup-v2-nested", "sys/fs/cgroup/system.slice/memory.max", content)
+    mem = resources.collect_memory(root)
+    assert mem["effective_bytes"] is None, mem
+    assert "system.slice/memory.max" in mem["reason"]
+    assert mem["cgroup_unreadable"]
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import checks, thresholds  # noqa: PLC0415
+
+    verdict = checks.MemoryCheck().run(
+        {"resources": {"memory": mem}, "settings": {}, "thresholds": thresholds.defaults(), "errors": {}}
+    )
+    assert verdict["status"] == "unknown" and "memory.max" in verdict["message"]
+
+
+def test_an_unreadable_cpu_max_is_unknown_not_no_limit(tmp_path):
+    root = _copy_with(tmp_path, "cgroup-v2-nested", "sys/fs/cgroup/system.slice/cpu.max", None)
+    cpu = resources.collect_cpu(root)
+    assert cpu["effective"] is None and "cpu.max" in cpu["reason"]
+
+
+def test_a_missing_limit_file_is_still_no_limit_at_that_level():
+    """The v2 root cgroup has no memory.max at all: that is not an unreadable limit."""
+    mem = cgroups.cgroup_limit(tree("cgroup-v2-nested"), "memory")
+    assert mem["limit"] == 2 * GIB and not mem.get("unreadable")

@@ -143,7 +143,14 @@ def test_shape_result_without_connectivity_has_no_section_only_the_error():
 
 def test_shape_result_fills_in_the_one_ntp_probe():
     got = plan(endpoints=[NTP], ntp_host="time.example")
-    probe = {"server": "time.example", "reachable": True, "resolved": True, "address": "192.0.2.1", "stratum": 2}
+    probe = {
+        "server": "time.example",
+        "reachable": True,
+        "resolved": True,
+        "address": "192.0.2.1",
+        "stratum": 2,
+        "offset_seconds": 0.002,
+    }
     out = pg.shape_result({"connectivity": [], "ntp_probe": probe, "timesync": {"probes": [got["pending"]]}}, {}, got)
     assert out["ntp_probe"] == probe and out["timesync"]["probes"] == [probe]
     assert [(e["name"], e["status"]) for e in out["connectivity"]["endpoints"]] == [("ntp", "ok")]

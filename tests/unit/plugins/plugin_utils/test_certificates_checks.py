@@ -304,3 +304,81 @@ def test_missing_cryptography_is_never_a_pass(pki, monkeypatch):
     assert results["certificate.keystore"]["status"] in ("error", "fail")
     assert "cryptography" in results["certificate.keystore"]["message"]
     assert "pass" not in {r["status"] for r in results.values()}
+
+
+# The file's own format, not the configured type (issue 18) ---------------------------------------
+
+
+def _jks_result(pki, data, reason="", **over):
+    ctx = ctx_for(data, pki["test_issuers"], reason=reason, **over)
+    if data is None:
+        ctx["keystore"]["available"] = False
+    return run(ctx)["certificate.jks"]
+
+
+def test_jks_check_of_a_missing_or_directory_keystore_is_unknown_not_pass(pki, tmp_path):
+    for path in (tmp_path / "missing.p12", tmp_path):  # a missing file, and a directory
+        data, reason = certs.read_controller_keystore(str(path))
+        assert data is None
+        result = _jks_result(pki, None, reason, path=str(path))
+        assert result["status"] == "unknown", result
+        assert reason in result["message"]
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        bytes(range(1, 200)),  # random-looking bytes
+        b"\x30\x82\xff\xff" + b"\x00" * 64,  # a SEQUENCE header whose length runs past the end
+        b"\x30\x03\x02\x01\x05",  # a SEQUENCE, but not PKCS12's version 3
+        b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        b"",
+    ],
+)
+def test_jks_check_fails_for_a_file_that_is_no_keystore(pki, garbage):
+    result = _jks_result(pki, garbage)
+    assert result["status"] == "fail", result
+    assert "not a keystore" in result["message"]
+
+
+def test_jks_check_fails_for_jceks(pki):
+    result = _jks_result(pki, b"\xce\xce\xce\xce" + b"\x00\x00\x00\x02" + b"\x00" * 40, kind="JKS")
+    assert (result["status"], result["measured"]) == ("fail", "JCEKS")
+
+
+def test_keystore_format_by_magic_and_structure(pki):
+    assert certs.keystore_format(keystore(pki)) == "PKCS12"
+    assert certs.keystore_format(b"\xfe\xed\xfe\xed\x00\x00\x00\x02") == "JKS"
+    assert certs.keystore_format(b"\xce\xce\xce\xce\x00\x00\x00\x02") == "JCEKS"
+    assert certs.keystore_format(b"\x30\x03\x02\x01\x05") is None
+    assert certs.keystore_format(None) is None
+
+
+def test_an_ec_key_fails_certificate_type_by_the_identity_rule(pki):
+    """Maskinporten takes RS256 only: the integrasjonspunkt would start and never get a token."""
+    key, leaf = ca.make_leaf(pki["inter"], orgnr=ORGNR, key_type="ec")
+    results = run(ctx_for(ca.p12(key, leaf, PASSWORD, "virksomhet", [pki["inter"].cert]), pki["test_issuers"]))
+    assert results["certificate.type"]["status"] == "fail"
+    assert "RS256" in results["certificate.type"]["message"]
+    assert results["certificate.type"]["measured"].startswith("EC")
+    assert results["certificate.keystore"]["status"] == "pass"  # the keystore itself is fine
+
+
+def test_the_default_test_leaf_is_rsa_like_the_real_ones(pki):
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+
+    _key, leaf = ca.make_leaf(pki["inter"], orgnr=ORGNR)
+    assert isinstance(leaf.public_key(), rsa.RSAPublicKey)
+
+
+@pytest.mark.parametrize(("check_id", "target"), [("certificate.jks", "keystore_format"), ("certificate.type", None)])
+def test_an_exception_inside_a_touched_certificate_check_is_error(pki, monkeypatch, check_id, target):
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("injected")
+
+    if target:
+        monkeypatch.setattr(certs, target, boom)
+    else:
+        monkeypatch.setattr(cc.identity, "key_refusal", boom)
+    result = run(ctx_for(keystore(pki), pki["test_issuers"]))[check_id]
+    assert result["status"] == "error" and "injected" in result["message"]

@@ -66,7 +66,7 @@ HEALTHY = {
         "synchronised": True,
         "offset_seconds": -0.0004,
         "source": "chrony",
-        "chrony": {"available": True, "unsync_reasons": []},
+        "chrony": {"available": True, "unsync_reasons": [], "sources": [{"name": "10.0.0.123", "state": "selected"}]},
         "timezone": {"name": "Europe/Oslo", "oslo_equivalent": True, "abbreviation": "CET"},
         "probes": [
             {
@@ -82,7 +82,9 @@ HEALTHY = {
         "eformidling": {"name": "eformidling", "ok": True, "status": "ok", "tls": {"cert_expires_in_days": 200}},
         "ntp": {"name": "ntp", "ok": True, "status": "ok"},
     },
-    "port": {"port": 9093, "in_use": False, "holders": [], "holders_complete": True},
+    "port": {"port": 9093, "readable": True, "in_use": False, "listeners": [], "holders": [], "holders_complete": True},
+    # The one probe of integrasjonspunkt_ntp_host (the settings model's default, time.google.com).
+    "ntp_probe": {"server": "time.google.com", "reachable": True, "offset_seconds": -0.0005, "delay_seconds": 0.01},
     "endpoints": [
         {"name": "eformidling", "host": "eformidling.no", "port": 443, "protocol": "https", "ips": ["139.105.36.173"]},
         {"name": "ntp", "host": "time.google.com", "port": 123, "protocol": "udp-ntp", "severity": "warn"},
@@ -147,8 +149,24 @@ def test_every_result_carries_the_report_fields():
         ({"port__in_use": True}, "inbound.port", "fail"),
         ({"timesync__synchronised": False}, "time.synchronised", "fail"),
         ({"timesync__synchronised": None}, "time.synchronised", "unknown"),
-        ({"timesync__offset_seconds": 0.5, "timesync__probes__0__offset_seconds": 0.5}, "time.offset", "warn"),
-        ({"timesync__offset_seconds": -30.0, "timesync__probes__0__offset_seconds": -30.0}, "time.offset", "fail"),
+        (
+            {
+                "ntp_probe__offset_seconds": 0.5,
+                "timesync__offset_seconds": 0.5,
+                "timesync__probes__0__offset_seconds": 0.5,
+            },
+            "time.offset",
+            "warn",
+        ),
+        (
+            {
+                "ntp_probe__offset_seconds": -30.0,
+                "timesync__offset_seconds": -30.0,
+                "timesync__probes__0__offset_seconds": -30.0,
+            },
+            "time.offset",
+            "fail",
+        ),
         ({"timesync__timezone": {"name": "UTC", "oslo_equivalent": False}}, "time.timezone", "warn"),
         (
             {"timesync__timezone": {"name": None, "oslo_equivalent": None, "reason": "broken"}},
@@ -252,20 +270,132 @@ def test_java_8_is_enough_for_2x():
 def test_docker_mode_checks_engine_and_external_storage():
     r = by_id(checks.run_checks(ctx(settings__run_mode="docker")))
     assert r["runtime.container_engine"]["status"] == "fail"
-    # v4 keeps H2 and ActiveMQ on host volumes under the data directory: no longer a failure
+    # v4 keeps H2 and ActiveMQ on host volumes under the data directory, here on a persistent ext4
     assert r["config.docker_storage"]["status"] == "pass"
-    assert "h2-data" in r["config.docker_storage"]["message"]
+    assert "h2-data" in r["config.docker_storage"]["message"] and "ext4" in r["config.docker_storage"]["message"]
     assert "runtime.java" not in r
 
 
-def test_port_held_by_integrasjonspunkt_passes():
-    r = by_id(checks.run_checks(ctx(port__in_use=True, port__held_by_integrasjonspunkt=True)))
-    assert r["inbound.port"]["status"] == "pass"
+def _storage(**changes):
+    return by_id(checks.run_checks(ctx(settings__run_mode="docker", **changes)))["config.docker_storage"]
 
 
-def test_port_holder_unnamed_without_root_says_so():
-    r = by_id(checks.run_checks(ctx(port__in_use=True, port__holders_complete=False)))
-    assert "needs root" in r["inbound.port"]["measured"]
+@pytest.mark.parametrize(
+    ("changes", "status", "words"),
+    [
+        ({"resources__disk__0__read_only": True}, "fail", "read-only"),
+        ({"resources__disk__0__notes": ["on tmpfs: contents are lost at reboot"]}, "fail", "tmpfs"),
+        ({"resources__disk__0__notes": ["on overlay (container layer): data is lost"]}, "fail", "overlay"),
+        ({"resources__disk__0__available_bytes": None, "resources__disk__0__mount_point": None}, "unknown", "data"),
+        ({"resources__disk": []}, "unknown", "not measured"),
+    ],
+)
+def test_docker_storage_fails_when_the_host_volumes_do_not_persist(changes, status, words):
+    r = _storage(**changes)
+    assert r["status"] == status, r
+    assert words in r["message"]
+
+
+def _external(db_url=None, queue_url=None):
+    values = {"integrasjonspunkt_services": ["DPO"], "integrasjonspunkt_version": "4.0.8"}
+    values["integrasjonspunkt_run_mode"] = "docker"
+    if db_url:
+        values.update(integrasjonspunkt_external_database=True, integrasjonspunkt_database_url=db_url)
+    if queue_url:
+        values.update(integrasjonspunkt_external_queue=True, integrasjonspunkt_queue_broker_url=queue_url)
+    c = ctx()
+    c["settings"] = dict(settings_model.normalise(values), retained_messages=1000000, java_packages={})
+    c["endpoints"] += settings_model.external_endpoints(c["settings"])  # as the engine selects them
+    return c
+
+
+def test_docker_storage_fails_when_the_external_database_or_queue_is_unreachable():
+    c = _external("jdbc:postgresql://db.intern:5432/ip", "tcp://mq.intern:61616")
+    c["connectivity"]["database"] = {"name": "database", "ok": True, "status": "ok"}
+    c["connectivity"]["queue"] = {"name": "queue", "ok": True, "status": "ok"}
+    assert by_id(checks.run_checks(c))["config.docker_storage"]["status"] == "pass"
+    c["connectivity"]["queue"] = {"name": "queue", "ok": False, "status": "tcp_refused", "message": "refused"}
+    r = by_id(checks.run_checks(c))["config.docker_storage"]
+    assert r["status"] == "fail" and "mq.intern" in r["message"]
+    del c["connectivity"]["queue"]
+    assert by_id(checks.run_checks(c))["config.docker_storage"]["status"] == "unknown"
+    c["errors"] = {"connectivity": {"message": "collecting connectivity failed: RuntimeError: injected"}}
+    assert by_id(checks.run_checks(c))["config.docker_storage"]["status"] == "error"
+
+
+def test_docker_storage_fails_for_an_h2_file_outside_the_mounted_volume():
+    inside = _external("jdbc:h2:file:/workspace/h2-data/ip;MODE=PostgreSQL")
+    assert by_id(checks.run_checks(inside))["config.docker_storage"]["status"] == "pass"
+    for url in ("jdbc:h2:file:/opt/ip/db", "jdbc:h2:mem:ip", "jdbc:h2:./h2-data/ip"):
+        r = by_id(checks.run_checks(_external(url)))["config.docker_storage"]
+        assert r["status"] == "fail", (url, r)
+        assert "container" in r["message"]
+
+
+def _port(address="0.0.0.0", ours=True, why="runs in the systemd unit integrasjonspunkt.service", **info):
+    holder = {"pid": 4242, "cmdline": "java -jar integrasjonspunkt.jar", "ours": ours, "why": why}
+    port = {"port": 9093, "readable": True, "in_use": True, "holders_complete": True, "holders": [holder]}
+    port["listeners"] = [{"address": address, "port": 9093, "uid": 998, "inode": 1, "pids": [4242]}]
+    port.update(info)
+    return port
+
+
+def test_port_held_by_the_roles_unit_passes():
+    r = by_id(checks.run_checks(ctx(port=_port())))["inbound.port"]
+    assert (r["status"], r["measured"]) == ("pass", "held by the integrasjonspunkt")
+
+
+def test_port_held_by_a_process_outside_the_unit_fails_whatever_it_answers_or_is_called():
+    """The old rule passed any holder named integrasjonspunkt or answering /manage/health (issue 18)."""
+    port = _port(ours=False, why="not in the systemd unit integrasjonspunkt.service", held_by_integrasjonspunkt=True)
+    port["actuator"] = {"answered": True, "scheme": "http", "status": "UP"}
+    r = by_id(checks.run_checks(ctx(port=port)))["inbound.port"]
+    assert r["status"] == "fail" and "not in the systemd unit" in r["message"]
+
+
+def test_port_holder_that_cannot_be_identified_is_unknown_with_become():
+    unnamed = _port(holders=[], holders_complete=False)
+    unnamed["listeners"][0]["pids"] = []
+    for port in (unnamed, _port(ours=None, why="its /proc/4242/cgroup cannot be read")):
+        r = by_id(checks.run_checks(ctx(port=port)))["inbound.port"]
+        assert r["status"] == "unknown", r
+        assert "become" in r["fix"]
+    hidden_by_kernel = _port(holders=[])  # complete, yet nobody holds it: taken, by something we cannot name
+    hidden_by_kernel["listeners"][0]["pids"] = []
+    assert by_id(checks.run_checks(ctx(port=hidden_by_kernel)))["inbound.port"]["status"] == "fail"
+
+
+def test_port_tables_that_cannot_be_read_are_unknown_not_free():
+    port = {"port": 9093, "readable": False, "reason": "cannot read /proc/net/tcp: Permission denied",
+            "in_use": False, "listeners": [], "holders": [], "holders_complete": True}  # fmt: skip
+    r = by_id(checks.run_checks(ctx(port=port)))["inbound.port"]
+    assert r["status"] == "unknown" and "Permission denied" in r["message"]
+    del port["readable"]  # facts without the flag are never taken as read
+    assert by_id(checks.run_checks(ctx(port=port)))["inbound.port"]["status"] == "unknown"
+    # a foreign listener found in the part that could be read still fails
+    partly = _port(ours=False, why="not in the unit", readable=False, reason="cannot read /proc/net/tcp6")
+    assert by_id(checks.run_checks(ctx(port=partly)))["inbound.port"]["status"] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("bind", "listener", "clash"),
+    [
+        ("10.0.0.5", "10.0.0.5", True),  # exactly the publish address
+        ("10.0.0.5", "::ffff:10.0.0.5", True),  # the same address on a Java dual-stack socket
+        ("10.0.0.5", "0.0.0.0", True),
+        ("10.0.0.5", "::", True),
+        ("0.0.0.0", "127.0.0.1", True),
+        ("::", "::1", True),
+        ("10.0.0.5", None, True),  # an address we cannot read: fail closed
+        ("10.0.0.5", "127.0.0.1", False),
+        ("10.0.0.5", "::ffff:127.0.0.1", False),
+    ],
+)
+def test_docker_publish_address_clashes(bind, listener, clash):
+    c = ctx(settings__run_mode="docker", settings__bind_address=bind)
+    c["port"] = _port(address=listener, ours=False, why="not in the role's container")
+    r = by_id(checks.run_checks(c))["inbound.port"]
+    assert r["status"] == ("fail" if clash else "pass"), r
 
 
 def test_ignore_downgrades_fail_to_warn_and_keeps_reason():
@@ -299,6 +429,7 @@ def test_missing_facts_give_unknown_not_a_crash():
     c = ctx()
     c["resources"] = {"cpu": {"available": False, "reason": "no /proc"}}
     c["timesync"] = {}
+    c["ntp_probe"] = {}
     results = by_id(checks.run_checks(c))
     assert results["resources.cpu"]["status"] == "unknown"
     assert results["resources.cpu"]["message"] == "no /proc"
@@ -356,10 +487,27 @@ def test_probe_disagreeing_with_daemon_warns():
 
 
 def test_offset_of_an_unsynchronised_clock_comes_from_the_probe_or_is_unknown():
-    r = by_id(checks.run_checks(ctx(timesync__synchronised=False, timesync__offset_seconds=0.0)))
-    assert r["time.offset"]["measured"] == -0.0006  # the probe, not the daemon's stale zero
-    assert "direct probe" in r["time.offset"]["message"]
-    r = by_id(checks.run_checks(ctx(timesync__synchronised=False, timesync__offset_seconds=0.0, timesync__probes=[])))
+    silent = {"server": "time.google.com", "reachable": False, "error": "timed out", "error_kind": "timeout"}
+    r = by_id(checks.run_checks(ctx(timesync__synchronised=False, timesync__offset_seconds=0.0, ntp_probe=silent)))
+    assert r["time.offset"]["status"] == "unknown"  # without the NTP host, a small offset is never a pass
+    assert "direct probe of ntp1.example" in r["time.offset"]["message"]  # the probe, not the daemon's stale zero
+    far = dict(silent)
+    r = by_id(
+        checks.run_checks(
+            ctx(
+                timesync__synchronised=False,
+                timesync__offset_seconds=0.0,
+                timesync__probes__0__offset_seconds=-30.0,
+                ntp_probe=far,
+            )
+        )
+    )
+    assert (r["time.offset"]["status"], r["time.offset"]["measured"]) == ("fail", -30.0)
+    r = by_id(
+        checks.run_checks(
+            ctx(timesync__synchronised=False, timesync__offset_seconds=0.0, timesync__probes=[], ntp_probe=silent)
+        )
+    )
     assert r["time.offset"]["status"] == "unknown"
 
 
@@ -478,3 +626,92 @@ def test_api_security_without_the_settings_is_an_error(monkeypatch):
     monkeypatch.setattr(checks.ApiSecurityCheck, "evaluate", crash)
     r = by_id(checks.run_checks(ctx()))["config.api_security"]
     assert r["status"] == "error" and "injected" in r["message"]
+
+
+# The NTP host's probe, crashed or unanswered, never passes (issue 18) ----------------------------
+
+NTP_HOST = "time.google.com"  # the settings model's default integrasjonspunkt_ntp_host
+CRASH = {"message": "collecting ntp_probe failed: RuntimeError: injected", "exception": "Traceback: injected"}
+
+
+def test_a_crashed_ntp_host_probe_is_error_for_time_offset_and_time_probe():
+    c = ctx()
+    c["errors"] = {"ntp_probe": CRASH}
+    c["ntp_probe"] = {}
+    r = by_id(checks.run_checks(c))
+    for cid in ("time.offset", "time.probe"):
+        assert r[cid]["status"] == "error", (cid, r[cid])
+        assert NTP_HOST in r[cid]["message"] and "injected" in r[cid]["message"]
+    assert "(none set)" not in r["time.offset"]["message"]
+    only = checks.run_checks(c, only=["time.*"])
+    assert {"time.offset", "time.probe"} <= set(checks.failing_ids(only))
+
+
+def test_an_ntp_host_probe_that_failed_in_our_code_is_error():
+    c = ctx()
+    c["ntp_probe"] = {"server": NTP_HOST, "reachable": False, "error": "probe failed: boom", "error_kind": "error"}
+    c["timesync"]["probes"].append(dict(c["ntp_probe"]))
+    r = by_id(checks.run_checks(c))
+    assert r["time.offset"]["status"] == "error"
+    assert r["time.probe"]["status"] == "error"
+
+
+def test_an_ntp_host_that_does_not_answer_makes_time_offset_unknown_naming_it():
+    c = ctx()
+    c["ntp_probe"] = {"server": NTP_HOST, "reachable": False, "resolved": True, "error": "timed out",
+                      "error_kind": "timeout"}  # fmt: skip
+    c["timesync"]["probes"].append(dict(c["ntp_probe"]))
+    r = by_id(checks.run_checks(c))
+    assert r["time.offset"]["status"] == "unknown", r["time.offset"]
+    assert NTP_HOST in r["time.offset"]["message"] and "timed out" in r["time.offset"]["message"]
+    assert "(none set)" not in r["time.offset"]["message"]
+    assert r["time.probe"]["status"] not in ("pass", "info")
+    # A daemon that already measures a bad offset still fails: a missing NTP host never hides it.
+    c["timesync"]["offset_seconds"] = -30.0
+    assert by_id(checks.run_checks(c))["time.offset"]["status"] == "fail"
+
+
+def test_time_source_that_cannot_be_read_is_unknown_not_info():
+    c = ctx()
+    c["timesync"]["chrony"]["sources"] = []
+    c["timesync"]["ntp_servers_configured"] = []
+    r = by_id(checks.run_checks(c))["time.source"]
+    assert r["status"] == "unknown", r
+    assert r["fix"]
+
+
+# A crash inside any check touched for issue 18 is `error`, never a pass ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("check_id", "target", "changes"),
+    [
+        ("inbound.port", "addresses_clash", {"port": {"port": 9093, "readable": True, "in_use": True,
+                                                      "listeners": [{"address": "0.0.0.0", "pids": []}],
+                                                      "holders": [], "holders_complete": True}}),
+        ("time.offset", "ntp_probe_crash", {}),
+        ("time.probe", "ntp_probe_crash", {}),
+        ("time.source", "public_source", {}),
+        ("config.docker_storage", "_volume_finding", {"settings__run_mode": "docker"}),
+        ("connectivity.ntp", "ctx_env_doc", {}),
+    ],
+)  # fmt: skip
+def test_an_exception_inside_a_touched_check_is_error(monkeypatch, check_id, target, changes):
+    c = ctx(**{k: v for k, v in changes.items() if "__" in k})
+    c.update({k: v for k, v in changes.items() if "__" not in k})
+
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("injected into %s" % check_id)
+
+    if check_id == "connectivity.ntp":  # the endpoint check reads its result; make reading it crash
+        c["connectivity"]["ntp"] = {"ok": False, "status": "ntp_error", "proxy": "not-a-dict"}
+    else:
+        monkeypatch.setattr(checks, target, boom)
+    r = by_id(checks.run_checks(c))[check_id]
+    assert r["status"] == "error", r
+    assert "crashed" in r["message"]
+
+
+def test_an_exception_inside_the_memory_check_is_error():
+    r = by_id(checks.run_checks(ctx(resources__memory__effective_bytes="garbled")))["resources.memory"]
+    assert r["status"] == "error" and "crashed" in r["message"]

@@ -146,7 +146,7 @@ THRESHOLD_FLIPS = {
     "disk_database_gb_per_million": ({}, "resources.disk", 60, "fail"),
     "disk_temp_gb_per_million": ({}, "resources.disk", 60, "fail"),
     "time_offset_warn_seconds": ({}, "time.offset", 0.0001, "warn"),
-    "time_offset_fail_seconds": ({"timesync__offset_seconds": -0.5}, "time.offset", 0.2, "fail"),
+    "time_offset_fail_seconds": ({"ntp_probe__offset_seconds": -0.5}, "time.offset", 0.2, "fail"),
     "time_probe_agreement_seconds": ({}, "time.probe", 0.0001, "warn"),
     "reference_max_age_seconds": (_chrony_age(100), "time.synchronised", 50, "fail"),
     "cert_expiry_warn_days": ({}, "connectivity.eformidling", 365, "warn"),
@@ -216,6 +216,7 @@ def test_chrony_offset_note_is_explained():
     c = ctx()
     c["timesync"]["chrony"]["offset_note"] = "System time 0.0 s, but the selected source's sample says -30 s"
     c["timesync"]["offset_seconds"] = -30.0
+    c["ntp_probe"] = {"server": "ntp.intern", "reachable": False, "error": "timed out", "error_kind": "timeout"}
     r = by_id(checks.run_checks(c))["time.offset"]
     assert r["status"] == "fail"
     assert "selected source's sample" in r["message"]
@@ -392,6 +393,7 @@ def test_a_time_source_on_the_public_internet_warns():
     assert with_source("10.20.30.40")["status"] == "pass"
     assert with_source("ntp1.intern.kommune.no")["status"] == "pass"
     c = ctx()
+    c["timesync"]["chrony"]["sources"] = []  # nothing selected: the configured servers are judged
     c["timesync"]["ntp_servers_configured"] = ["ntp.ubuntu.com"]
     assert by_id(checks.run_checks(c))["time.source"]["status"] == "warn"
 
@@ -451,8 +453,10 @@ def test_docker_engine_that_answers_passes_and_a_denied_socket_fails_with_the_fi
 
 
 def test_docker_port_is_judged_on_the_publish_address():
-    listeners = [{"address": "127.0.0.1", "port": 9093, "uid": 0, "inode": 1}]
-    port = {"port": 9093, "in_use": True, "listeners": listeners, "holders": [], "holders_complete": True}
+    listeners = [{"address": "127.0.0.1", "port": 9093, "uid": 0, "inode": 1, "pids": [7]}]
+    holders = [{"pid": 7, "cmdline": "nginx", "ours": False, "why": "not in the role's container"}]
+    port = {"port": 9093, "readable": True, "in_use": True, "listeners": listeners, "holders": holders,
+            "holders_complete": True}  # fmt: skip
     c = _docker(settings__bind_address="10.0.0.5")
     c["port"] = port
     assert by_id(checks.run_checks(c))["inbound.port"]["status"] == "pass"

@@ -108,7 +108,7 @@ def test_the_private_key_comes_from_pkcs12_and_jks_and_a_wrong_password_is_refus
 
 
 def test_an_ec_key_cannot_sign_rs256(pki):
-    ec_key, _cert = ca.make_leaf(pki["inter"], orgnr=ORGNR)
+    ec_key, _cert = ca.make_leaf(pki["inter"], orgnr=ORGNR, key_type="ec")
     assert "only RS256" in identity.key_refusal(ec_key)
     assert identity.key_refusal(pki["key"]) is None
 
