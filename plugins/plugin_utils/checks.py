@@ -1078,9 +1078,15 @@ def registry():
     from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (  # noqa: PLC0415
         certificate_checks,
         identity_checks,
+        lifecycle_checks,
     )
 
-    return STATIC_CHECKS + certificate_checks.CERTIFICATE_CHECKS + identity_checks.IDENTITY_CHECKS
+    return (
+        STATIC_CHECKS
+        + certificate_checks.CERTIFICATE_CHECKS
+        + identity_checks.IDENTITY_CHECKS
+        + lifecycle_checks.LIFECYCLE_CHECKS
+    )
 
 
 def known_ids(endpoint_names=(), install_names=()):
