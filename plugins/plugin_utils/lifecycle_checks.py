@@ -10,9 +10,9 @@ names every fact that is not `pass`. Dates are compared in Europe/Oslo (the date
 
 import datetime
 import os
-from zoneinfo import ZoneInfo
 
 import yaml  # controller side only
+from zoneinfo import ZoneInfo
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import catalogue
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.checks import Check, outcome
@@ -91,9 +91,7 @@ def applies(fact, settings):
         return False
     version = settings.get("version")
     # No version known: the fact may concern the host, so it is judged (never silently passed).
-    if fact.get("versions") and version and not catalogue.version_in_range(str(version), fact["versions"]):
-        return False
-    return True
+    return not (fact.get("versions") and version and not catalogue.version_in_range(str(version), fact["versions"]))
 
 
 def judge(fact, today, warn_days):

@@ -1,4 +1,4 @@
-"""lifecycle.* checks: the dated facts of data/dated_facts.yml judged per host (plugins/plugin_utils/lifecycle_checks.py)."""
+"""lifecycle.* checks: the dated facts of data/dated_facts.yml judged per host (plugin_utils/lifecycle_checks.py)."""
 
 import datetime
 
