@@ -1077,6 +1077,7 @@ def registry():
     """
     from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (  # noqa: PLC0415
         certificate_checks,
+        directory_checks,
         identity_checks,
         lifecycle_checks,
     )
@@ -1086,6 +1087,7 @@ def registry():
         + certificate_checks.CERTIFICATE_CHECKS
         + identity_checks.IDENTITY_CHECKS
         + lifecycle_checks.LIFECYCLE_CHECKS
+        + directory_checks.DIRECTORY_CHECKS
     )
 
 

@@ -83,6 +83,14 @@ HEALTHY = {
         "ntp": {"name": "ntp", "ok": True, "status": "ok"},
     },
     "port": {"port": 9093, "in_use": False, "holders": [], "holders_complete": True},
+    "directories": {
+        "available": True,
+        "user": {"name": "integrasjonspunkt", "exists": True, "uid": 990, "gids": [990]},
+        "directories": {
+            role: {"path": path, "exists": True, "owner_uid": 990, "mode": "0750", "writable": True, "reason": "ok"}
+            for role, path in (("data", "/var/lib/ip"), ("logs", "/var/log/ip"), ("temp", "/tmp"))
+        },
+    },
     "endpoints": [
         {"name": "eformidling", "host": "eformidling.no", "port": 443, "protocol": "https", "ips": ["139.105.36.173"]},
         {"name": "ntp", "host": "time.google.com", "port": 123, "protocol": "udp-ntp", "severity": "warn"},
