@@ -218,6 +218,11 @@ docs: venv ## antsibull-docs lint, then the HTML site (antsibull-docs + Sphinx) 
 	antsibull-docs lint-collection-docs --plugin-docs $(COLL_DIR)
 	tests/helpers/build_docs.sh $(CURDIR)/.build/docs
 
+.PHONY: docs-pages
+docs-pages: ## Refresh data/docs_pages.txt from a clone of felleslosninger/docs: make docs-pages DOCS_GIT=path [DOCS_REF=gh-pages]
+	@test -n "$(DOCS_GIT)" || { echo "set DOCS_GIT to a clone (or bare mirror) of felleslosninger/docs" >&2; exit 2; }
+	tests/helpers/docs_pages.sh "$(DOCS_GIT)" "$(or $(DOCS_REF),gh-pages)"
+
 .PHONY: bench
 bench: venv system-deps ## Benchmarks: preflight against the stock-module baseline, scale, module alone (root)
 	python bench/run.py $(ARGS)

@@ -131,6 +131,8 @@ def gather_args(settings, args, endpoints, timeout, only):
         "port": settings["port"],
         "docker_host": settings["docker_host"] if settings["run_mode"] == "docker" else None,
         "resolve": args.get("resolve") or {},
+        # The user the install role runs the service as (java mode): directories.writable judges its access.
+        "service_user": settings.get("service_user") or "",
     }
     if settings["run_mode"] == "docker":  # the container whose processes may hold the port (inbound.port)
         module_args["container_name"] = settings["container_name"]
@@ -496,6 +498,7 @@ class ActionModule(ActionBase):
             "resources": gathered.get("resources") or {},
             "timesync": gathered.get("timesync") or {},
             "port": gathered.get("port") or {},
+            "directories": gathered.get("directories"),
             "connectivity": {e.get("name"): e for e in (gathered.get("connectivity") or {}).get("endpoints") or []},
             "ntp_probe": gathered.get("ntp_probe") or {},
             "errors": gathered.get("errors") or {},

@@ -16,7 +16,8 @@ description:
     O(eformidling.integrasjonspunkt.connectivity_info#module:endpoints) option. The C(lookup) function returns
     that list; the C(query) function returns a one-element list holding it.
   - Every entry has C(name), C(host), C(port), C(protocol), C(ips), C(environments), C(services), C(versions),
-    C(phase), C(severity), C(purpose), C(source), and optionally C(note) and C(use_proxy).
+    C(phase), C(severity), C(purpose), C(source), and optionally C(note), C(use_proxy), C(jvm_proxy) and
+    C(proxy_reason).
   - An invalid catalogue, an invalid override or an unknown name in C(replace)/C(drop) fails with a message
     that names the entry and the field.
 author:
@@ -133,6 +134,16 @@ _raw:
     source: {description: Where the docs or code say so., type: str}
     note: {description: Conflicts and caveats., type: str, returned: when set}
     use_proxy: {description: False for clients that never use an HTTP proxy., type: bool, returned: when set}
+    jvm_proxy:
+      description:
+        - Runtime entries. The integrasjonspunkt client that reaches the entry (C(client)), whether it follows the JVM
+          proxy (C(follows), null when not read), C(evidence) (C(read), C(inferred) or C(not read)) and C(source).
+      type: dict
+      returned: for runtime entries
+    proxy_reason:
+      description: Why the entry is probed directly (its client ignores the JVM proxy).
+      type: str
+      returned: when set
     dropped: {description: The drop reason., type: str, returned: "with include_dropped=true, for dropped entries"}
 """
 

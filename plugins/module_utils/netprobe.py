@@ -297,6 +297,9 @@ def _endpoint_step(job):
         "url": noproxy.redact_url(choice["url"]) if choice["used"] else None,
         "reason": choice["reason"],
     }
+    if not choice["used"] and not ep["use_proxy"] and ep.get("proxy_reason"):
+        # Say why the entry is probed direct: the client that reaches it ignores the JVM proxy.
+        proxy["reason"] = "%s; %s" % (choice["reason"], ep["proxy_reason"])
     ntp = None
     subtasks = []
     if choice["used"]:

@@ -93,6 +93,7 @@ def normalize_endpoint(raw, default_timeout):
         "http_path": raw.get("http_path") or "/",
         "severity": raw.get("severity") or "fail",
         "use_proxy": raw.get("use_proxy", True),
+        "proxy_reason": raw.get("proxy_reason"),
         "dropped": raw.get("dropped"),
     }
     protocol = str(ep["protocol"]).lower()
@@ -131,6 +132,8 @@ def normalize_endpoint(raw, default_timeout):
         return ep, "http_path must be a string starting with /"
     if not isinstance(ep["use_proxy"], bool):
         return ep, "use_proxy must be a boolean"
+    if ep["proxy_reason"] is not None and not isinstance(ep["proxy_reason"], str):
+        return ep, "proxy_reason must be a string"
     return ep, None
 
 

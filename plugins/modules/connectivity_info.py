@@ -101,6 +101,11 @@ options:
             the endpoint is then probed directly even when a proxy is configured.
         type: bool
         default: true
+      proxy_reason:
+        description:
+          - Why the endpoint is probed directly (the catalogue names the integrasjonspunkt client that ignores the
+            JVM proxy). Added to RV(endpoints[].proxy.reason) when O(endpoints[].use_proxy=false).
+        type: str
       dropped:
         description:
           - A reason. An entry with this key set (the lookup's C(include_dropped=true) adds it) is not probed

@@ -68,6 +68,12 @@ options:
     description: The integrasjonspunkt's directories by role (C(install), C(data), C(logs), C(temp)).
     type: dict
     default: {}
+  service_user:
+    description:
+      - The user the integrasjonspunkt runs as (a name, or C(uid:gid)). When set, the owner, mode and writability for
+        that user of every O(paths) directory are read (RV(directories)).
+    type: str
+    default: ""
   java_paths:
     description: Extra Java binaries to inspect (C(integrasjonspunkt_java_path)).
     type: list
@@ -145,6 +151,12 @@ port:
   description: As the result of M(eformidling.integrasjonspunkt.inbound_port_info).
   returned: when the collector finished
   type: dict
+directories:
+  description:
+    - C(user) (name, exists, uid, gids) and, per O(paths) role, the directory's C(path), C(exists), C(owner_uid),
+      C(owner_gid), C(mode), C(writable) (by the mode bits; null when not decidable) and C(reason).
+  returned: when O(service_user) is set and the collector finished
+  type: dict
 connectivity:
   description: C(endpoints), one result per O(endpoints) entry, as M(eformidling.integrasjonspunkt.connectivity_info).
   returned: when the collector finished
@@ -203,6 +215,7 @@ ARGUMENT_SPEC = {
     "no_proxy": {"type": "str"},
     "ca_file": {"type": "path"},
     "paths": {"type": "dict", "default": {}},
+    "service_user": {"type": "str", "default": ""},
     "java_paths": {"type": "list", "elements": "path", "default": []},
     "container_engine": {"type": "bool", "default": True},
     "port": {"type": "int", "default": 9093},
@@ -287,6 +300,7 @@ def build_jobs(module, params, plan):
     """[(name, function, args, kwargs)] of every collector this call starts, in start order."""
     # Imported here, after parse_args checked the interpreter: these need Python 3.8.
     from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
+        dirperms,
         identity_probe,
         listening,
         netprobe,
@@ -358,6 +372,8 @@ def build_jobs(module, params, plan):
         )
     )
     jobs.append(("port", listening.collect, (params["port"],), {"owner": port_owner(module, params, command_timeout)}))
+    if params.get("service_user"):
+        jobs.append(("directories", dirperms.collect, (params["paths"] or {}, params["service_user"]), {}))
     identity = params["identity"] or {}
     if params["identity_grant"]:
         jobs.append(
@@ -421,7 +437,7 @@ def shape_result(answers, errors, plan):
     collector failed is kept, as an `error` naming why, never dropped."""
     registry, ntp_entries, pending = plan["registry"], plan["ntp_entries"], plan["pending"]
     out = {"changed": False, "errors": errors}
-    for name in ("resources", "timesync", "port", "identity"):
+    for name in ("resources", "timesync", "port", "identity", "directories"):
         if name in answers:
             out[name] = answers[name]
     probe = answers.get("ntp_probe")

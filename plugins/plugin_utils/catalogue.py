@@ -13,6 +13,8 @@ import re
 
 import yaml  # controller side only: plugin_utils never runs on a target
 
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import proxy_clients
+
 PROTOCOLS = ("https", "tls", "tcp", "http", "amqps", "udp-ntp")
 ENVIRONMENTS = ("production", "test")
 ENVIRONMENT_ALIASES = {"prod": "production", "staging": "test", "qa": "test"}
@@ -38,6 +40,8 @@ KNOWN_FIELDS = (
     "source",
     "note",
     "use_proxy",
+    "jvm_proxy",
+    "proxy_reason",
     "timeout",
     "server_name",
     "http_path",
@@ -216,11 +220,14 @@ def validate_entry(entry, index=0, origin="catalogue"):
         bad("phase", "must be one of %s, got %r" % (", ".join(PHASES), out.get("phase")))
     if out.get("severity") not in SEVERITIES:
         bad("severity", "must be one of %s, got %r" % (", ".join(SEVERITIES), out.get("severity")))
-    for field in ("purpose", "note", "server_name", "http_path"):
+    for field in ("purpose", "note", "server_name", "http_path", "proxy_reason"):
         if out.get(field) is not None and not isinstance(out[field], str):
             bad(field, "must be a string")
     if "use_proxy" in out and not isinstance(out["use_proxy"], bool):
         bad("use_proxy", "must be a boolean")
+    out, problem = proxy_clients.normalise(out)
+    if problem:
+        bad(*problem)
     run_modes = out.get("run_modes")
     if run_modes is not None and (
         not isinstance(run_modes, list) or not run_modes or any(m not in RUN_MODES for m in run_modes)

@@ -793,7 +793,12 @@ FIXES = {
 # The integrasjonspunkt resolves difi.move.ntp.host when it starts (NtpSyncChecker's NTPClient): a name that
 # does not resolve stops the start. A dropped UDP 123 does not: the check runs after start-up, on a pool.
 NTP_DNS_REASON = "the integrasjonspunkt does not start when difi.move.ntp.host does not resolve (NtpSyncChecker)"
-NTP_DROP_REASON = "the integrasjonspunkt starts, but logs NTP errors and cannot check its clock (runs after start-up)"
+# commons-net's NTPUDPClient has no timeout unless set, and NTPClient sets none: a silent drop makes the check
+# wait for ever after start-up, logging nothing; a reported drop (ICMP) is logged (upstream audit 2026-12-06, row 5).
+NTP_DROP_REASON = (
+    "the integrasjonspunkt starts, but cannot check its clock: a silently dropped UDP 123 makes that check wait"
+    " with no timeout and log nothing (it runs after start-up)"
+)
 
 
 KNOWN_PROBE_STATUSES = tuple(FIXES) + ("http_error", "tcp_error", "invalid", "skipped")
@@ -1267,8 +1272,10 @@ def registry():
     """
     from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (  # noqa: PLC0415
         certificate_checks,
+        directory_checks,
         identity_checks,
         input_checks,
+        lifecycle_checks,
     )
 
     return (
@@ -1276,6 +1283,8 @@ def registry():
         + STATIC_CHECKS
         + certificate_checks.CERTIFICATE_CHECKS
         + identity_checks.IDENTITY_CHECKS
+        + lifecycle_checks.LIFECYCLE_CHECKS
+        + directory_checks.DIRECTORY_CHECKS
     )
 
 

@@ -3,7 +3,10 @@
 """The docs.digdir.no pages this collection links to: one place, checked by a test against every link.
 
 Each page is named by its path under https://docs.digdir.no/docs/eFormidling/ and the source file in
-felleslosninger/docs that renders it (checked in that repository, December 2026).
+felleslosninger/docs that renders it. tests/unit/plugins/plugin_utils/test_docs_links.py checks every source file
+against data/docs_pages.txt, a snapshot of that repository's page paths with its commit (refresh it with
+`make docs-pages DOCS_GIT=<clone>`). installasjon/virksomhetssertifikat and installasjon/bestille_tilganger were
+deleted upstream in 2dab4c01 (2022-08-24) without a redirect; their content is now in forberede_installasjon.
 """
 
 BASE = "https://docs.digdir.no/docs/eFormidling/"
@@ -11,15 +14,18 @@ BASE = "https://docs.digdir.no/docs/eFormidling/"
 PAGES = {
     "installasjon/forberede_installasjon": "_docs/eFormidling/installasjon/forberede_installasjon.md",
     "installasjon/installasjon": "_docs/eFormidling/installasjon/installasjon.md",
-    "installasjon/virksomhetssertifikat": "_docs/eFormidling/installasjon/virksomhetssertifikat.md",
     "installasjon/sikkerhetskopi": "_docs/eFormidling/installasjon/sikkerhetskopi.md",
     "installasjon/automatisk_oppgradering": "_docs/eFormidling/installasjon/automatisk_oppgradering.md",
-    "installasjon/bestille_tilganger": "_docs/eFormidling/installasjon/bestille_tilganger.md",
     "Selvhjelp/sporsmal_og_svar": "_docs/eFormidling/Selvhjelp/sporsmal_og_svar.md",
     "Miljo/produksjon": "_docs/eFormidling/Miljo/produksjon.md",
     "Miljo/test": "_docs/eFormidling/Miljo/test.md",
     "Introduksjon/last_ned": "_docs/eFormidling/Introduksjon/last_ned.md",
 }
+
+
+# Section anchors of forberede_installasjon (Jekyll ids of its "##" headings, percent-encoded).
+VIRKSERT_ANCHOR = "tilgjengeliggj%C3%B8re-virksomhetssertifikatet-i-eformidlings-sertifikatkatalog"
+ACCESS_ANCHOR = "bestille-tilganger"
 
 
 def url(page, anchor=None):

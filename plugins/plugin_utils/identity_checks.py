@@ -126,7 +126,7 @@ def _registry_certificate(ctx):
 class VirksertCheck(IdentityCheck):
     id = "identity.virksert"
     title = "The certificate directory (virksert) holds the keystore's certificate"
-    doc = docs.url("installasjon/virksomhetssertifikat")
+    doc = docs.url("installasjon/forberede_installasjon", docs.VIRKSERT_ANCHOR)
 
     def evaluate(self, ctx):
         early = _not_run(ctx)

@@ -147,6 +147,8 @@ def release_support(c, out):
 def directories(c, out):
     found = {role: c.take(model._directory, var) for role, var in model.DIRECTORIES.items()}
     out["directories"] = found
+    # The account that must write in them (directories.writable); its name is judged by account().
+    out["service_user"] = _text(c.values, "integrasjonspunkt_user")
 
 
 def directory_layout(c, out):

@@ -65,6 +65,12 @@ THRESHOLDS = {
         " DPO/DPE, sent to Digdir before the old one expires, or the integrasjonspunkt refuses to start"
         " (IntegrasjonspunktCertificateValidator); 30 days is this collection's policy",
     ),
+    "lifecycle_warn_days": (
+        90,
+        "days",
+        "Warning margin before a dated fact (data/dated_facts.yml): time to order access from the service owner"
+        " (KS integration credentials, Maskinporten scopes), wait for a release and upgrade; this collection's policy",
+    ),
 }
 
 

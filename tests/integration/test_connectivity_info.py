@@ -14,6 +14,7 @@ import time
 import pytest
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import netprobe, netprobe_pool
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import catalogue
 from tests.integration.chrony_fixtures import ChronyServer
 from tests.integration.net_fixtures import CertAuthority, Loopback, NetNS, SlowProxy, StallServer, free_tcp_port
 
@@ -194,6 +195,27 @@ def test_proxy_connect_allowed_and_refused(run_module, lab):
 
     do = r["direct-only"]
     assert (do["ok"], do["proxy"]["used"]) == (True, False) and "use_proxy" in do["proxy"]["reason"]
+
+
+def test_catalogue_amqp_entry_is_probed_direct_past_a_proxy_that_refuses_its_port(run_module, lab):
+    """The catalogue's AMQP entry, moved to a loopback TLS port the real proxy refuses to CONNECT to (only 443).
+
+    The integrasjonspunkt's Service Bus client never uses the JVM proxy, so neither does the probe: it goes
+    direct, succeeds, and the result says why. Through the proxy it would be a 403 proxy_error.
+    """
+    amqp = catalogue.endpoints_for(catalogue.load(), environment="test", services=["DPE"], version="4.0.8")
+    entry = next(e for e in amqp if e["protocol"] == "amqps")
+    entry.update(host="valid.eftest", port=9443, ips=["127.0.0.2"])
+    result = _run(run_module, lab, {"endpoints": [entry], "proxy": lab["proxy"], "no_proxy": ""})
+    r = _by_name(result)["dpe-servicebus-amqp"]
+    assert (r["ok"], r["status"], r["proxy"]["used"]) == (True, "ok", False), r
+    assert "ServiceBusAmqpClient" in r["proxy"]["reason"] and "does not use the JVM proxy" in r["proxy"]["reason"]
+    assert r["tcp"][0]["address"] == "127.0.0.2" and not r["tcp"][0].get("via_proxy")
+    assert r["jvm_proxy"]["follows"] is False  # the record travels with the result
+    # The control: the same entry with the proxy honoured is refused by the proxy (CONNECT to 9443 is 403).
+    proxied = dict(entry, use_proxy=True, name="proxied")
+    p = _by_name(_run(run_module, lab, {"endpoints": [proxied], "proxy": lab["proxy"], "no_proxy": ""}))["proxied"]
+    assert (p["ok"], p["status"]) == (False, "proxy_error") and "403" in p["proxy"]["error"], p
 
 
 def test_proxy_from_environment_without_no_proxy_match(run_module, lab):

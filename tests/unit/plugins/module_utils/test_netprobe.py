@@ -130,6 +130,7 @@ NORMALIZE = [
     ({"host": "a.org", "protocol": "https", "ips": {"a": 1}}, "ips", 443),
     ({"host": "a.org", "protocol": "https", "http_path": "x"}, "http_path", 443),
     ({"host": "a.org", "protocol": "https", "use_proxy": "no"}, "use_proxy", 443),
+    ({"host": "a.org", "protocol": "amqps", "use_proxy": False, "proxy_reason": 5}, "proxy_reason", 443),
     ("not a dict", "not a dict", None),
 ]
 

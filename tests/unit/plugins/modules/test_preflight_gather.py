@@ -104,6 +104,14 @@ def test_build_jobs_starts_only_what_was_asked_for():
         assert jobs[name][2]["deadline"] == got["probe_deadline"], name
 
 
+def test_the_directories_are_inspected_for_the_service_user_and_returned():
+    asked = params(service_user="integrasjonspunkt", paths={"data": "/var/lib/ip"})
+    jobs = {j[0]: j for j in pg.build_jobs(FakeModule(), asked, pg.plan_run(asked, 100.0, probe_budget))}
+    assert jobs["directories"][2] == ({"data": "/var/lib/ip"}, "integrasjonspunkt")
+    answer = {"available": True, "user": {"name": "integrasjonspunkt"}, "directories": {}}
+    assert pg.shape_result({"directories": answer}, {}, plan())["directories"] == answer
+
+
 def test_run_jobs_a_raising_job_is_an_error_never_an_answer():
     answers, errors = pg.run_jobs([("good", lambda x: x, (1,), {}), ("bad", boom, (), {})], time.monotonic() + 5, 5.0)
     assert answers == {"good": 1}

@@ -25,7 +25,8 @@ def registry():
     entries = catalogue.load()
     runtime = [e["name"] for e in entries if e.get("phase", "runtime") == "runtime"]
     install = [e["name"] for e in entries if e.get("phase") == "install"]
-    return checks.known_ids(runtime, install)
+    # The external database and queue are probed as connectivity.database / .queue (settings.external_endpoints).
+    return checks.known_ids(runtime + ["database", "queue"], install)
 
 
 def test_the_table_has_every_row_numbered_once():
@@ -58,3 +59,23 @@ def test_the_parser_sees_an_unknown_id(tmp_path):
     assert [i for _n, cell, _why in rows(str(fake)) for i in CHECK_ID.findall(cell) if i not in registry()] == [
         "certificate.nonexistent"
     ]
+
+
+def _full_rows():
+    with open(DOC, encoding="utf-8") as fh:
+        return {
+            int(c[0]): " | ".join(c)
+            for c in ([x.strip() for x in line.strip().strip("|").split("|")] for line in fh)
+            if len(c) == 5 and c[0].isdigit()
+        }
+
+
+def test_the_refusals_found_by_the_2026_12_06_audit_are_in_the_table():
+    """M1-M4 of the audit (database/Liquibase, SAS key, Vault, data directories) and the corrected rows 5, 11, 12."""
+    text = "\n".join(_full_rows().values())
+    for needle in ("spring.liquibase.enabled", "SasKeyException", "VaultProtocolResolver", "not writable"):
+        assert needle in text, needle
+    rows_by_number = _full_rows()
+    assert "silent" in rows_by_number[5] and "no timeout" in rows_by_number[5]
+    assert "only when `difi.move.fiks.inn.username` is set" in rows_by_number[11]
+    assert "only when `difi.move.fiks.ut.username` is set" in rows_by_number[12]

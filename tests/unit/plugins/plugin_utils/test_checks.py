@@ -85,6 +85,14 @@ HEALTHY = {
     "port": {"port": 9093, "readable": True, "in_use": False, "listeners": [], "holders": [], "holders_complete": True},
     # The one probe of integrasjonspunkt_ntp_host (the settings model's default, time.google.com).
     "ntp_probe": {"server": "time.google.com", "reachable": True, "offset_seconds": -0.0005, "delay_seconds": 0.01},
+    "directories": {
+        "available": True,
+        "user": {"name": "integrasjonspunkt", "exists": True, "uid": 990, "gids": [990]},
+        "directories": {
+            role: {"path": path, "exists": True, "owner_uid": 990, "mode": "0750", "writable": True, "reason": "ok"}
+            for role, path in (("data", "/var/lib/ip"), ("logs", "/var/log/ip"), ("temp", "/tmp"))
+        },
+    },
     "endpoints": [
         {"name": "eformidling", "host": "eformidling.no", "port": 443, "protocol": "https", "ips": ["139.105.36.173"]},
         {"name": "ntp", "host": "time.google.com", "port": 123, "protocol": "udp-ntp", "severity": "warn"},

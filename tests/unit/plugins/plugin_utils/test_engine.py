@@ -151,6 +151,13 @@ THRESHOLD_FLIPS = {
     "reference_max_age_seconds": (_chrony_age(100), "time.synchronised", 50, "fail"),
     "cert_expiry_warn_days": ({}, "connectivity.eformidling", 365, "warn"),
     "cert_warn_days": ({}, "certificate.validity", 90, "warn"),
+    # 214 days before the end of SvarUt's SOAP API: outside the 90-day margin, inside a 365-day one.
+    "lifecycle_warn_days": (
+        {"settings__services": ["DPF"], "now": datetime.datetime(2026, 6, 1, 12, tzinfo=datetime.timezone.utc)},
+        "lifecycle.api_end",
+        365,
+        "warn",
+    ),
 }
 
 
