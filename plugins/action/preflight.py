@@ -7,6 +7,7 @@ fact within one time budget, then judge on the controller. The result is returne
 by the role), never stored as a fact, so a fact cache can never serve a previous run's verdict.
 """
 
+import contextlib
 import datetime
 import os
 import shlex
@@ -530,3 +531,19 @@ class ActionModule(ActionBase):
         strict = bool(args.get("strict"))
         result.update(shape_result(results, gathered, inputs["settings"], inputs["limits"], identity_plan, strict))
         return result
+
+
+def warm_data_caches(loaders=(catalogue.load, identity.load, certificates.load_issuers)):
+    """Read the collection's data files in the process that imports this plugin.
+
+    ansible-playbook imports an action plugin before it forks the worker of each host's task, so every
+    worker finds the files parsed: once per run instead of once per host. The loaders cache per process,
+    read a changed file again and never cache a file that fails; a failure here is left to the task,
+    which reads the file again and reports it.
+    """
+    for load in loaders:
+        with contextlib.suppress(Exception):
+            load()
+
+
+warm_data_caches()

@@ -8,6 +8,7 @@ key or key material: an inspection holds public certificates and findings only.
 """
 
 import base64
+import copy
 import datetime
 import hashlib
 import hmac
@@ -73,12 +74,38 @@ def require_cryptography():
         )
 
 
+# (real path, mtime, size) -> prepared issuers. Parsed once per process: every host's preflight task reads
+# them, and ansible-playbook forks each task's worker from a process that has already loaded them.
+_ISSUERS = {}
+
+
 def load_issuers(path=None):
-    """data/certificate_issuers.yml with each CA certificate parsed; raises ValueError when malformed."""
+    """data/certificate_issuers.yml with each CA certificate parsed; raises ValueError when malformed.
+
+    A changed file is read again; a malformed one is never cached, so it fails every time.
+    """
     require_cryptography()
-    with open(path or ISSUERS_FILE, "rb") as fh:
-        raw = yaml.safe_load(fh)
-    return prepare_issuers(raw)
+    path = path or ISSUERS_FILE
+    st = os.stat(path)
+    key = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
+    if key not in _ISSUERS:
+        with open(path, "rb") as fh:
+            raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 7x faster
+        prepared = prepare_issuers(raw)
+        _ISSUERS.clear()
+        _ISSUERS[key] = prepared
+    return _copy_issuers(_ISSUERS[key])
+
+
+def _copy_issuers(issuers):
+    """A copy a caller may change without touching the cache; the certificate objects are immutable and shared."""
+    out = copy.deepcopy({key: value for key, value in issuers.items() if key != "cas"})
+    out["cas"] = []
+    for ca in issuers["cas"]:
+        entry = copy.deepcopy({key: value for key, value in ca.items() if key != "cert"})
+        entry["cert"] = ca["cert"]
+        out["cas"].append(entry)
+    return out
 
 
 def merge_issuers(base, path):

@@ -9,6 +9,7 @@ never comes back. The data (URLs, client-ID prefix, scopes) is in data/identity.
 """
 
 import base64
+import copy
 import datetime
 import os
 import uuid
@@ -31,9 +32,20 @@ PYJWT_FIX = "Install PyJWT on the controller (pip install 'PyJWT>=2.6'; it is in
 OVERRIDABLE = ("token_url", "audience", "service_registry_url")
 
 
+_LOADED = {}  # (real path, mtime, size) -> data: read once per process, as the issuers are
+
+
 def load(path=None):
-    with open(path or DATA_FILE, "rb") as fh:
-        return yaml.safe_load(fh)
+    """data/identity.yml (a copy the caller may change); a changed file is read again."""
+    path = path or DATA_FILE
+    st = os.stat(path)
+    key = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
+    if key not in _LOADED:
+        with open(path, "rb") as fh:
+            data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        _LOADED.clear()
+        _LOADED[key] = data
+    return copy.deepcopy(_LOADED[key])
 
 
 def scopes_for(services, data):
