@@ -4,8 +4,11 @@ This is the one place that knows how integration tests reach a host, and it pins
 interpreter so that broken pyenv shims on PATH never get discovered.
 """
 
+import atexit
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,9 +36,24 @@ def ansible_env(extra=None):
     return env
 
 
+# Scratch files of this test process live in one directory, removed when the process exits. Its name says
+# which checkout and which process made it, so tests/helpers/check_leftovers.sh finds what a killed run left.
+SCRATCH_PREFIX = "eformidling-harness-%s-" % hashlib.sha1(REPO.encode()).hexdigest()[:12]
+_scratch = []
+
+
+def scratch_dir():
+    if not _scratch:
+        path = os.path.join(tempfile.gettempdir(), "%s%d" % (SCRATCH_PREFIX, os.getpid()))
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        atexit.register(shutil.rmtree, path, True)
+        _scratch.append(path)
+    return _scratch[0]
+
+
 def local_inventory(interpreter=None, host="localhost", hostvars=None):
-    """Write a one-host local inventory; return its path."""
-    fd, path = tempfile.mkstemp(prefix="inv-", suffix=".json")
+    """Write a one-host local inventory into this process's scratch directory; return its path."""
+    fd, path = tempfile.mkstemp(prefix="inv-", suffix=".json", dir=scratch_dir())
     hv = {"ansible_connection": "local", "ansible_python_interpreter": interpreter or sys.executable}
     hv.update(hostvars or {})
     with os.fdopen(fd, "w") as fh:
