@@ -870,6 +870,11 @@ NO_TIME_DAEMON_FIX = (
     " (the prepare role does it: prepare_time_sync: true with prepare_ntp_servers)."
 )
 
+HOST_CLOCK_FIX = (
+    "This container has no time daemon and uses its host's clock: synchronise the container's host (a time daemon"
+    " there, pointed at your data centre's NTP source)."
+)
+
 
 class TimeSyncCheck(Check):
     id = "time.synchronised"
@@ -894,8 +899,8 @@ class TimeSyncCheck(Check):
             return outcome("pass", "synchronised", "synchronised", None, "synchronised according to %s" % source)
         reasons = ((ts.get(source) or {}) if isinstance(ts.get(source), dict) else {}).get("unsync_reasons") or []
         # Nothing to point at a source when no daemon runs: the fix is to run one.
-        no_daemon = not ((ts.get("service") or {}).get("active")) and not _host_managed_clock(ctx)
-        fix = NO_TIME_DAEMON_FIX
+        no_daemon = not ((ts.get("service") or {}).get("active"))
+        fix = HOST_CLOCK_FIX if _host_managed_clock(ctx) else NO_TIME_DAEMON_FIX
         if synced is None:
             if _host_managed_clock(ctx):
                 return outcome(

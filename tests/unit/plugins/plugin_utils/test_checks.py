@@ -570,3 +570,16 @@ def test_time_synchronised_with_a_daemon_still_says_to_point_it_at_a_source():
     c = ctx(timesync__synchronised=False, timesync__chrony={"available": True, "unsync_reasons": ["no * source"]})
     r = by_id(checks.run_checks(c))["time.synchronised"]
     assert r["status"] == "fail" and "Point chrony at a reachable NTP source" in r["fix"]
+
+
+def test_time_synchronised_in_a_container_without_a_daemon_points_at_the_containers_host():
+    c = ctx(
+        resources__platform__virtualization={"role": "container", "type": "docker"},
+        timesync__service={"present": ["chrony"], "active": [], "conflict": False, "name": None},
+        timesync__synchronised=False,
+        timesync__source="kernel",
+        timesync__kernel={"synchronised": False, "unsync_reasons": ["kernel status has STA_UNSYNC set"]},
+    )
+    r = by_id(checks.run_checks(c))["time.synchronised"]
+    assert r["status"] == "fail"
+    assert "synchronise the container's host" in r["fix"] and "Point chrony" not in r["fix"]
