@@ -89,6 +89,12 @@ preflight: venv-run ## Run playbooks/preflight.yml against the bundled inventory
 	  *) echo "make preflight: ansible-playbook itself failed (exit $$rc)" >&2 ;; \
 	esac; exit $$rc
 
+.PHONY: first-screen
+first-screen: venv ## What an operator sees: the installed role in a playbook of their own, stock config (docs/examples/first-screen.txt)
+	@# The role fails this machine's checks (exit 2); the output is what is wanted.
+	tests/helpers/stock_first_screen.sh > docs/examples/first-screen.txt 2>&1 || true
+	@echo "wrote docs/examples/first-screen.txt"
+
 .PHONY: lint
 lint: venv ## ruff (lint + format check) and ansible-lint (profile production)
 	ruff check .

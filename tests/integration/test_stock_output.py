@@ -147,3 +147,46 @@ def test_included_role_reads_as_text_under_a_stock_configuration(installed):
     yaml_lines = read_yaml(yaml_block)
     assert_reads_as_text(yaml_lines, yaml_block)
     assert yaml_lines[:5] == lines[:5]
+
+
+PREPARE = """\
+- name: Prepare the integrasjonspunkt servers
+  hosts: integrasjonspunkt
+  gather_facts: false
+  roles:
+    - role: eformidling.integrasjonspunkt.prepare
+      vars:
+        prepare_verify: false
+        integrasjonspunkt_services: [DPO]
+"""
+
+
+def test_prepare_outbound_request_reads_as_text_under_a_stock_configuration(installed):
+    root, config, collections = installed
+    work = root / "prepare"
+    work.mkdir()
+    (work / "site.yml").write_text(PREPARE)
+    host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+    (work / "hosts.yml").write_text(yaml.safe_dump({"integrasjonspunkt": {"hosts": {"ip1": host}}}))
+    argv = [tool("ansible-playbook"), "-i", "hosts.yml", "site.yml", "-e", "prepare_outbound_request_dir=%s" % work]
+    proc = subprocess.run(
+        argv,
+        cwd=str(work),
+        env=stock_env(config, collections),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("TASK [") and "the openings this host" in line)
+    block = lines[start + 1 :]
+    shown = read_default(block)
+    assert shown[0].startswith("Outbound openings for ip1 (")
+    csv = (work / "ip1-outbound.csv").read_text()
+    for name in ("eformidling.no", "maskinporten.no"):
+        line = next(item for item in shown if " to %s " % name in item)
+        assert line.startswith("  TCP 443 to ") and name in csv
+    assert len(shown) - 1 == int(shown[0].split("(")[1].split(")")[0])
+    assert not any("\\n" in line for line in block[: len(shown) + 3])
