@@ -17,9 +17,7 @@ def readme_ids():
     for row in table.splitlines()[2:]:
         first = row.split("|")[1]
         for token in re.findall(r"`([^`]+)`", first):
-            if token.startswith(".") and ids:
-                token = ids[-1].split(".")[0] + token
-            ids.append(token)
+            ids.append(ids[-1].split(".")[0] + token if token.startswith(".") and ids else token)
     return ids
 
 
