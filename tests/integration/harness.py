@@ -12,6 +12,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
+
+import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV_BIN = os.path.dirname(sys.executable)
@@ -90,3 +93,31 @@ def run_module(module, args=None, inventory=None, host="localhost", check=False,
         ) from exc
     tasks = doc["plays"][0]["tasks"]
     return tasks[0]["hosts"][host]
+
+
+# What a callback printed ---------------------------------------------------------------------
+
+
+def task_output(stdout, task="Show the preflight summary"):
+    """The lines the callback printed for a task (default: the preflight summary)."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("TASK [") and task in line)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith(("TASK [", "PLAY "))), len(lines))
+    return lines[start + 1 : end]
+
+
+def read_default(block):
+    """The default result format: a JSON object indented by 4, the list one JSON string per line."""
+    first = next(i for i, line in enumerate(block) if line.strip() == '"msg": [')
+    out = []
+    for line in block[first + 1 :]:
+        if line.strip() in ("]", "],"):
+            return out
+        out.append(json.loads(line.strip().rstrip(",")))
+    raise AssertionError("the list never closed:\n" + "\n".join(block))
+
+
+def read_yaml(block):
+    first = next(i for i, line in enumerate(block) if line.strip() == "msg:")
+    body = [line for line in block[first:] if line.strip()]
+    return yaml.safe_load(textwrap.dedent("\n".join(body)))["msg"]

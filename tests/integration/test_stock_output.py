@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 
 import pytest
 import yaml
@@ -16,7 +15,6 @@ import yaml
 from tests.integration import harness
 
 REPO = harness.REPO
-TASK = "Show the preflight summary"
 
 PLAYBOOK = """\
 - name: Check the integrasjonspunkt servers
@@ -91,31 +89,6 @@ def run_included_role(installed, result_format=None):
     return proc.stdout, work / "reports"
 
 
-def task_output(stdout):
-    """The lines the callback printed for the summary task."""
-    lines = stdout.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("TASK [") and TASK in line)
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith(("TASK [", "PLAY "))), len(lines))
-    return lines[start + 1 : end]
-
-
-def read_default(block):
-    """The default result format: a JSON object indented by 4, the list one JSON string per line."""
-    first = next(i for i, line in enumerate(block) if line.strip() == '"msg": [')
-    out = []
-    for line in block[first + 1 :]:
-        if line.strip() in ("]", "],"):
-            return out
-        out.append(json.loads(line.strip().rstrip(",")))
-    raise AssertionError("the list never closed:\n" + "\n".join(block))
-
-
-def read_yaml(block):
-    first = next(i for i, line in enumerate(block) if line.strip() == "msg:")
-    body = [line for line in block[first:] if line.strip()]
-    return yaml.safe_load(textwrap.dedent("\n".join(body)))["msg"]
-
-
 def assert_reads_as_text(lines, block):
     assert lines[0].startswith("eFormidling preflight: 1 host(s); environment production")
     assert all("\n" not in line for line in lines), "one line per item"
@@ -133,8 +106,8 @@ def assert_reads_as_text(lines, block):
 
 def test_included_role_reads_as_text_under_a_stock_configuration(installed):
     stdout, reports = run_included_role(installed)
-    block = task_output(stdout)
-    lines = read_default(block)
+    block = harness.task_output(stdout)
+    lines = harness.read_default(block)
     assert_reads_as_text(lines, block)
     # the lines on the screen are the report's: same counts as the JSON
     doc = json.loads((reports / "preflight.json").read_text())
@@ -142,9 +115,9 @@ def test_included_role_reads_as_text_under_a_stock_configuration(installed):
     row = next(line for line in lines if line.split()[:1] == ["ip1"])
     assert [int(n) for n in row.split()[1:7]] == [counts[s] for s in doc["statuses"]]
 
-    yaml_stdout, _ = run_included_role(installed, "yaml")
-    yaml_block = task_output(yaml_stdout)
-    yaml_lines = read_yaml(yaml_block)
+    yaml_stdout = run_included_role(installed, "yaml")[0]
+    yaml_block = harness.task_output(yaml_stdout)
+    yaml_lines = harness.read_yaml(yaml_block)
     assert_reads_as_text(yaml_lines, yaml_block)
     assert yaml_lines[:5] == lines[:5]
 
@@ -179,14 +152,12 @@ def test_prepare_outbound_request_reads_as_text_under_a_stock_configuration(inst
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = proc.stdout.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("TASK [") and "the openings this host" in line)
-    block = lines[start + 1 :]
-    shown = read_default(block)
+    block = harness.task_output(proc.stdout, "the openings this host")
+    shown = harness.read_default(block)
     assert shown[0].startswith("Outbound openings for ip1 (")
     csv = (work / "ip1-outbound.csv").read_text()
     for name in ("eformidling.no", "maskinporten.no"):
         line = next(item for item in shown if " to %s " % name in item)
         assert line.startswith("  TCP 443 to ") and name in csv
     assert len(shown) - 1 == int(shown[0].split("(")[1].split(")")[0])
-    assert not any("\\n" in line for line in block[: len(shown) + 3])
+    assert not any("\\n" in line for line in block)

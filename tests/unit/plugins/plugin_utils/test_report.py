@@ -333,8 +333,8 @@ def test_when_no_name_resolves_the_resolver_is_named_once_and_every_check_keeps_
     doc = json.loads(report.json_report(per_host, {}))
     listed = _listed(text)
     for host, row in doc["hosts"].items():
-        assert sum(1 for h, _ in listed.get("FAILED", []) if h == host) == row["counts"]["fail"]
-        assert sum(1 for h, _ in listed.get("WARNING", []) if h == host) == row["counts"]["warn"]
+        assert sum(1 for entry in listed.get("FAILED", []) if entry[0] == host) == row["counts"]["fail"]
+        assert sum(1 for entry in listed.get("WARNING", []) if entry[0] == host) == row["counts"]["warn"]
         assert sorted(i for h, i in listed["FAILED"] if h == host) == row["failed_ids"]
         for cid in row["failed_ids"]:
             assert "`%s`" % cid in md and "<code>%s</code>" % cid in page
@@ -361,7 +361,7 @@ def test_endpoints_sharing_a_fix_are_one_group_that_names_them_and_others_keep_t
     assert "  [connectivity.altinn, connectivity.dpo] proxy down (2 checks, 1 host(s))" in text
     assert "    h connectivity.altinn: measured proxy_error" in text
     assert "  [connectivity.elma] title of connectivity.elma (1 host(s))" in text
-    assert sorted(i for _, i in _listed(text)["FAILED"]) == [
+    assert sorted(entry[1] for entry in _listed(text)["FAILED"]) == [
         "connectivity.altinn",
         "connectivity.dpo",
         "connectivity.elma",
