@@ -18,8 +18,8 @@ description:
   - Counts pass, info, warn, unknown, error and fail with one rule for the summary and every report file.
   - Returns summary lines (the run's environment, services and version, what the exit status means, a line per
     host with its six counts, then the problems grouped by check ID with each host's own measured and required
-    values and fix). When no name resolves on a host, that is said once with the host's resolver instead of once
-    per endpoint.
+    values and fix). Endpoint checks of one status that share a cause (no name resolves on the host, an unusable
+    proxy) form one group naming every check it holds, with the fix said once; every check keeps its own ID.
   - Writes C(preflight.json), C(preflight-junit.xml) (one testcase per host and check; C(fail) as failure,
     C(error) as error), C(preflight.md) and C(preflight.html) (one self-contained page with a host by check matrix
     that can be filtered by status and host) into O(report_dir) on the controller.

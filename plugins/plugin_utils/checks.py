@@ -11,6 +11,7 @@ or whose facts could not be gathered, is ``error``: never ``pass``, and never mi
 import datetime
 import fnmatch
 import ipaddress
+import re
 import traceback
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import docs, plan
@@ -548,11 +549,11 @@ def _external_store(ctx, what, names):
     missing = [n for n, r in results if r is None]
     down = [r for _n, r in results if r is not None and not r.get("ok")]
     if down:
-        return "fail", "%s is unreachable: %s" % (
-            what,
-            "; ".join("%s:%s %s" % (r.get("host") or _host_of(ctx, r), r.get("port") or "", r.get("message") or
-                                     r.get("status")) for r in down),
-        )  # fmt: skip
+        described = [
+            "%s:%s %s" % (r.get("host") or _host_of(ctx, r), r.get("port") or "", r.get("message") or r.get("status"))
+            for r in down
+        ]
+        return "fail", "%s is unreachable: %s" % (what, "; ".join(described))
     if missing:
         return "unknown", "%s was not probed (connectivity.%s)" % (what, ", connectivity.".join(missing))
     return "pass", "%s answers (connectivity.%s)" % (what, ", connectivity.".join(names))
@@ -653,7 +654,14 @@ class ApiSecurityCheck(Check):
         required = "TLS on, basic auth on (the integrasjonspunkt's own defaults)"
         off = [w for w in self.WEAKENINGS if not state[w[0]]]
         if not off:
-            return outcome("pass", measured, required, None, "the API answers over HTTPS and asks for basic auth")
+            return outcome(
+                "pass",
+                measured,
+                required,
+                None,
+                "judged from the settings, not measured: with them the installed integrasjonspunkt answers its API"
+                " over HTTPS and asks for basic auth",
+            )
         port = settings.get("port", 9093)
         return self.failed(
             measured=measured,
@@ -803,6 +811,71 @@ NTP_DROP_REASON = (
 
 KNOWN_PROBE_STATUSES = tuple(FIXES) + ("http_error", "tcp_error", "invalid", "skipped")
 
+# A proxy error has as many causes as steps, each with its own fix (the texts are netprobe's: _tunnel,
+# parse_proxy_url, http_connect, and the forward proxy's own answer). A cause that does not depend on the
+# endpoint (the proxy's URL, name, or connection) has a fix that names no endpoint, so the report says it once.
+PROXY_CAUSES = (
+    (
+        ("empty proxy URL", "cannot parse the proxy URL", "unsupported proxy scheme", "the proxy URL has no host"),
+        "integrasjonspunkt_proxy is not a usable proxy URL",
+        "Set integrasjonspunkt_proxy to the URL of your HTTP proxy, http://host:port ({error}).",
+    ),
+    (
+        ("cannot resolve the proxy host",),
+        "the proxy's own name does not resolve on this host",
+        "The proxy's own name in {proxy} does not resolve on this host: correct the host in integrasjonspunkt_proxy,"
+        " or make the host's resolver answer for it (check /etc/resolv.conf).",
+    ),
+    (
+        ("cannot connect to the proxy",),
+        "this host cannot connect to the proxy",
+        "This host cannot open TCP to the proxy {proxy} ({error}): check the port in integrasjonspunkt_proxy, that"
+        " the proxy runs, and the firewall between this host and the proxy.",
+    ),
+)
+PROXY_STATUS_FIXES = {
+    "407": (
+        "the proxy asks for credentials (407)",
+        "The proxy {proxy} wants credentials (407 Proxy Authentication Required): give them in integrasjonspunkt_proxy"
+        " as http://user:password@host:port (keep it in Ansible Vault).",
+    ),
+    "502": (
+        None,
+        "The proxy {proxy} could not reach {host}:{port} itself (it answered {code}): the proxy's own DNS"
+        " and outbound access must allow {host}.",
+    ),
+    "403": (None, FIXES["proxy_error"]),
+}
+PROXY_STATUS_FIXES["503"] = PROXY_STATUS_FIXES["504"] = PROXY_STATUS_FIXES["502"]
+PROXY_NO_ANSWER = (
+    "the proxy gives no valid answer to CONNECT",
+    "The proxy {proxy} gave no valid HTTP answer to CONNECT ({error}): check that integrasjonspunkt_proxy points"
+    " at an HTTP proxy's port (not SOCKS or TLS).",
+)
+
+
+def _status_code(line):
+    match = re.match(r"^HTTP/\S+\s+(\d{3})", str(line or ""))
+    return match.group(1) if match else None
+
+
+def proxy_cause(result):
+    """(cause or None, fix template) of a proxy_error: which step failed decides what to do about it."""
+    proxy = result.get("proxy") or {}
+    error = str(proxy.get("error") or "")
+    for prefixes, cause, fix in PROXY_CAUSES:
+        if error.startswith(prefixes):
+            return cause, fix
+    http = result.get("http") or {}
+    code = _status_code(proxy.get("connect_status")) or (
+        str(http.get("status_code")) if http.get("from_proxy") and http.get("status_code") else None
+    )
+    if code in PROXY_STATUS_FIXES:
+        return PROXY_STATUS_FIXES[code]
+    if error.startswith("CONNECT ") and code is None:
+        return PROXY_NO_ANSWER
+    return None, FIXES["proxy_error"] + " The proxy answered: {error}."
+
 
 class EndpointCheck(Check):
     """One catalogue endpoint, as probed from this host by connectivity_info."""
@@ -879,18 +952,21 @@ class EndpointCheck(Check):
         if failed:
             fmt["ips"] = ", ".join(failed)  # the addresses that actually failed, not the documented ones
         fmt["proxy"] = (result.get("proxy") or {}).get("url") or "in use"
+        fix, cause = FIXES.get(status, "Open outbound access to {host}:{port} ({ips})."), None
+        if status == "proxy_error":
+            cause, fix = proxy_cause(result)
+            fmt["error"] = (result.get("proxy") or {}).get("error") or (result.get("http") or {}).get("error") or "-"
+            fmt["code"] = _status_code((result.get("proxy") or {}).get("connect_status")) or (
+                (result.get("http") or {}).get("status_code")
+            )
         severity = self.severity
         if e.get("protocol") == "udp-ntp" and e.get("name") == "ntp":
             severity, why = ("fail", NTP_DNS_REASON) if status == "dns_error" else ("warn", NTP_DROP_REASON)
             message += "; " + why
-        return outcome(
-            severity,
-            status,
-            "reachable",
-            None,
-            "; ".join([message] + extra),
-            FIXES.get(status, "Open outbound access to {host}:{port} ({ips}).").format(**fmt),
-        )
+        out = outcome(severity, status, "reachable", None, "; ".join([message] + extra), fix.format(**fmt))
+        if cause:
+            out["cause"] = cause
+        return out
 
 
 def ctx_env_doc(entry):
@@ -942,6 +1018,17 @@ class TimeServiceCheck(Check):
         )
 
 
+NO_TIME_DAEMON_FIX = (
+    "No time daemon runs on this host: install and enable one, chrony pointed at your data centre's NTP source"
+    " (the prepare role does it: prepare_time_sync: true with prepare_ntp_servers)."
+)
+
+HOST_CLOCK_FIX = (
+    "This container has no time daemon and uses its host's clock: synchronise the container's host (a time daemon"
+    " there, pointed at your data centre's NTP source)."
+)
+
+
 class TimeSyncCheck(Check):
     id = "time.synchronised"
     title = "The clock is synchronised (chrony's criteria)"
@@ -964,6 +1051,9 @@ class TimeSyncCheck(Check):
         if synced is True:
             return outcome("pass", "synchronised", "synchronised", None, "synchronised according to %s" % source)
         reasons = ((ts.get(source) or {}) if isinstance(ts.get(source), dict) else {}).get("unsync_reasons") or []
+        # Nothing to point at a source when no daemon runs: the fix is to run one.
+        no_daemon = not ((ts.get("service") or {}).get("active"))
+        fix = HOST_CLOCK_FIX if _host_managed_clock(ctx) else NO_TIME_DAEMON_FIX
         if synced is None:
             if _host_managed_clock(ctx):
                 return outcome(
@@ -975,13 +1065,18 @@ class TimeSyncCheck(Check):
                 "synchronised",
                 None,
                 "no time daemon could be asked (%s)" % (", ".join(reasons) or "none answered"),
-                "Make chronyc, ntpq or timedatectl usable by this user, or run preflight with become.",
+                fix
+                if no_daemon
+                else "Make chronyc, ntpq or timedatectl usable by this user, or run preflight with become.",
             )
+        if not no_daemon:
+            fix = "Point chrony at a reachable NTP source in the data centre (server ... iburst), wait for a '*' source"
         return self.failed(
             measured="not synchronised",
             required="synchronised",
-            message="%s says not synchronised: %s" % (source, "; ".join(reasons) or "no selected source"),
-            fix="Point chrony at a reachable NTP source in the data centre (server ... iburst), wait for a '*' source",
+            message="%s says not synchronised: %s%s"
+            % (source, "; ".join(reasons) or "no selected source", "; no time daemon runs" if no_daemon else ""),
+            fix=fix,
         )
 
 

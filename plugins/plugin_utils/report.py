@@ -37,8 +37,6 @@ SECRET_KEY = re.compile(r"pass|secret|token|key_?pass", re.IGNORECASE)
 REDACTED = "<redacted>"
 MIN_SECRET_LEN = 6  # shorter values are too common to scrub from free text
 
-DNS_ID = "connectivity.dns"
-DNS_PREFIXES = ("connectivity.", "install.")
 
 EXIT_NOTE = (
     "Exit status: ansible-playbook exits 0 when every host is ok, 2 when the preflight role fails a FAILED or "
@@ -198,7 +196,7 @@ def host_rows(per_host, meta=None):
     secrets = secret_values(meta or {})
     for record in per_host.values():
         secret_values(record, secrets)
-    return [_redact_row(host_state(host, per_host[host]), secrets) for host in sorted(per_host)]
+    return [_redact_row(shared_causes(host_state(host, per_host[host])), secrets) for host in sorted(per_host)]
 
 
 def _redact_row(row, secrets):
@@ -264,83 +262,101 @@ def header_line(rows, meta):
 
 # Grouping --------------------------------------------------------------------------------------
 
+# Results that can share one cause across endpoints: a broken resolver, an unusable proxy.
+ENDPOINT_PREFIXES = ("connectivity.", "install.")
+SAME_FIX_TITLE = "one cause, one fix for %d endpoints"
 
-def _dns_collapsed(row):
-    """When no name resolved on this host: one result naming the resolver instead of one per endpoint."""
+
+def _dns_down(row):
+    """When no endpoint name resolved on this host: the dns_error results, else None."""
     conn = [r for r in row["results"] if r["id"].startswith("connectivity.")]
     if not conn or any(r.get("measured") != "dns_error" for r in conn):
         return None
-    dns = [r for r in row["results"] if r["id"].startswith(DNS_PREFIXES) and r.get("measured") == "dns_error"]
+    return [r for r in row["results"] if r["id"].startswith(ENDPOINT_PREFIXES) and r.get("measured") == "dns_error"]
+
+
+def shared_causes(row):
+    """The row with one cause and one fix on every endpoint result a broken resolver explains.
+
+    Each result keeps its own ID, status and message (so counts, lists and IDs agree in every report); only
+    the fix, which would otherwise ask to make each name resolvable in turn, names the resolver once.
+    """
+    dns = _dns_down(row)
+    if not dns:
+        return row
     resolver = row.get("resolver") or {}
     servers = ", ".join(str(s) for s in resolver.get("nameservers") or []) or "none configured"
     source = resolver.get("source") or "the host's resolver configuration"
-    worst = min((r["status"] for r in dns), key=lambda s: ORDER[s])
-    return dns, {
-        "id": DNS_ID,
-        "title": "Name resolution (DNS) on the host",
-        "category": "connectivity",
-        "status": worst,
-        "measured": "no name resolves (%d of %d endpoints)" % (len(dns), len(dns)),
-        "required": "names resolve",
-        "unit": None,
-        "message": "not one endpoint name resolved; resolver: nameservers %s from %s" % (servers, source),
-        "fix": "Make the resolver work on this host: nameservers %s (from %s) must answer for public names, "
-        "or point the host at a DNS server that does." % (servers, source),
-        "doc_url": dns[0].get("doc_url"),
-        "ignored": None,
-        "collapsed_ids": sorted(r["id"] for r in dns),
+    cause = "no endpoint name resolves on this host (nameservers %s from %s)" % (servers, source)
+    fix = (
+        "Make the resolver work on this host: nameservers %s (from %s) must answer for public names, "
+        "or point the host at a DNS server that does." % (servers, source)
+    )
+    ids = {id(r) for r in dns}
+    row = dict(row)
+    row["results"] = [dict(r, cause=cause, fix=fix) if id(r) in ids else r for r in row["results"]]
+    return row
+
+
+def _entry(row, r):
+    return {
+        "host": row["host"],
+        "id": r["id"],
+        "measured": r.get("measured"),
+        "required": r.get("required"),
+        "unit": r.get("unit"),
+        "message": r.get("message"),
+        "fix": r.get("fix"),
+        "cause": r.get("cause"),
+        "ignored": r.get("ignored"),
+        "exception": last_line(r.get("exception")) or None,
+        "doc_url": r.get("doc_url"),
     }
 
 
-def problem_results(row):
-    """A host's results as the human-readable reports show them (the DNS collapse applied)."""
-    collapsed = _dns_collapsed(row)
-    if not collapsed:
-        return list(row["results"])
-    dns, merged = collapsed
-    dns_ids = {id(r) for r in dns}
-    return [merged] + [r for r in row["results"] if id(r) not in dns_ids]
+def _shared_fixes(rows, statuses):
+    """(status, fix) pairs that endpoint checks of two or more IDs share: one cause, said once."""
+    ids = {}
+    for row in rows:
+        for r in row["results"]:
+            if r["status"] in statuses and r.get("fix") and r["id"].startswith(ENDPOINT_PREFIXES):
+                ids.setdefault((r["status"], r["fix"]), set()).add(r["id"])
+    return {key for key, found in ids.items() if len(found) > 1}
 
 
 def grouped(rows, statuses=PROBLEMS):
     """Results with these statuses grouped by (status, check id), each host with its own values and fix.
 
-    `fix` is set only when every host's fix is the same; otherwise each host entry carries its own.
+    `fix` is set only when every host's fix is the same; otherwise each host entry carries its own. Endpoint
+    checks (connectivity.*, install.*) of one status that share their fix (one cause: the resolver, the proxy)
+    form one group instead. Every group lists the checks it holds in `ids`, and each host entry its own `id`.
     """
+    shared = _shared_fixes(rows, statuses)
     groups = {}
     for row in rows:
-        for r in problem_results(row):
+        for r in row["results"]:
             if r["status"] not in statuses:
                 continue
-            g = groups.setdefault(
-                (r["status"], r["id"]),
-                {
-                    "id": r["id"],
-                    "status": r["status"],
-                    "title": r.get("title"),
-                    "doc_url": r.get("doc_url"),
-                    "hosts": [],
-                },
-            )
-            g["hosts"].append(
-                {
-                    "host": row["host"],
-                    "measured": r.get("measured"),
-                    "required": r.get("required"),
-                    "unit": r.get("unit"),
-                    "message": r.get("message"),
-                    "fix": r.get("fix"),
-                    "ignored": r.get("ignored"),
-                    "exception": last_line(r.get("exception")) or None,
-                    "doc_url": r.get("doc_url"),
-                }
-            )
+            by_fix = (r["status"], r.get("fix")) in shared
+            key = (r["status"], "fix", r["fix"]) if by_fix else (r["status"], "id", r["id"])
+            g = groups.setdefault(key, {"status": r["status"], "doc_urls": set(), "causes": set(), "hosts": []})
+            g["hosts"].append(_entry(row, r))
+            g["doc_urls"].add(r.get("doc_url"))
+            g["causes"].add(r.get("cause"))
+            g.setdefault("title", r.get("title"))
     out = []
     for g in groups.values():
+        g["ids"] = sorted({h["id"] for h in g["hosts"]})
+        g["id"] = ", ".join(g["ids"])
         fixes = {h["fix"] for h in g["hosts"]}
         g["fix"] = fixes.pop() if len(fixes) == 1 else None
+        docs, causes = g.pop("doc_urls"), g.pop("causes")
+        g["doc_url"] = docs.pop() if len(docs) == 1 else None
+        if len(g["ids"]) > 1:
+            g["title"] = causes.pop() if len(causes) == 1 and None not in causes else SAME_FIX_TITLE % len(g["ids"])
+            g["hosts"].sort(key=lambda h: (h["host"], h["id"]))
         out.append(g)
-    return sorted(out, key=lambda g: (ORDER[g["status"]], g["id"]))
+    return sorted(out, key=lambda g: (ORDER[g["status"]], g["ids"][0]))
 
 
 def _value(v, unit):
@@ -356,6 +372,11 @@ def _detail(h):
     if h.get("ignored"):
         text += " (ignored: %s)" % h["ignored"]
     return text.strip() or "-"
+
+
+def _who(group, entry):
+    """A host entry's label: the host, and the check too when the group holds several."""
+    return "%s %s" % (entry["host"], entry["id"]) if len(group["ids"]) > 1 else entry["host"]
 
 
 def _verdict(row):
@@ -387,12 +408,14 @@ def summary_lines(per_host, meta=None, rows=None):
             continue
         lines += ["", "%s checks:" % LABELS[status]]
         for g in groups:
-            lines.append("  [%s] %s (%d host(s))" % (g["id"], g["title"], len(g["hosts"])))
+            hosts = len({h["host"] for h in g["hosts"]})
+            checks = "%d checks, " % len(g["ids"]) if len(g["ids"]) > 1 else ""
+            lines.append("  [%s] %s (%s%d host(s))" % (g["id"], g["title"], checks, hosts))
             for h in g["hosts"]:
                 lines.append(
                     "    %s: measured %s, required %s%s"
                     % (
-                        h["host"],
+                        _who(g, h),
                         _value(h["measured"], h["unit"]),
                         _value(h["required"], h["unit"]),
                         " (ignored: %s)" % h["ignored"] if h["ignored"] else "",
@@ -529,17 +552,24 @@ def markdown_report(per_host, meta=None, rows=None):
         out += ["", "## Problems", ""]
     for g in groups:
         own_fix = g["fix"] is None
-        out.append("### `%s` %s: %s" % (g["id"].replace("`", "'"), LABELS[g["status"]], _md(g["title"])))
+        several = len(g["ids"]) > 1
+        names = ", ".join("`%s`" % i.replace("`", "'") for i in g["ids"])
+        out.append("### %s %s: %s" % (names, LABELS[g["status"]], _md(g["title"])))
         out.append("")
-        out.append("| Host | Measured | Required | Detail |%s" % (" Fix |" if own_fix else ""))
-        out.append("|---|---|---|---|%s" % ("---|" if own_fix else ""))
+        out.append(
+            "| Host |%s Measured | Required | Detail |%s" % (" Check |" if several else "", " Fix |" if own_fix else "")
+        )
+        out.append("|---|%s---|---|---|%s" % ("---|" if several else "", "---|" if own_fix else ""))
         for h in g["hosts"]:
-            cells = [
-                _md(h["host"]),
-                _md(_value(h["measured"], h["unit"])),
-                _md(_value(h["required"], h["unit"])),
-                _md(_detail(h)),
-            ]
+            cells = (
+                [_md(h["host"])]
+                + (["`%s`" % h["id"].replace("`", "'")] if several else [])
+                + [
+                    _md(_value(h["measured"], h["unit"])),
+                    _md(_value(h["required"], h["unit"])),
+                    _md(_detail(h)),
+                ]
+            )
             if own_fix:
                 cells.append(_md(h["fix"]))
             out.append("| %s |" % " | ".join(cells))
@@ -606,6 +636,8 @@ td.zero{color:#8c959f}
 #matrix td.m a:hover{text-decoration:underline}
 #matrix td.m small{display:block;font-weight:400;color:#57606a;max-width:180px;overflow:hidden;text-overflow:ellipsis;
 white-space:nowrap;margin:0 auto}
+#matrix td.m .why{display:block;font-weight:400;font-size:11px;color:#57606a;max-width:220px;margin:0 auto;
+white-space:normal;text-align:left}
 #matrix td.m.none{color:#8c959f;font-weight:400}
 #matrix td.s-pass{background:#f0fff4}
 #matrix th.check{font-weight:400;max-width:520px}
@@ -752,12 +784,6 @@ def _matrix(rows):
             if ORDER[r["status"]] < ORDER[entry["worst"]]:
                 entry["worst"] = r["status"]
     ids = sorted(by_id, key=lambda i: (ORDER[by_id[i]["worst"]], i))
-    # A result folded into the host's one DNS problem links to that problem.
-    targets = {}
-    for row in rows:
-        collapsed = _dns_collapsed(row)
-        for r in collapsed[0] if collapsed else []:
-            targets[row["host"], r["id"]] = _anchor(collapsed[1]["status"], DNS_ID, row["host"])
     out = ['<div class="wrap"><table id="matrix"><thead><tr><th>Check</th>']
     for row in rows:
         out.append(
@@ -782,12 +808,15 @@ def _matrix(rows):
             label = r["status"] + ("*" if r.get("ignored") else "")
             if r["status"] in PROBLEMS:
                 measured = _value(r.get("measured"), r.get("unit"))
-                target = targets.get((row["host"], cid)) or _anchor(r["status"], cid, row["host"])
+                target = _anchor(r["status"], cid, row["host"])
                 inner = '<a href="#%s">%s%s</a>' % (
                     _e(target),
                     _e(label),
                     "<small>%s</small>" % _e(measured) if measured != "-" else "",
                 )
+            elif r["status"] == "info" and r.get("message"):
+                # An info cell's reason is the finding itself: in the cell, so a printout keeps it.
+                inner = '%s<span class="why">%s</span>' % (_e(label), _e(r["message"]))
             else:
                 inner = _e(label)
             out.append(
@@ -849,14 +878,23 @@ def _problems(rows):
     out = []
     for g in groups:
         own_fix = g["fix"] is None
+        several = len(g["ids"]) > 1
         out.append(
             '<div class="problem s-%s" data-status="%s" data-check="%s"><h3><span class="badge s-%s">%s</span> '
-            "<code>%s</code> %s</h3>"
-            % (g["status"], g["status"], _e(g["id"]), g["status"], LABELS[g["status"]], _e(g["id"]), _e(g["title"]))
+            "%s %s</h3>"
+            % (
+                g["status"],
+                g["status"],
+                _e(g["id"]),
+                g["status"],
+                LABELS[g["status"]],
+                ", ".join("<code>%s</code>" % _e(i) for i in g["ids"]),
+                _e(g["title"]),
+            )
         )
         out.append(
-            "<table><thead><tr><th>Host</th><th>Measured</th><th>Required</th><th>Detail</th>%s<th>Docs</th></tr>"
-            "</thead><tbody>" % ("<th>Fix</th>" if own_fix else "")
+            "<table><thead><tr><th>Host</th>%s<th>Measured</th><th>Required</th><th>Detail</th>%s<th>Docs</th></tr>"
+            "</thead><tbody>" % ("<th>Check</th>" if several else "", "<th>Fix</th>" if own_fix else "")
         )
         for h in g["hosts"]:
             detail = _e(h["message"] or "")
@@ -865,12 +903,13 @@ def _problems(rows):
             if h["ignored"]:
                 detail += "<div><em>ignored: %s</em></div>" % _e(h["ignored"])
             out.append(
-                '<tr id="%s" data-host="%s"><th scope="row">%s</th>'
+                '<tr id="%s" data-host="%s"><th scope="row">%s</th>%s'
                 "<td>%s</td><td>%s</td><td>%s</td>%s<td>%s</td></tr>"
                 % (
-                    _e(_anchor(g["status"], g["id"], h["host"])),
+                    _e(_anchor(g["status"], h["id"], h["host"])),
                     _e(h["host"]),
                     _e(h["host"]),
+                    "<td><code>%s</code></td>" % _e(h["id"]) if several else "",
                     _e(_value(h["measured"], h["unit"])),
                     _e(_value(h["required"], h["unit"])),
                     detail,

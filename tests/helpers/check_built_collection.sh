@@ -18,7 +18,7 @@ for f in "$root"/plugins/modules/*.py; do
 done
 ansible-doc -t lookup eformidling.integrasjonspunkt.endpoints > /dev/null
 echo "ansible-doc -t lookup eformidling.integrasjonspunkt.endpoints: ok"
-for f in inbound_source_problems inbound_networks chrony_source_problems chrony_source_lines; do
+for f in inbound_source_problems inbound_networks chrony_source_problems chrony_source_lines gpg_signature_problem; do
   ansible-doc -t filter "eformidling.integrasjonspunkt.$f" > /dev/null
   echo "ansible-doc -t filter eformidling.integrasjonspunkt.$f: ok"
 done

@@ -17,9 +17,20 @@ while read -r pid args; do
     left+=("$pid $args")
   fi
 done < <(ps -eo pid=,args=)
+# Files: the integration harness's scratch directory of a process that is gone (tests/integration/harness.py
+# names it after this checkout and the pid), and inventories of older harness versions (/tmp/inv-*.json).
+tmp=${TMPDIR:-/tmp}
+tag=$(printf '%s' "$checkout" | sha1sum | cut -c1-12)
+shopt -s nullglob
+for dir in "$tmp/eformidling-harness-$tag-"*; do
+  kill -0 "${dir##*-}" 2>/dev/null || left+=("file: $dir (scratch directory of a test process that is gone)")
+done
+for inv in "$tmp"/inv-*.json; do
+  left+=("file: $inv (an inventory an older harness left)")
+done
 if [ ${#left[@]} -gt 0 ]; then
-  echo "test processes left behind:" >&2
+  echo "test processes or files left behind:" >&2
   printf '  %s\n' "${left[@]}" >&2
   exit 1
 fi
-echo "no test process left behind (http.server 18093, chronyd -x, tinyproxy, nspawn, test hosts)"
+echo "no test process or file left behind (http.server 18093, chronyd -x, tinyproxy, nspawn, test hosts, harness scratch, /tmp/inv-*.json)"

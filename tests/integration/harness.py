@@ -4,11 +4,17 @@ This is the one place that knows how integration tests reach a host, and it pins
 interpreter so that broken pyenv shims on PATH never get discovered.
 """
 
+import atexit
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
+
+import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV_BIN = os.path.dirname(sys.executable)
@@ -33,9 +39,24 @@ def ansible_env(extra=None):
     return env
 
 
+# Scratch files of this test process live in one directory, removed when the process exits. Its name says
+# which checkout and which process made it, so tests/helpers/check_leftovers.sh finds what a killed run left.
+SCRATCH_PREFIX = "eformidling-harness-%s-" % hashlib.sha1(REPO.encode()).hexdigest()[:12]
+_scratch = []
+
+
+def scratch_dir():
+    if not _scratch:
+        path = os.path.join(tempfile.gettempdir(), "%s%d" % (SCRATCH_PREFIX, os.getpid()))
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        atexit.register(shutil.rmtree, path, True)
+        _scratch.append(path)
+    return _scratch[0]
+
+
 def local_inventory(interpreter=None, host="localhost", hostvars=None):
-    """Write a one-host local inventory; return its path."""
-    fd, path = tempfile.mkstemp(prefix="inv-", suffix=".json")
+    """Write a one-host local inventory into this process's scratch directory; return its path."""
+    fd, path = tempfile.mkstemp(prefix="inv-", suffix=".json", dir=scratch_dir())
     hv = {"ansible_connection": "local", "ansible_python_interpreter": interpreter or sys.executable}
     hv.update(hostvars or {})
     with os.fdopen(fd, "w") as fh:
@@ -72,3 +93,31 @@ def run_module(module, args=None, inventory=None, host="localhost", check=False,
         ) from exc
     tasks = doc["plays"][0]["tasks"]
     return tasks[0]["hosts"][host]
+
+
+# What a callback printed ---------------------------------------------------------------------
+
+
+def task_output(stdout, task="Show the preflight summary"):
+    """The lines the callback printed for a task (default: the preflight summary)."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("TASK [") and task in line)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith(("TASK [", "PLAY "))), len(lines))
+    return lines[start + 1 : end]
+
+
+def read_default(block):
+    """The default result format: a JSON object indented by 4, the list one JSON string per line."""
+    first = next(i for i, line in enumerate(block) if line.strip() == '"msg": [')
+    out = []
+    for line in block[first + 1 :]:
+        if line.strip() in ("]", "],"):
+            return out
+        out.append(json.loads(line.strip().rstrip(",")))
+    raise AssertionError("the list never closed:\n" + "\n".join(block))
+
+
+def read_yaml(block):
+    first = next(i for i, line in enumerate(block) if line.strip() == "msg:")
+    body = [line for line in block[first:] if line.strip()]
+    return yaml.safe_load(textwrap.dedent("\n".join(body)))["msg"]

@@ -546,7 +546,7 @@ def test_java_package_follows_the_install_role_table():
     assert {"Debian", "Ubuntu", "RedHat"} <= set(table)
     for distribution, entry in table.items():  # from its minimum release on, that release's Java 21 package
         assert checks.java_package(distribution, entry["min_version"], table) == entry["package"], distribution
-        major = int(entry["min_version"].split(".")[0])
+        major = int(entry["min_version"].split(".", maxsplit=1)[0])
         assert checks.java_package(distribution, "%d.99" % (major - 1), table) is None, distribution
         assert "21" in entry["package"], entry
     assert checks.java_package("Debian", "13.1", table) == "openjdk-21-jre-headless"
@@ -723,3 +723,130 @@ def test_an_exception_inside_a_touched_check_is_error(monkeypatch, check_id, tar
 def test_an_exception_inside_the_memory_check_is_error():
     r = by_id(checks.run_checks(ctx(resources__memory__effective_bytes="garbled")))["resources.memory"]
     assert r["status"] == "error" and "crashed" in r["message"]
+
+
+# Proxy errors: one fix per cause, said once when it does not depend on the endpoint -----------------
+
+PROXY = "http://proxy.intern.example:3128"
+SEVEN = ["platform.altinn.no", "maskinporten.no", "eformidling.no", "a.example", "b.example", "c.example", "d.ex"]
+
+
+def _proxied(error=None, connect_status=None, http=None):
+    result = {"ok": False, "status": "proxy_error", "message": "proxy %s: %s" % (PROXY, error)}
+    result["proxy"] = {"used": True, "url": PROXY, "error": error, "connect_status": connect_status}
+    if http is not None:
+        result["http"] = http
+    return result
+
+
+def _proxy_ctx(result):
+    endpoints = [{"name": "e%d" % i, "host": h, "port": 443, "protocol": "https"} for i, h in enumerate(SEVEN)]
+    return ctx(endpoints=endpoints, connectivity={e["name"]: copy.deepcopy(result) for e in endpoints})
+
+
+def _endpoint_results(c):
+    return [r for r in checks.run_checks(c) if r["id"].startswith("connectivity.e")]
+
+
+@pytest.mark.parametrize(
+    ("error", "connect_status", "http", "says", "names_endpoint"),
+    [
+        ("cannot resolve the proxy host: [Errno -2] Name or service not known", None, None, "does not resolve", False),
+        ("cannot connect to the proxy: connection refused", None, None, "cannot open TCP to the proxy", False),
+        (
+            "unsupported proxy scheme 'socks5': only http:// proxies (CONNECT) are supported",
+            None,
+            None,
+            "http://",
+            False,
+        ),
+        (
+            "CONNECT x:443 refused: HTTP/1.1 407 Proxy Authentication Required",
+            "HTTP/1.1 407 Proxy Authentication Required",
+            None,
+            "wants credentials",
+            False,
+        ),
+        ("CONNECT x:443: no valid HTTP answer from the proxy", None, None, "no valid HTTP answer to CONNECT", False),
+        ("CONNECT x:443 refused: HTTP/1.1 403 Forbidden", "HTTP/1.1 403 Forbidden", None, "refused", True),
+        ("CONNECT x:443 refused: HTTP/1.1 502 Bad Gateway", "HTTP/1.1 502 Bad Gateway", None, "could not reach", True),
+        (None, None, {"from_proxy": True, "status_code": 407, "error": "the proxy answered 407"}, "credentials", False),
+    ],
+)
+def test_each_proxy_cause_has_its_own_fix(error, connect_status, http, says, names_endpoint):
+    results = _endpoint_results(_proxy_ctx(_proxied(error, connect_status, http)))
+    assert len(results) == 7 and all(r["status"] == "fail" for r in results)
+    fixes = {r["fix"] for r in results}
+    for r in results:
+        assert says in r["fix"], r["fix"]
+    if names_endpoint:
+        assert len(fixes) == 7  # a refusal of one destination is that destination's fix
+    else:
+        assert len(fixes) == 1 and "platform.altinn.no" not in fixes.pop()  # said once in the report
+        assert all(r["cause"] for r in results)
+    if "refused" not in says:
+        assert not any("refused platform.altinn.no" in r["fix"] for r in results)
+
+
+def test_the_proxy_errors_matched_are_the_ones_the_probe_writes():
+    import pathlib  # noqa: PLC0415
+
+    module_utils = pathlib.Path(checks.__file__).parent.parent / "module_utils"
+    source = "".join(p.read_text(encoding="utf-8") for p in module_utils.glob("*.py"))
+    for prefixes, _cause, _fix in checks.PROXY_CAUSES:
+        for prefix in prefixes:
+            assert prefix in source, prefix
+    assert "no valid HTTP answer from the proxy" in source and "refused: %s" in source
+
+
+def test_a_proxy_whose_name_does_not_resolve_is_said_once_in_the_summary():
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import report  # noqa: PLC0415
+
+    results = checks.run_checks(_proxy_ctx(_proxied("cannot resolve the proxy host: Name or service not known")))
+    record = {"results": results, "settings": {}, "failed_ids": checks.failing_ids(results)}
+    text = "\n".join(report.summary_lines({"h": record}))
+    assert text.count("does not resolve on this host") == 2  # the group's title (the cause) and its one fix
+    assert "refused" not in text
+
+
+# Words that claim a measurement, fixes that fit the host ------------------------------------------
+
+
+def test_api_security_pass_says_it_judged_the_settings_not_the_running_api():
+    r = by_id(checks.run_checks(ctx()))["config.api_security"]
+    assert r["status"] == "pass"
+    assert "judged from the settings, not measured" in r["message"]
+    assert not r["message"].startswith("the API answers")
+
+
+@pytest.mark.parametrize("synchronised", [False, None])
+def test_time_synchronised_with_no_time_daemon_says_to_run_one(synchronised):
+    c = ctx(
+        timesync__service={"present": [], "active": [], "conflict": False, "name": None},
+        timesync__synchronised=synchronised,
+        timesync__source="kernel",
+        timesync__kernel={"synchronised": synchronised, "unsync_reasons": ["kernel reports not synchronised"]},
+    )
+    r = by_id(checks.run_checks(c))["time.synchronised"]
+    assert r["status"] in ("fail", "unknown")
+    assert "No time daemon runs" in r["fix"] and "prepare_time_sync" in r["fix"]
+    assert "Point chrony" not in r["fix"] and "chronyc, ntpq" not in r["fix"]
+
+
+def test_time_synchronised_with_a_daemon_still_says_to_point_it_at_a_source():
+    c = ctx(timesync__synchronised=False, timesync__chrony={"available": True, "unsync_reasons": ["no * source"]})
+    r = by_id(checks.run_checks(c))["time.synchronised"]
+    assert r["status"] == "fail" and "Point chrony at a reachable NTP source" in r["fix"]
+
+
+def test_time_synchronised_in_a_container_without_a_daemon_points_at_the_containers_host():
+    c = ctx(
+        resources__platform__virtualization={"role": "container", "type": "docker"},
+        timesync__service={"present": ["chrony"], "active": [], "conflict": False, "name": None},
+        timesync__synchronised=False,
+        timesync__source="kernel",
+        timesync__kernel={"synchronised": False, "unsync_reasons": ["kernel status has STA_UNSYNC set"]},
+    )
+    r = by_id(checks.run_checks(c))["time.synchronised"]
+    assert r["status"] == "fail"
+    assert "synchronise the container's host" in r["fix"] and "Point chrony" not in r["fix"]

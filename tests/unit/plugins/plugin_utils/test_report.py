@@ -293,7 +293,25 @@ def _dns_host(resolver=True):
     return engine(results, **extra)
 
 
-def test_when_no_name_resolves_it_is_said_once_naming_the_resolver():
+def _listed(text):
+    """{section label: [(host, id) ...]} from the console summary's FAILED/WARNING/... lists."""
+    listed, section, ids = {}, None, []
+    for line in text.splitlines():
+        if line.endswith(" checks:"):
+            section = line[: -len(" checks:")]
+            listed[section] = []
+        elif section and line.startswith("  [") and "]" in line:
+            ids = line[3 : line.index("]")].split(", ")
+        elif section and line.startswith("    ") and ": measured " in line:
+            who = line.strip().split(": measured ")[0].split(" ")
+            listed[section].append((who[0], who[1] if len(who) > 1 else ids[0]))
+            assert who[1:] == [] or who[1] in ids, "an entry names a check its group does not list"
+        elif not line.strip():
+            section = None
+    return listed
+
+
+def test_when_no_name_resolves_the_resolver_is_named_once_and_every_check_keeps_its_id():
     per_host = {"nodns": _dns_host(), "fine": engine([result("connectivity.dpo", "fail", "dns_error", "reachable")])}
     per_host["fine"]["results"].append(result("connectivity.altinn", "pass", "reachable", "reachable"))
     text = "\n".join(report.summary_lines(per_host))
@@ -303,22 +321,51 @@ def test_when_no_name_resolves_it_is_said_once_naming_the_resolver():
         assert "Make dpo.no resolvable" not in rendered
         assert "Make maskinporten.no resolvable" not in rendered
         assert "nameservers 10.0.0.2, 10.0.0.3" in rendered and "/etc/resolv.conf" in rendered
-    assert text.count("[connectivity.dns]") == 1
-    assert "nodns: measured no name resolves (4 of 4 endpoints)" in text
-    # a host where some names resolve keeps its per-endpoint result
-    assert "fine: measured dns_error, required reachable" in text
-    # the machine-readable reports keep every individual result
+        assert "connectivity.dns" not in rendered  # an ID no check has, in no README table
+    # the shared cause is said once per status, naming every check it groups
+    fix = "fix: Make the resolver work on this host: nameservers 10.0.0.2, 10.0.0.3"
+    assert text.count(fix) == 2  # once for the three failures, once for the install warning
+    assert "  [connectivity.altinn, connectivity.dpo, connectivity.maskinporten] no endpoint name resolves" in text
+    assert "(3 checks, 1 host(s))" in text
+    # a host where some names resolve keeps its own result and fix
+    assert "fine: measured dns_error, required reachable" in text and "fix connectivity.dpo" in text
+    # the lists agree with the counts, and with the JSON's failed_ids
     doc = json.loads(report.json_report(per_host, {}))
+    listed = _listed(text)
+    for host, row in doc["hosts"].items():
+        assert sum(1 for entry in listed.get("FAILED", []) if entry[0] == host) == row["counts"]["fail"]
+        assert sum(1 for entry in listed.get("WARNING", []) if entry[0] == host) == row["counts"]["warn"]
+        assert sorted(i for h, i in listed["FAILED"] if h == host) == row["failed_ids"]
+        for cid in row["failed_ids"]:
+            assert "`%s`" % cid in md and "<code>%s</code>" % cid in page
     assert len(doc["hosts"]["nodns"]["results"]) == 5
-    assert doc["hosts"]["nodns"]["counts"]["fail"] == 3 and doc["hosts"]["nodns"]["counts"]["warn"] == 1
     names = {c.get("name") for c in ET.fromstring(report.junit_report(per_host, {})).iter("testcase")}
     assert {"connectivity.dpo", "connectivity.maskinporten", "connectivity.altinn", "install.temurin"} <= names
 
 
 def test_no_resolver_in_the_record_still_says_it_once():
     text = "\n".join(report.summary_lines({"h": _dns_host(resolver=False)}))
-    assert text.count("[connectivity.dns]") == 1
-    assert "nameservers none configured from the host's resolver configuration" in text
+    assert text.count("nameservers none configured from the host's resolver configuration") == 1  # the group's title
+    assert text.count("fix: Make the resolver work") == 2
+
+
+def test_endpoints_sharing_a_fix_are_one_group_that_names_them_and_others_keep_their_own():
+    proxy_fix = "The proxy's own name proxy.example does not resolve on this host: fix integrasjonspunkt_proxy"
+    results = [
+        result("connectivity.%s" % n, "fail", "proxy_error", "reachable", fix=proxy_fix, cause="proxy down")
+        for n in ("altinn", "dpo")
+    ]
+    results.append(result("connectivity.elma", "fail", "tcp_timeout", "reachable", fix="open 443 to elma"))
+    text = "\n".join(report.summary_lines({"h": engine(results)}))
+    assert text.count(proxy_fix) == 1
+    assert "  [connectivity.altinn, connectivity.dpo] proxy down (2 checks, 1 host(s))" in text
+    assert "    h connectivity.altinn: measured proxy_error" in text
+    assert "  [connectivity.elma] title of connectivity.elma (1 host(s))" in text
+    assert sorted(entry[1] for entry in _listed(text)["FAILED"]) == [
+        "connectivity.altinn",
+        "connectivity.dpo",
+        "connectivity.elma",
+    ]
 
 
 # 4. Header ----------------------------------------------------------------------------------------
@@ -546,6 +593,13 @@ def test_html_matrix_links_point_at_existing_problem_rows():
     assert len(ids) == len(set(ids))
     links = [a["href"][1:] for t, a in parser.tags if t == "a" and a.get("href", "").startswith("#")]
     assert links and set(links) <= set(ids)
-    # the DNS results of 'nodns' lead to its one DNS problem
-    assert links.count("p-fail-connectivity.dns--nodns") == 4  # three connectivity.*, one install.*
-    assert "p-warn-connectivity.dns--nodns" not in links
+    # each DNS result of 'nodns' leads to its own row in its group
+    assert {"p-fail-connectivity.dpo--nodns", "p-warn-install.temurin--nodns"} <= set(links)
+
+
+def test_html_shows_an_info_cells_reason_in_the_cell_not_only_in_a_tooltip():
+    per_host = {"h": engine([result("time.service", "info", message="no time service in this container")])}
+    page = report.html_report(per_host, {})
+    cell = re.search(r'<td class="m s-info"[^>]*>(.*?)</td>', page).group(1)
+    # what a printout or a screenshot shows: the cell's text, without its title attribute
+    assert "no time service in this container" in re.sub(r"<[^>]+>", " ", cell)

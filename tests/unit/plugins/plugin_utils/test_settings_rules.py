@@ -166,7 +166,7 @@ def test_a_bad_alias_only_warns():
     found = problems(integrasjonspunkt_keystore_alias="mitt sertifikat")
     alias = [p for p in found if p["variable"] == "integrasjonspunkt_keystore_alias"]
     assert alias and alias[0]["severity"] == "warn" and "A-Z a-z" in alias[0]["allowed"]
-    settings, _ = model.validate(dict(GOOD, integrasjonspunkt_keystore_alias="mitt sertifikat"), "install")
+    settings, _problems = model.validate(dict(GOOD, integrasjonspunkt_keystore_alias="mitt sertifikat"), "install")
     assert settings is not None  # a warning refuses nothing
 
 
@@ -202,7 +202,7 @@ def test_no_message_ever_holds_a_secret_whatever_else_is_wrong():
 def test_prepare_applies_only_what_it_consumes():
     _settings, found = model.validate({"integrasjonspunkt_org_number": "12345", "integrasjonspunkt_port": 0}, "prepare")
     assert {p["variable"] for p in found} == {"integrasjonspunkt_port"}
-    settings, _ = model.validate({"integrasjonspunkt_inbound_sources": ["10.0.0.0/8"]}, "prepare")
+    settings, _problems = model.validate({"integrasjonspunkt_inbound_sources": ["10.0.0.0/8"]}, "prepare")
     assert settings["inbound_sources"] == ["10.0.0.0/8"] and settings["port"] == 9093
 
 
@@ -250,7 +250,7 @@ def test_a_template_that_cannot_be_resolved_is_a_problem_without_the_secret():
             raise ValueError("'vault_pw' is undefined; template was %s" % PASSWORD)
         return value
 
-    raw, unreadable, _ = settings_source.read(
+    raw, unreadable, _found = settings_source.read(
         {"integrasjonspunkt_keystore_password": "{{ vault_pw }}", "integrasjonspunkt_port": 9093}, template
     )
     assert raw == {"integrasjonspunkt_port": 9093}
