@@ -67,6 +67,15 @@ DEFAULTS = {
     "integrasjonspunkt_keystore_alias": "",
     "integrasjonspunkt_keystore_password": "",
     "integrasjonspunkt_keystore_extra_issuers": "",
+    # Inbound TLS with a certificate of its own (Digdir's installation page: difi.ssl.*, an https.p12 example).
+    # Empty src: the enterprise keystore serves TLS, as before (callers must pin it or skip host-name checks).
+    "integrasjonspunkt_tls_keystore_src": "",
+    "integrasjonspunkt_tls_keystore_remote_src": False,
+    "integrasjonspunkt_tls_keystore_type": "PKCS12",
+    "integrasjonspunkt_tls_keystore_alias": "",
+    "integrasjonspunkt_tls_keystore_password": "",
+    # The names callers use to reach the API; empty: the inventory host name (preflight's certificate.tls).
+    "integrasjonspunkt_tls_server_names": [],
     "integrasjonspunkt_auth_user": "",
     "integrasjonspunkt_auth_password": "",
     "integrasjonspunkt_extra_properties": {},
