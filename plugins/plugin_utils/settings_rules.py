@@ -34,6 +34,7 @@ MANAGED_PROPERTY_PREFIXES = (
     "spring.profiles.",
     "logging.file.",
     "difi.move.nextmove.filedir",
+    "difi.move.fiks.ut.type",
 )
 # The JVM heap must leave this much of the container's limit for the rest of the JVM (metaspace, threads).
 CONTAINER_NON_HEAP_MB = 512
@@ -141,6 +142,23 @@ def release_support(c, out):
             "integrasjonspunkt_services",
             "FIKS IO (DPFIO) was removed from the integrasjonspunkt in %s (integrasjonspunkt_version=%s);"
             " allowed for this version: %s" % (model.DPFIO_REMOVED_IN, version, ", ".join(allowed)),
+        )
+
+
+def svarut(c, out):
+    """The SvarUt client (DPF): rest only from the release that has it (settings.SVARUT_REST_SINCE)."""
+    api = c.take(lambda var, value: _choice(var, str(value or "").lower(), model.SVARUT_APIS),
+                 "integrasjonspunkt_svarut_api")  # fmt: skip
+    out["svarut_api"] = api
+    version = out.get("version")
+    if api != "rest" or version is None:
+        return
+    since = model.SVARUT_REST_SINCE
+    if since is None or _version_tuple(version) < _version_tuple(since):
+        c.refuse(
+            "integrasjonspunkt_svarut_api",
+            "soap for integrasjonspunkt_version=%s: SvarUt's REST client (difi.move.fiks.ut.type=rest) is %s"
+            % (version, "in no release yet (upstream main only)" if since is None else "in %s and newer" % since),
         )
 
 
@@ -502,6 +520,7 @@ def removed(c, out):
 PROBE = (release, run_mode, directories, network, proxy, inbound_sources, java, engine, external, api_switches)
 INSTALL = PROBE + (
     release_support,
+    svarut,
     directory_layout,
     external_urls,
     api_credentials,

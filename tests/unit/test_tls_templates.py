@@ -115,3 +115,10 @@ def test_tls_off_writes_no_keystore_for_it():
     assert props["difi.ssl.enabled"] == "false" and "difi.ssl.key-store" not in props
     secrets, text = render("integrasjonspunkt-secrets.properties.j2", integrasjonspunkt_ssl_enabled=False, **OWN)
     assert "difi.ssl.key-store-password" not in secrets and TLS_PASSWORD not in text
+
+
+def test_the_svarut_client_type_is_written_only_for_rest():
+    props, _text = render("integrasjonspunkt-local.properties.j2")
+    assert "difi.move.fiks.ut.type" not in props
+    props, _text = render("integrasjonspunkt-local.properties.j2", integrasjonspunkt_svarut_api="rest")
+    assert props["difi.move.fiks.ut.type"] == "rest"
