@@ -290,6 +290,37 @@ class ActionModule(ActionBase):
             keystore.update(available=data is not None, reason=reason, data=data)
         return keystore
 
+    def _tls_keystore(self, inputs, task_vars):
+        """ctx["tls_keystore"]: the TLS keystore of its own (difi.ssl.*), read like the enterprise one.
+
+        Empty integrasjonspunkt_tls_server_names: the inventory host name is the name callers use.
+        """
+        tls = inputs.get("tls") or {}
+        path = tls.get("path") or ""
+        names = list(tls.get("server_names") or [])
+        names_from = "integrasjonspunkt_tls_server_names"
+        if not names:
+            names, names_from = [str(task_vars.get("inventory_hostname") or "")], "inventory_hostname"
+        keystore = {
+            "enabled": bool(tls.get("enabled")),
+            "available": False,
+            "reason": "no TLS keystore configured",
+            "path": path,
+            "type": tls.get("type") or "PKCS12",
+            "data": None,
+            "password": str(inputs["raw"].get("integrasjonspunkt_tls_keystore_password") or ""),
+            "alias": tls.get("alias") or "",
+            "server_names": [n for n in names if n],
+            "names_from": names_from,
+        }
+        if path and keystore["enabled"]:
+            if tls.get("remote_src"):
+                data, reason = certificates.read_remote_keystore(self, path, task_vars)
+            else:
+                data, reason = certificates.read_controller_keystore(os.path.expanduser(path))
+            keystore.update(available=data is not None, reason=reason, data=data)
+        return keystore
+
     @staticmethod
     def _issuers(extra, problems):
         """The accepted issuers: the collection's data, plus integrasjonspunkt_keystore_extra_issuers (a file).
@@ -327,6 +358,7 @@ class ActionModule(ActionBase):
             "problems": problems,
             "raw": raw,
             "keystore": partial.get("keystore") or {},
+            "tls": partial.get("tls") or {},
             "org_number": partial.get("org_number") or "",
         }
         return probe_settings, inputs
@@ -461,6 +493,7 @@ class ActionModule(ActionBase):
             "identity_endpoints": identity_endpoints,
             "timeout": timeout,
             "keystore": keystore,
+            "tls_keystore": self._tls_keystore(found, task_vars),
             "issuers": issuers,
             "problems": found["problems"],
         }
@@ -491,6 +524,7 @@ class ActionModule(ActionBase):
         runtime, install = probed
         return {
             "keystore": inputs["keystore"],
+            "tls_keystore": inputs["tls_keystore"],
             "identity": identity_plan,
             "identity_probe": gathered.get("identity"),
             "_certificate_inspection": opened.get("_certificate_inspection"),

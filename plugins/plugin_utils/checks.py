@@ -1371,12 +1371,14 @@ def registry():
         identity_checks,
         input_checks,
         lifecycle_checks,
+        tls_checks,
     )
 
     return (
         input_checks.INPUT_CHECKS
         + STATIC_CHECKS
         + certificate_checks.CERTIFICATE_CHECKS
+        + tls_checks.TLS_CHECKS
         + identity_checks.IDENTITY_CHECKS
         + lifecycle_checks.LIFECYCLE_CHECKS
         + directory_checks.DIRECTORY_CHECKS

@@ -67,9 +67,20 @@ DEFAULTS = {
     "integrasjonspunkt_keystore_alias": "",
     "integrasjonspunkt_keystore_password": "",
     "integrasjonspunkt_keystore_extra_issuers": "",
+    # Inbound TLS with a certificate of its own (Digdir's installation page: difi.ssl.*, an https.p12 example).
+    # Empty src: the enterprise keystore serves TLS, as before (callers must pin it or skip host-name checks).
+    "integrasjonspunkt_tls_keystore_src": "",
+    "integrasjonspunkt_tls_keystore_remote_src": False,
+    "integrasjonspunkt_tls_keystore_type": "PKCS12",
+    "integrasjonspunkt_tls_keystore_alias": "",
+    "integrasjonspunkt_tls_keystore_password": "",
+    # The names callers use to reach the API; empty: the inventory host name (preflight's certificate.tls).
+    "integrasjonspunkt_tls_server_names": [],
     "integrasjonspunkt_auth_user": "",
     "integrasjonspunkt_auth_password": "",
     "integrasjonspunkt_extra_properties": {},
+    # SvarUt (DPF) client: soap, the only one released (upstream difi.move.fiks.ut.type=ws, its default).
+    "integrasjonspunkt_svarut_api": "soap",
     "integrasjonspunkt_download_base_url": "https://github.com/felleslosninger/efm-integrasjonspunkt/releases/download",
     "integrasjonspunkt_download_timeout": 120,
     "integrasjonspunkt_download_validate_certs": True,
@@ -108,6 +119,11 @@ CONTAINER_MEMORY_MIN_MB = thresholds.THRESHOLDS["memory_min_mb"][0]
 VERSION_FLOOR = "4.0.1"
 # FIKS IO (DPFIO) was removed from the integrasjonspunkt in 4.0.8 (CHANGELOG.md @v4.0.8).
 DPFIO_REMOVED_IN = "4.0.8"
+# SvarUt's REST client (difi.move.fiks.ut.type=rest, Maskinporten scope ks:fiks) is on upstream main
+# (950ad1443, 2026-08-18, after v4.0.8) and in no release yet (upstream audit 2026-12-06): None refuses rest for
+# every version. Set it to the first release that has it, and integrasjonspunkt_svarut_api=rest works.
+SVARUT_APIS = ("soap", "rest")
+SVARUT_REST_SINCE = None
 VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$")
 HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_-]{1,63})*\.?$")
 # Variables whose values never go into a report or a log line.

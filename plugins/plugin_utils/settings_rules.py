@@ -34,6 +34,7 @@ MANAGED_PROPERTY_PREFIXES = (
     "spring.profiles.",
     "logging.file.",
     "difi.move.nextmove.filedir",
+    "difi.move.fiks.ut.type",
 )
 # The JVM heap must leave this much of the container's limit for the rest of the JVM (metaspace, threads).
 CONTAINER_NON_HEAP_MB = 512
@@ -141,6 +142,23 @@ def release_support(c, out):
             "integrasjonspunkt_services",
             "FIKS IO (DPFIO) was removed from the integrasjonspunkt in %s (integrasjonspunkt_version=%s);"
             " allowed for this version: %s" % (model.DPFIO_REMOVED_IN, version, ", ".join(allowed)),
+        )
+
+
+def svarut(c, out):
+    """The SvarUt client (DPF): rest only from the release that has it (settings.SVARUT_REST_SINCE)."""
+    api = c.take(lambda var, value: _choice(var, str(value or "").lower(), model.SVARUT_APIS),
+                 "integrasjonspunkt_svarut_api")  # fmt: skip
+    out["svarut_api"] = api
+    version = out.get("version")
+    if api != "rest" or version is None:
+        return
+    since = model.SVARUT_REST_SINCE
+    if since is None or _version_tuple(version) < _version_tuple(since):
+        c.refuse(
+            "integrasjonspunkt_svarut_api",
+            "soap for integrasjonspunkt_version=%s: SvarUt's REST client (difi.move.fiks.ut.type=rest) is %s"
+            % (version, "in no release yet (upstream main only)" if since is None else "in %s and newer" % since),
         )
 
 
@@ -347,6 +365,49 @@ def identity(c, out):
     }
 
 
+def _server_names(var, value):
+    """The host names (or IPs) callers use to reach the API: a list, or a comma-separated string."""
+    items = [v for v in re.split(r"[,\s]+", value) if v] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise model._bad(var, value, "a list of the DNS names (or IPs) callers use, such as [ip.example.no]")
+    names = []
+    for item in items:
+        text = str(item).strip()
+        if not (model._is_ip(text) or model.HOST_RE.match(text)):
+            raise model._bad(var, value, "DNS names or IP addresses (no wildcards): the names callers connect to")
+        names.append(text.rstrip(".").lower())
+    return names
+
+
+def tls(c, out):
+    """Inbound TLS with a keystore of its own (difi.ssl.*); empty src: the enterprise keystore serves TLS."""
+    if not out.get("ssl_enabled"):
+        out["tls"] = {"enabled": False, "path": ""}
+        return
+    src = _text(c.values, "integrasjonspunkt_tls_keystore_src")
+    remote = c.take(model._bool, "integrasjonspunkt_tls_keystore_remote_src")
+    names = c.take(_server_names, "integrasjonspunkt_tls_server_names")
+    kind = c.take(
+        lambda var, value: _choice(var, str(value or "").upper(), ("PKCS12", "JKS")),
+        "integrasjonspunkt_tls_keystore_type",
+    )
+    alias = str(c.values.get("integrasjonspunkt_tls_keystore_alias") or "")
+    out["tls"] = {"enabled": True, "path": src, "remote_src": bool(remote), "type": kind, "alias": alias,
+                  "server_names": names or []}  # fmt: skip
+    if not src:
+        return
+    when = "with integrasjonspunkt_tls_keystore_src set, "
+    if not src.startswith("/") or "~" in src or "$" in src:
+        c.refuse(
+            "integrasjonspunkt_tls_keystore_src",
+            "empty (the enterprise keystore serves TLS) or an absolute path to the PKCS12/JKS keystore with the TLS"
+            " certificate (on the controller, or on the host when integrasjonspunkt_tls_keystore_remote_src=true)",
+        )
+    if not alias.strip() or re.search(r"[\r\n]", alias):
+        c.refuse("integrasjonspunkt_tls_keystore_alias", when + "the alias of the TLS key entry (difi.ssl.key-alias)")
+    _secret_line(c, "integrasjonspunkt_tls_keystore_password", when)
+
+
 def download(c, out):
     """Java mode: the verified download (Docker mode pulls an image instead)."""
     if out.get("run_mode") != "java":
@@ -459,10 +520,12 @@ def removed(c, out):
 PROBE = (release, run_mode, directories, network, proxy, inbound_sources, java, engine, external, api_switches)
 INSTALL = PROBE + (
     release_support,
+    svarut,
     directory_layout,
     external_urls,
     api_credentials,
     identity,
+    tls,
     download,
     account,
     extra_properties,

@@ -151,6 +151,7 @@ def test_gather_a_failed_call_is_one_error_naming_the_interpreter():
 def test_judgement_context_puts_the_gathered_facts_by_name():
     inputs = {
         "keystore": {"available": False},
+        "tls_keystore": {"enabled": True, "path": ""},
         "dropped": [{"name": "old"}],
         "settings": settings(),
         "limits": {},
@@ -163,6 +164,7 @@ def test_judgement_context_puts_the_gathered_facts_by_name():
     assert ctx["endpoints"] == ENDPOINTS and ctx["install_endpoints"] == INSTALL
     assert ctx["dropped_endpoints"] == [{"name": "old"}] and ctx["port"] == {} and ctx["resources"] == {}
     assert ctx["certificate_issuers"] == inputs["issuers"] and ctx["input_problems"] == []
+    assert ctx["tls_keystore"] == inputs["tls_keystore"]
 
 
 def test_run_sends_the_gather_call_without_secrets_and_judges_its_answer(no_base_run, monkeypatch):

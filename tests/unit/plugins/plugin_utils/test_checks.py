@@ -99,6 +99,7 @@ HEALTHY = {
     ],
     "install_endpoints": [],
     "input_problems": [],  # the settings model found nothing (config.inputs)
+    "tls_keystore": {"enabled": True, "path": ""},  # TLS on, served by the enterprise keystore (the default)
     "settings": dict(
         settings_model.normalise({"integrasjonspunkt_services": ["DPO"], "integrasjonspunkt_version": "4.0.8"}),
         retained_messages=1000000,

@@ -416,6 +416,7 @@ def test_the_engine_runs_the_certificate_checks_and_never_prints_the_password():
         "certificate.environment": "pass",
         "certificate.chain": "pass",
         "certificate.jks": "pass",
+        "certificate.tls": "info",  # no TLS keystore of its own: the enterprise certificate serves TLS
     }, ids
     assert "Pw-engine-1" not in repr(results)
     wrong = _with_keystore(ctx())
