@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import report
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import paths, report
 
 FORMATS = {
     "json": ("preflight.json", report.json_report),
@@ -54,7 +54,7 @@ def host_record(hostvars, host, result_var):
 
 
 def write_reports(report_dir, formats, per_host, meta, rows):
-    report_dir = os.path.abspath(os.path.expanduser(str(report_dir)))
+    report_dir = paths.controller_path(report_dir)
     files = []
     try:
         os.makedirs(report_dir, exist_ok=True)
