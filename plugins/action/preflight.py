@@ -443,9 +443,7 @@ class ActionModule(ActionBase):
                 "Use the RSA enterprise certificate (virksomhetssertifikat) from Buypass or Commfides.",
             )
             return plan_, None
-        grant = identity.make_grant(
-            key, certificate, found.get("chain") or [], plan_["client_id"], endpoints["audience"], plan_["scopes"]
-        )
+        grant = identity.make_grant(key, certificate, plan_["client_id"], endpoints["audience"], plan_["scopes"])
         return plan_, grant
 
     def _settings_and_keystore(self, args, settings, found, task_vars):

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import report, report_files
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import paths, report, report_files
 
 FORMATS = {
     "json": ("preflight.json", report.json_report),
@@ -60,6 +60,7 @@ def write_reports(report_dir, formats, per_host, meta, rows):
         for name in dict.fromkeys(formats)
     ]
     all_filenames = [filename for filename, _render in FORMATS.values()]
+    report_dir = paths.controller_path(report_dir)
     try:
         return report_files.write_set(report_dir, renderers, all_filenames)
     except report_files.ReportWriteError as exc:

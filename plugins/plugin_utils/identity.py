@@ -12,12 +12,14 @@ import base64
 import copy
 import datetime
 import os
+import re
 import uuid
 
 import yaml
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils.identity_probe import is_jws
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificates as certs
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import docs
 
 try:
     import jwt
@@ -113,18 +115,26 @@ def key_refusal(key):
     return None
 
 
-def x5c(cert, chain):
-    """The x5c header: the certificate first, then the rest of its chain, as base64 DER (RFC 7515 4.1.6)."""
+def x5c(cert):
+    """The x5c header as the integrasjonspunkt sends it: the keystore alias's certificate alone, base64 DER.
+
+    efm-common builds the header from KeystoreHelper.getX509Certificate() as a one-element list, no chain
+    (felleslosninger/efm-common security/src/main/java/no/difi/move/common/oauth/JwtHeaderAndSignerFactory.java,
+    getJwsHeader/getCertChain, commit 76b2eb9b, unchanged at 8f5d5531). Maskinporten knows the issuing CA.
+    """
     from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
 
-    out = []
-    for item in [cert] + [c for c in chain or [] if c != cert]:
-        out.append(base64.b64encode(item.public_bytes(serialization.Encoding.DER)).decode("ascii"))
-    return out
+    return [base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")]
 
 
-def make_grant(key, cert, chain, issuer, audience, scopes, now=None, lifetime=120):
-    """The signed JWT grant (RS256, x5c) as the integrasjonspunkt's token client sends it."""
+def make_grant(key, cert, issuer, audience, scopes, now=None, lifetime=120):
+    """The signed JWT grant, built as the integrasjonspunkt builds it, so a pass proves what it will send.
+
+    Header: alg RS256 and x5c with the leaf certificate only, no typ (efm-common JwtHeaderAndSignerFactory:
+    JWSHeader.Builder(RS256).x509CertChain(leaf); PyJWT would add typ JWT unless told not to). Claims: aud,
+    iss, scope (space-separated), jti (a random UUID), iat and exp = iat + 120 s (efm-common
+    JwtTokenClient.generateJWTInternal, same commits). roles/preflight/README.md lists what still differs.
+    """
     if jwt is None:
         raise RuntimeError("PyJWT is not installed on the controller")
     now = now or datetime.datetime.now(datetime.timezone.utc)
@@ -137,55 +147,106 @@ def make_grant(key, cert, chain, issuer, audience, scopes, now=None, lifetime=12
         "exp": iat + int(lifetime),
         "jti": str(uuid.uuid4()),
     }
-    return jwt.encode(claims, key, algorithm="RS256", headers={"x5c": x5c(cert, chain)})
+    return jwt.encode(claims, key, algorithm="RS256", headers={"typ": None, "x5c": x5c(cert)})
 
 
-# What Maskinporten's answers mean (D maskinporten_feilsoking.md), matched on its error description.
-TOKEN_ERRORS = (
-    (
-        ("client not found", "client authentication failed. client", "invalid client"),
-        "the client is unknown to this Maskinporten",
-        "The Maskinporten client MOVE_IP_<orgnr> is created when Digdir onboards the organisation for eFormidling"
-        " in this environment: ask servicedesk@digdir.no, and check integrasjonspunkt_environment.",
+# What Maskinporten's answers mean, matched on its error description. Sources: docs.digdir.no "Feilsøking i
+# Maskinporten" (https://docs.digdir.no/docs/Maskinporten/maskinporten_feilsoking; felleslosninger/docs
+# _docs/Maskinporten/maskinporten_feilsoking.md): Maskinporten puts a code in error_description, MP-100
+# "Invalid assertion. Client authentication failed." (the client is not known: a wrong client ID, or a client of
+# another environment), MP-110 the audience, MP-120 a certificate it does not accept, MP-121 an expired key;
+# "Client not found" for the same as MP-100 in its older form; "Token request contains invalid scopes for client"
+# for a scope not registered on the client.
+ONBOARDING = docs.url("installasjon/forberede_installasjon", docs.ACCESS_ANCHOR)  # "Bestille tilganger"
+UNKNOWN_CLIENT = "unknown-client"
+SCOPE = "scope"
+MP_CODES = {
+    "MP-100": UNKNOWN_CLIENT,
+    "MP-110": "audience",
+    "MP-120": "certificate",
+    "MP-121": "certificate",
+}
+TOKEN_ERRORS = {
+    UNKNOWN_CLIENT: (
+        "the client {client} is not registered in this Maskinporten environment",
+        "The client {client} is created when Digdir onboards the organisation for eFormidling in this environment"
+        " (test and production have separate clients): order it with Digdir's onboarding form (" + ONBOARDING + ")"
+        " or ask Digdir's service desk (servicedesk@digdir.no), and check integrasjonspunkt_environment and"
+        " integrasjonspunkt_org_number.",
     ),
-    (
-        ("invalid jwt claim aud", "audience"),
+    "audience": (
         "the audience is not this Maskinporten's",
         "Use the token URL and audience of the same environment (preflight_identity_endpoints, difi.move.oidc.*).",
     ),
-    (
-        ("invalid certificate", "certificate", "x5c"),
+    "certificate": (
         "the certificate is not accepted for this client",
         "Use the enterprise certificate registered for the organisation, of this environment (no production"
         " certificate in test, no test certificate in production); see certificate.environment.",
     ),
-    (
-        ("expired", "issue time", "iat", "not yet valid", "clock"),
+    "clock": (
         "the grant's time is off from Maskinporten's clock",
         "The grant is signed with the controller's clock: set it right (NTP). The host's own clock is judged by"
         " time.offset.",
     ),
-    (
-        ("scope",),
-        "a requested scope is not granted to the client",
-        "Ask Digdir (servicedesk@digdir.no) to grant the client the scopes of the enabled services, or correct"
-        " integrasjonspunkt_services.",
+    SCOPE: (
+        "{client} is not granted the scope {refused}",
+        "Ask Digdir (servicedesk@digdir.no, or the onboarding form " + ONBOARDING + ") to grant {client} the scope"
+        " {refused} for the enabled service, or remove that service from integrasjonspunkt_services.",
     ),
+}
+# The older descriptions, without a code: (needles, kind), first match wins.
+TOKEN_NEEDLES = (
+    (("client not found", "invalid client"), UNKNOWN_CLIENT),
+    (("invalid jwt claim aud", "audience"), "audience"),
+    (("invalid certificate", "certificate", "x5c", "expired key"), "certificate"),
+    (("expired", "issue time", "iat", "not yet valid", "clock"), "clock"),
+    (("scope",), SCOPE),
 )
+MP_CODE_RE = re.compile(r"\bMP-\d{3}\b")
+SCOPE_NAME_RE = re.compile(r"(?<![\w:.-])[A-Za-z0-9_.-]+:[A-Za-z0-9_./:-]*[A-Za-z0-9_]")
 
 
-def explain_token_error(error, description):
-    """(meaning, fix) of a Maskinporten error response."""
-    text = ("%s %s" % (error or "", description or "")).lower()
+def _token_error_kind(error, description):
+    text = (description or "").strip()
+    for code in MP_CODE_RE.findall(text):
+        if code in MP_CODES:
+            return MP_CODES[code]
     if (error or "") == "invalid_scope":
-        return TOKEN_ERRORS[-1][1], TOKEN_ERRORS[-1][2]
-    for needles, meaning, fix in TOKEN_ERRORS:
-        if any(n in text for n in needles):
-            return meaning, fix
-    return (
-        "Maskinporten refused the grant",
-        "Read Maskinporten's error above with docs.digdir.no's Maskinporten troubleshooting page.",
-    )
+        return SCOPE
+    lowered = text.lower()
+    for needles, kind in TOKEN_NEEDLES:
+        if any(n in lowered for n in needles):
+            return kind
+    # MP-100's text alone: client authentication failed, and nothing more specific followed.
+    if lowered.rstrip(". ").endswith("client authentication failed"):
+        return UNKNOWN_CLIENT
+    return None
+
+
+def refused_scopes(description, requested):
+    """The scopes Maskinporten names as refused; all of `requested` when it names none."""
+    named = [s for s in SCOPE_NAME_RE.findall(description or "") if "//" not in s]
+    return named or list(requested or [])
+
+
+def explain_token_error(error, description, client_id=None, scopes=None):
+    """(meaning, fix) of a Maskinporten error response, naming the client and the refused scope where known."""
+    kind = _token_error_kind(error, description)
+    if kind is None:
+        return (
+            "Maskinporten refused the grant",
+            "Read Maskinporten's error above with its troubleshooting page"
+            " (https://docs.digdir.no/docs/Maskinporten/maskinporten_feilsoking).",
+        )
+    meaning, fix = TOKEN_ERRORS[kind]
+    refused = refused_scopes(description, scopes)
+    values = {
+        "client": client_id or "MOVE_IP_<orgnr>",
+        "refused": " ".join(refused) if refused else "(not named)",
+    }
+    if len(refused) > 1:
+        meaning, fix = meaning.replace("the scope", "the scopes"), fix.replace("the scope", "the scopes")
+    return meaning.format(**values), fix.format(**values)
 
 
 def registry_certificate(body, jwks_text):

@@ -91,7 +91,9 @@ class GrantCheck(IdentityCheck):
                                                                    step.get("route") or ""),
             )  # fmt: skip
         if step.get("outcome") == "http":
-            meaning, fix = ident.explain_token_error(step.get("error"), step.get("error_description"))
+            meaning, fix = ident.explain_token_error(
+                step.get("error"), step.get("error_description"), plan.get("client_id"), plan.get("scopes")
+            )
             measured = "HTTP %s %s: %s" % (
                 step.get("http_status"),
                 step.get("error") or "",

@@ -7,10 +7,13 @@ or in-process: ``Simulation(config).start()`` / ``.stop()``. One HTTPS server an
 
 * ``POST /token``: checks what Maskinporten checks of a JWT grant (docs.digdir.no Maskinporten "JWT grant",
   "Feilsøking"): grant_type; header alg RS256 and x5c a list of base64 DER certificates; the signature against
-  x5c[0]'s key; the certificate issued by a CA this environment trusts (by signature) and valid; `aud` this
+  x5c[0]'s key; x5c[0] issued by a CA this environment trusts (by signature; the rest of x5c is not used, as the
+  integrasjonspunkt sends the leaf alone) and valid; `aud` this
   Maskinporten's audience; `iss` a known client whose organisation is the certificate's (NTRNO-<orgnr>);
   `iat` within 10 s of its clock and `exp - iat` at most 120 s; `jti` not used before; every requested scope
-  granted to the client. Errors come as ``{"error", "error_description"}`` with Maskinporten's texts.
+  granted to the client. Errors come as ``{"error", "error_description"}`` with Maskinporten's texts; with
+  ``"error_codes": "mp"`` in Digdir's current form (invalid_grant with MP-100 for an unknown client, MP-110 for
+  the audience, MP-120 for the certificate, as docs.digdir.no "Feilsøking i Maskinporten" lists them).
 * ``GET /adressetjeneste/virksert/<orgnr>``: needs a token it issued; answers the registered certificate, as a
   JWS signed with its own RSA key when the client accepts ``application/jose`` (``signed``), else PEM; 404
   ``{"error":"not_found"}`` for an organisation without one.
@@ -18,8 +21,9 @@ or in-process: ``Simulation(config).start()`` / ``.stop()``. One HTTPS server an
 
 CONFIG: {"bind", "port", "cert", "key", "audience", "trusted_ca_pem": [PEM], "clients": {client_id:
 {"org": orgnr, "scopes": [...]}}, "registry": {orgnr: PEM}, "signed": bool, "skew_seconds": float,
-"jwk_key": "own"|"other", "log": path, "tokens_file": path}. Each request is appended to "log" as one JSON line
-(never a token or grant, only what was decided), so tests can assert what the probe sent; "tokens_file"
+"jwk_key": "own"|"other", "error_codes": "mp", "log": path, "tokens_file": path}. Each request is appended to
+"log" as one JSON line (never a token or grant, only what was decided and the grant header's shape: number of x5c
+certificates and typ), so tests can assert what the probe sent; "tokens_file"
 collects the tokens issued, so a leak test can search for them. Loopback or a test namespace only.
 """
 
@@ -48,6 +52,25 @@ BAD_CERT = AUTH_FAILED + "The JWT is signed with an invalid certificate."
 
 def _refuse(error, description, decision):
     return 400, {"error": error, "error_description": description}, decision
+
+
+# Digdir's coded forms (docs.digdir.no "Feilsøking i Maskinporten"), used when the config says "error_codes": "mp".
+MP_FORMS = {
+    "client": ("invalid_grant", "Invalid assertion. Client authentication failed. (MP-100)"),
+    "aud": ("invalid_grant", AUTH_FAILED + "Invalid JWT claim aud (MP-110)"),
+    "certificate": ("invalid_grant", BAD_CERT + " (MP-120)"),
+    "org": ("invalid_grant", BAD_CERT + " (MP-120)"),
+}
+
+
+def header_shape(assertion):
+    """What the log keeps of a grant's header: how many x5c certificates, and typ (nothing secret)."""
+    try:
+        header = jwt.get_unverified_header(assertion or "")
+    except jwt.exceptions.PyJWTError:
+        return {}
+    chain = header.get("x5c")
+    return {"x5c_certs": len(chain) if isinstance(chain, list) else None, "typ": header.get("typ")}
 
 
 def _org_of(cert):
@@ -91,7 +114,14 @@ class Simulation:
         return time.time() + float(self.config.get("skew_seconds") or 0)
 
     def token(self, form):
-        """(status, body dict, decision) for a token request."""
+        """(status, body dict, decision) for a token request, in the configured error form."""
+        status, body, decision = self._token(form)
+        if status != 200 and self.config.get("error_codes") == "mp" and decision in MP_FORMS:
+            error, description = MP_FORMS[decision]
+            body = {"error": error, "error_description": description}
+        return status, body, decision
+
+    def _token(self, form):
         if form.get("grant_type") != GRANT_TYPE:
             return _refuse("unsupported_grant_type", "Unsupported grant type", "grant_type")
         assertion = form.get("assertion") or ""
@@ -213,7 +243,9 @@ class Simulation:
                 if self.path != "/token":
                     return self._send(404, "application/json", "{}")
                 status, body, decision = sim.token(form)
-                sim.log({"path": "/token", "status": status, "decision": decision, "host": self.headers.get("Host")})
+                entry = {"path": "/token", "status": status, "decision": decision, "host": self.headers.get("Host")}
+                entry.update(header_shape(form.get("assertion")))
+                sim.log(entry)
                 return self._send(status, "application/json", json.dumps(body))
 
             def do_GET(self):

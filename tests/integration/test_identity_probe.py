@@ -7,11 +7,13 @@ checks (signature against x5c, issuer CA, audience, lifetime, client, scopes), s
 produced by a real refusal, not a canned answer. The certificates come from a test CA that mimics SEID 2.
 """
 
+import base64
 import json
 import os
 import re
 import sys
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
@@ -57,6 +59,7 @@ def world(tmp_path_factory):
         "stranger": stranger,
         "alien": alien,
         "alien_key": alien_key,
+        "alien_ca": other_inter.cert,
     }
 
 
@@ -80,9 +83,7 @@ def simulation(world, **over):
 def run_probe(
     world, sim, *, key=None, cert=None, scopes=DPO_DPV, client=CLIENT, audience=AUDIENCE, proxy=None, **extra
 ):
-    grant = identity.make_grant(
-        key or world["leaf_key"], cert or world["leaf"], [world["inter"].cert], client, audience, scopes
-    )
+    grant = identity.make_grant(key or world["leaf_key"], cert or world["leaf"], client, audience, scopes)
     base = "https://localhost:%d" % sim.port
     probe = identity_probe.probe(
         grant,
@@ -118,9 +119,13 @@ def judge(world, probe, services=("DPO", "DPV"), cert=None):
     return {c.id: c().run(context) for c in ic.IDENTITY_CHECKS}
 
 
-def decisions(sim):
+def log_entries(sim):
     with open(sim.config["log"]) as fh:
-        return [json.loads(line)["decision"] for line in fh]
+        return [json.loads(line) for line in fh]
+
+
+def decisions(sim):
+    return [entry["decision"] for entry in log_entries(sim)]
 
 
 def test_the_whole_chain_passes_and_the_token_never_comes_back(world):
@@ -130,6 +135,8 @@ def test_the_whole_chain_passes_and_the_token_never_comes_back(world):
     finally:
         sim.stop()
     assert decisions(sim) == ["granted", "signed", "own"]
+    # The grant's header is the integrasjonspunkt's: the leaf alone in x5c (its CA is known to Maskinporten), no typ.
+    assert {k: log_entries(sim)[0][k] for k in ("x5c_certs", "typ")} == {"x5c_certs": 1, "typ": None}
     res = judge(world, probe)
     assert res["identity.grant"]["status"] == "pass", res
     assert res["identity.virksert"]["status"] == "pass", res
@@ -159,8 +166,9 @@ def test_through_a_real_connect_proxy(world):
 @pytest.mark.parametrize(
     ("case", "decision", "meaning"),
     [
-        ("unknown client", "client", "client is unknown"),
-        ("scope not granted", "scope", "scope is not granted"),
+        ("unknown client", "client", "is not registered in this Maskinporten environment"),
+        ("unknown client, Digdir's MP-100 form", "client", "MOVE_IP_991825827 is not registered in this Maskinporten"),
+        ("scope not granted", "scope", "is not granted the scope"),
         ("certificate of another CA", "certificate", "certificate is not accepted"),
         ("clock off by 30 s", "iat", "clock"),
         ("wrong audience", "aud", "audience"),
@@ -168,8 +176,10 @@ def test_through_a_real_connect_proxy(world):
 )
 def test_each_rejection_of_the_grant(world, case, decision, meaning):
     over, probe_args = {}, {}
-    if case == "unknown client":
+    if case.startswith("unknown client"):
         over["clients"] = {"MOVE_IP_910000000": {"org": "910000000", "scopes": list(DPO_DPV)}}
+        if "MP-100" in case:
+            over["error_codes"] = "mp"
     elif case == "scope not granted":
         probe_args["scopes"] = [*DPO_DPV, "eformidling:dpi"]
     elif case == "certificate of another CA":
@@ -188,6 +198,26 @@ def test_each_rejection_of_the_grant(world, case, decision, meaning):
     assert res["identity.grant"]["status"] == "fail", res
     assert meaning in res["identity.grant"]["message"]
     assert res["identity.virksert"]["status"] == "unknown"
+    if "MP-100" in case:
+        assert "MP-100" in res["identity.grant"]["measured"]
+        assert "installasjon/forberede_installasjon#bestille-tilganger" in res["identity.grant"]["fix"]
+    if case == "scope not granted":  # the refused scope, not the whole list
+        assert res["identity.grant"]["message"].endswith("is not granted the scope eformidling:dpi")
+
+
+def test_the_simulation_trusts_only_its_own_cas_never_the_chain_a_grant_brings(world):
+    """A leaf-only x5c from a CA it knows passes (above); a leaf of another CA is refused even with its CA in x5c."""
+    grant = identity.make_grant(world["alien_key"], world["alien"], CLIENT, AUDIENCE, DPO_DPV)
+    header = jwt.get_unverified_header(grant)
+    claims = jwt.decode(grant, options={"verify_signature": False})
+    bring_ca = [*header["x5c"], base64.b64encode(world["alien_ca"].public_bytes(serialization.Encoding.DER)).decode()]
+    forged = jwt.encode(claims, world["alien_key"], algorithm="RS256", headers={"typ": None, "x5c": bring_ca})
+    sim = simulation(world)
+    try:
+        status, body, decision = sim.token({"grant_type": identity.load()["grant_type"], "assertion": forged})
+    finally:
+        sim.stop()
+    assert (status, decision) == (400, "certificate") and "invalid certificate" in body["error_description"]
 
 
 def test_no_entry_another_certificate_and_a_forged_signature_in_the_directory(world):
@@ -221,7 +251,7 @@ def test_an_unsigned_registry_answers_pem(world):
 
 def test_nothing_listening_is_unknown_and_an_injected_fault_is_error(world, monkeypatch):
     port = free_tcp_port()
-    grant = identity.make_grant(world["leaf_key"], world["leaf"], [], CLIENT, AUDIENCE, DPO_DPV)
+    grant = identity.make_grant(world["leaf_key"], world["leaf"], CLIENT, AUDIENCE, DPO_DPV)
     args = dict(grant_type="g", timeout=2.0, ca_file=world["tls"].ca_file)
     url = "https://localhost:%d" % port
     probe = identity_probe.probe(grant, url + "/token", url + "/adressetjeneste", ORGNR, **args)

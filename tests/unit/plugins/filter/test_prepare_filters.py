@@ -3,7 +3,8 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.filter import chrony, inbound
+from ansible_collections.eformidling.integrasjonspunkt.plugins.action import preflight_report
+from ansible_collections.eformidling.integrasjonspunkt.plugins.filter import chrony, controller_path, inbound
 
 
 class TestInboundSourceProblems:
@@ -111,3 +112,23 @@ class TestChronySources:
     def test_not_a_list(self):
         (problem,) = chrony.chrony_source_problems("ntp.example.org")
         assert "must be a list" in problem
+
+
+class TestControllerPath:
+    """One rule for every directory the collection writes on the controller (preflight reports, outbound request)."""
+
+    def test_a_relative_path_is_joined_to_the_working_directory(self, tmp_path, monkeypatch):
+        monkeypatch.chdir(tmp_path)
+        assert controller_path.controller_path("prepare-reports") == str(tmp_path / "prepare-reports")
+        assert controller_path.controller_path("/srv/x/../reports") == "/srv/reports"
+
+    def test_home_is_expanded_and_an_empty_path_refused(self, monkeypatch):
+        monkeypatch.setenv("HOME", "/home/operator")
+        assert controller_path.controller_path("~/reports") == "/home/operator/reports"
+        with pytest.raises(AnsibleFilterError, match="empty"):
+            controller_path.controller_path(" ")
+
+    def test_the_preflight_reports_use_the_same_rule(self, tmp_path, monkeypatch):
+        monkeypatch.chdir(tmp_path)
+        files = preflight_report.write_reports("reports", ["json"], {}, {}, [])
+        assert files == [str(tmp_path / "reports" / "preflight.json")]

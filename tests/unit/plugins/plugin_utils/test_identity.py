@@ -56,17 +56,17 @@ def test_the_grant_is_what_maskinporten_expects_and_verifies_with_the_certificat
     grant = identity.make_grant(
         pki["key"],
         pki["leaf"],
-        [pki["inter"].cert, pki["leaf"]],
         "MOVE_IP_" + ORGNR,
         "https://test.maskinporten.no/",
         ["eformidling:dpo", "eformidling:dpv"],
         now=now,
     )
+    # As the integrasjonspunkt's header (efm-common JwtHeaderAndSignerFactory): alg and the leaf alone, no typ.
     header = jwt.get_unverified_header(grant)
-    assert header["alg"] == "RS256"
-    der = [base64.b64decode(c) for c in header["x5c"]]
-    want = [c.public_bytes(serialization.Encoding.DER) for c in (pki["leaf"], pki["inter"].cert)]
-    assert der == want
+    assert header == {
+        "alg": "RS256",
+        "x5c": [base64.b64encode(pki["leaf"].public_bytes(serialization.Encoding.DER)).decode()],
+    }
     claims = jwt.decode(
         grant, key=pki["leaf"].public_key(), algorithms=["RS256"], audience="https://test.maskinporten.no/",
         options={"verify_exp": False, "verify_iat": False},
@@ -78,7 +78,7 @@ def test_the_grant_is_what_maskinporten_expects_and_verifies_with_the_certificat
         claims["jti"]
         and claims["jti"]
         != jwt.decode(
-            identity.make_grant(pki["key"], pki["leaf"], [], "c", "a", ["s"]), options={"verify_signature": False}
+            identity.make_grant(pki["key"], pki["leaf"], "c", "a", ["s"]), options={"verify_signature": False}
         )["jti"]
     )
     # Signed by the keystore's key, not any key: another key's public half does not verify it.
@@ -116,18 +116,71 @@ def test_an_ec_key_cannot_sign_rs256(pki):
 @pytest.mark.parametrize(
     ("error", "description", "meaning"),
     [
-        ("invalid_client", "Client authentication failed. Client not found: MOVE_IP_1", "client is unknown"),
+        (
+            "invalid_client",
+            "Client authentication failed. Client not found: MOVE_IP_1",
+            "is not registered in this Maskinporten environment",
+        ),
         ("invalid_grant", "Invalid assertion. Client authentication failed. Invalid JWT claim aud", "audience"),
         ("invalid_grant", "The JWT is signed with an invalid certificate.", "certificate is not accepted"),
         ("invalid_grant", "Issue time is after now", "clock"),
         ("invalid_grant", "JWT is expired", "clock"),
-        ("invalid_scope", "Token request contains invalid scopes for client", "scope is not granted"),
+        ("invalid_scope", "Token request contains invalid scopes for client", "is not granted the scope"),
         ("server_error", "oops", "refused the grant"),
     ],
 )
 def test_maskinportens_errors_are_explained(error, description, meaning):
     explained, fix = identity.explain_token_error(error, description)
     assert meaning in explained and fix
+
+
+# Digdir's own forms (docs.digdir.no "Feilsøking i Maskinporten": MP-100 .. MP-121 in error_description).
+@pytest.mark.parametrize(
+    "description",
+    [
+        "MP-100: Invalid assertion. Client authentication failed.",
+        "Invalid assertion. Client authentication failed. (MP-100)",
+        "Invalid assertion. Client authentication failed.",
+    ],
+)
+def test_digdirs_unknown_client_names_the_client_and_how_to_get_it_registered(description):
+    explained, fix = identity.explain_token_error(
+        "invalid_grant", description, "MOVE_IP_991825827", ["eformidling:dpo"]
+    )
+    assert explained == "the client MOVE_IP_991825827 is not registered in this Maskinporten environment"
+    assert "MOVE_IP_991825827 is created when Digdir onboards the organisation" in fix
+    assert "servicedesk@digdir.no" in fix
+    assert "https://docs.digdir.no/docs/eFormidling/installasjon/forberede_installasjon#bestille-tilganger" in fix
+    assert "integrasjonspunkt_environment" in fix
+
+
+@pytest.mark.parametrize(
+    ("description", "meaning"),
+    [
+        ("MP-110: Invalid assertion. Client authentication failed. Invalid JWT claim aud", "audience"),
+        ("MP-120: Invalid assertion. Client authentication failed. The JWT is signed with an invalid certificate.",
+         "certificate is not accepted"),
+        ("MP-121: Invalid assertion. Client authentication failed. Expired key", "certificate is not accepted"),
+    ],
+)  # fmt: skip
+def test_the_other_mp_codes_are_not_taken_for_an_unknown_client(description, meaning):
+    explained, _fix = identity.explain_token_error("invalid_grant", description, "MOVE_IP_1", ["s:a"])
+    assert meaning in explained
+
+
+def test_a_refused_scope_is_named_rather_than_the_whole_list():
+    requested = ["eformidling:dpo", "eformidling:dpv", "eformidling:dpi"]
+    explained, fix = identity.explain_token_error(
+        "invalid_scope", "Token request contains invalid scopes for client: eformidling:dpi", "MOVE_IP_1", requested
+    )
+    assert explained == "MOVE_IP_1 is not granted the scope eformidling:dpi"
+    assert "grant MOVE_IP_1 the scope eformidling:dpi" in fix and "eformidling:dpo" not in fix
+    # When Maskinporten does not name it, the requested scopes are listed.
+    explained, _fix = identity.explain_token_error(
+        "invalid_scope", "Token request contains invalid scopes for client", "MOVE_IP_1", requested[:2]
+    )
+    assert explained == "MOVE_IP_1 is not granted the scopes eformidling:dpo eformidling:dpv"
+    assert identity.refused_scopes("see https://docs.digdir.no/x for client: a:b", []) == ["a:b"]
 
 
 def _jwks(key, kid="k1"):

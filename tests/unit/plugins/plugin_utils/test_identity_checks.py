@@ -92,8 +92,12 @@ def test_the_whole_chain_passes(pki):
 @pytest.mark.parametrize(
     ("error", "description", "meaning"),
     [
-        ("invalid_client", "Client authentication failed. Client not found: MOVE_IP_991825827", "client is unknown"),
-        ("invalid_scope", "Token request contains invalid scopes for client", "scope is not granted"),
+        (
+            "invalid_client",
+            "Client authentication failed. Client not found: MOVE_IP_991825827",
+            "is not registered in this Maskinporten environment",
+        ),
+        ("invalid_scope", "Token request contains invalid scopes for client", "is not granted the scope"),
         ("invalid_grant", "The JWT is signed with an invalid certificate.", "certificate is not accepted"),
         ("invalid_grant", "Issue time is after now", "clock"),
     ],
