@@ -283,12 +283,17 @@ class ActionModule(ActionBase):
             "environment": settings["environment"],
         }
         if path:
-            if found.get("remote_src"):
-                data, reason = certificates.read_remote_keystore(self, path, task_vars)
-            else:
-                data, reason = certificates.read_controller_keystore(os.path.expanduser(path))
-            keystore.update(available=data is not None, reason=reason, data=data)
+            self._read_into(keystore, found.get("remote_src"), task_vars)
         return keystore
+
+    def _read_into(self, keystore, remote_src, task_vars):
+        """Read keystore["path"] from the host (remote_src) or the controller into keystore["data"]."""
+        path = keystore["path"]
+        if remote_src:
+            data, reason = certificates.read_remote_keystore(self, path, task_vars)
+        else:
+            data, reason = certificates.read_controller_keystore(os.path.expanduser(path))
+        keystore.update(available=data is not None, reason=reason, data=data)
 
     def _tls_keystore(self, inputs, task_vars):
         """ctx["tls_keystore"]: the TLS keystore of its own (difi.ssl.*), read like the enterprise one.
@@ -314,11 +319,7 @@ class ActionModule(ActionBase):
             "names_from": names_from,
         }
         if path and keystore["enabled"]:
-            if tls.get("remote_src"):
-                data, reason = certificates.read_remote_keystore(self, path, task_vars)
-            else:
-                data, reason = certificates.read_controller_keystore(os.path.expanduser(path))
-            keystore.update(available=data is not None, reason=reason, data=data)
+            self._read_into(keystore, tls.get("remote_src"), task_vars)
         return keystore
 
     @staticmethod

@@ -51,15 +51,19 @@ def _issuers(ctx):
 
 def inspection(ctx):
     """Open the keystore once per ctx; the result holds findings and public certificates only."""
-    cached = ctx.get("_certificate_inspection")
+    return inspect_once(ctx, "_certificate_inspection", _keystore(ctx))
+
+
+def inspect_once(ctx, cache_key, ks):
+    """Open keystore `ks` once per ctx (cached under cache_key): findings and public certificates only."""
+    cached = ctx.get(cache_key)
     if cached is not None:
         return cached
-    ks = _keystore(ctx)
     if not ks.get("available") or ks.get("data") is None:
         result = {"opened": False, "verdict": "unreadable", "reason": ks.get("reason") or "the keystore was not read"}
     else:
         result = certs.inspect_keystore(ks["data"], ks.get("password") or "", ks.get("alias") or "", ks.get("type"))
-    ctx["_certificate_inspection"] = result
+    ctx[cache_key] = result
     return result
 
 

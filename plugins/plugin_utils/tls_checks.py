@@ -14,6 +14,7 @@ ctx (``ctx["_tls_inspection"]``). No message holds the password or key material.
 import datetime
 import ipaddress
 
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificate_checks
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificates as certs
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.checks import Check, outcome
 
@@ -30,16 +31,7 @@ FALLBACK = (
 
 def inspection(ctx):
     """Open the TLS keystore once per ctx; the result holds findings and public certificates only."""
-    cached = ctx.get("_tls_inspection")
-    if cached is not None:
-        return cached
-    ks = ctx.get("tls_keystore") or {}
-    if not ks.get("available") or ks.get("data") is None:
-        result = {"opened": False, "verdict": "unreadable", "reason": ks.get("reason") or "the keystore was not read"}
-    else:
-        result = certs.inspect_keystore(ks["data"], ks.get("password") or "", ks.get("alias") or "", ks.get("type"))
-    ctx["_tls_inspection"] = result
-    return result
+    return certificate_checks.inspect_once(ctx, "_tls_inspection", ctx.get("tls_keystore") or {})
 
 
 def server_auth_allowed(cert):
