@@ -42,6 +42,13 @@ INTERPRETER_FIX = (
 _plain = settings_source.plain
 
 
+def _accepted(found, variable):
+    """The raw value of `variable`, or None when the settings model refused it (config.inputs reports it)."""
+    if any(p.get("variable") == variable and p.get("severity") == "fail" for p in found["problems"]):
+        return None
+    return found["raw"].get(variable)
+
+
 def select_endpoints(settings, overrides, check_install, download_base_url=None, image=None):
     """(runtime, install, dropped, names) for this host's environment, services and version.
 
@@ -461,9 +468,10 @@ class ActionModule(ActionBase):
                 settings,
                 args.get("endpoint_overrides"),
                 args.get("check_install_endpoints", True),
-                # Where the install fetches from, as the settings model read it.
-                download_base_url=found["raw"].get(install_source.BASE_URL_VAR),
-                image=found["raw"].get(install_source.IMAGE_VAR),
+                # Where the install fetches from, as the settings model read it; a value the model refused is
+                # config.inputs' failure already, so the catalogue's sources are probed instead of crashing on it.
+                download_base_url=_accepted(found, install_source.BASE_URL_VAR),
+                image=_accepted(found, install_source.IMAGE_VAR),
             )
             valid = checks.known_ids(names["runtime"], names["install"])
             checks.validate_ignore(args.get("ignore"), valid)

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Print the names of a seeded random sample of each file's mutants, for `mutmut run NAME...`.
 
 Usage (in the mutation scratch directory, beside its setup.cfg): mutation_sample.py SIZE SEED FILE...

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """The mutation score per file and overall, from `mutmut results --all true`; fails below the minimum.
 
 Usage: mutation_score.py RESULTS... [MINIMUM_PERCENT]

@@ -7,7 +7,7 @@ call stubbed) and the install role's validation (integrasjonspunkt_settings, as 
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as model
@@ -78,6 +78,9 @@ def monkeypatch_module():
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(host=hosts)
+# Found by this test: a refused download URL or image crashed preflight instead of failing config.inputs.
+@example(host={"integrasjonspunkt_download_base_url": "two\nlines"})
+@example(host={"integrasjonspunkt_image": "two\nlines", "integrasjonspunkt_run_mode": "docker"})
 def test_preflight_config_inputs_and_the_install_never_disagree(monkeypatch_module, host):
     result, _calls = run_preflight(host, monkeypatch_module, only=["config.inputs"])
     preflight_refuses = "config.inputs" in result["failed_ids"]

@@ -15,7 +15,7 @@ from tests.helpers import seid_test_ca as ca
 PASSWORD = "Tls-pw-seeded-4711"
 NOW = ca.NOW
 DAY = ca.DAY
-SERVER = [ExtendedKeyUsageOID.SERVER_AUTH]
+SERVER = (ExtendedKeyUsageOID.SERVER_AUTH,)
 CLIENT = [ExtendedKeyUsageOID.CLIENT_AUTH]
 
 
