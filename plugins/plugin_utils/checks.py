@@ -12,124 +12,93 @@ import datetime
 import fnmatch
 import ipaddress
 import re
-import traceback
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import docs, plan
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import plan
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as settings_model
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.check_base import (
+    DOCS,
+    FAILING,
+    GB,
+    MIB,
+    SEVERITIES,
+    STATUSES,
+    Check,
+    _section,
+    _sentence,
+    _unavailable_reason,
+    error_outcome,
+    java_package,
+    outcome,
+    required_java_major,
+)
 
-DOCS = {
-    "forberede": docs.url("installasjon/forberede_installasjon"),
-    "installasjon": docs.url("installasjon/installasjon"),
-    "sporsmal": docs.url("Selvhjelp/sporsmal_og_svar"),
-    "production": docs.url("Miljo/produksjon"),
-    "test": docs.url("Miljo/test"),
-    "docker": docs.url("installasjon/installasjon", "docker-spesifikk-konfigurasjon"),
-    "last_ned": docs.url("Introduksjon/last_ned"),
-    # difi.ssl.* and difi.security.* are described on the installation page.
-    "api_security": docs.url("installasjon/installasjon"),
-}
-
-# `error`: our own code crashed, timed out or could not gather the facts; it fails the host like `fail`.
-STATUSES = ("pass", "info", "warn", "unknown", "error", "fail")
-FAILING = ("fail", "error")
-SEVERITIES = ("fail", "warn", "info")
-MIB = 1024 * 1024
-GB = 1000 * 1000 * 1000
-
-
-java_package = plan.java_package
-required_java_major = plan.required_java_major
-
-
-def outcome(status, measured=None, required=None, unit=None, message="", fix=None):
-    return {
-        "status": status,
-        "measured": measured,
-        "required": required,
-        "unit": unit,
-        "message": message,
-        "fix": fix,
-    }
-
-
-class Check:
-    """One requirement. Subclasses set the class attributes and implement evaluate(ctx)."""
-
-    id = None
-    title = None
-    category = None
-    severity = "fail"  # what a failed requirement means by default
-    doc = "forberede"
-    # The gathered sections this check reads: when one of them could not be gathered, the check is `error`.
-    needs = ()
-
-    def applies(self, ctx):
-        return True
-
-    def evaluate(self, ctx):
-        raise NotImplementedError
-
-    def failed(self, **kwargs):
-        return outcome(self.severity, **kwargs)
-
-    def base(self):
-        return {
-            "id": self.id,
-            "title": self.title,
-            "category": self.category,
-            "severity": self.severity,
-            "doc_url": DOCS.get(self.doc, self.doc),
-            "ignored": None,
-        }
-
-    def run(self, ctx):
-        result = self.base()
-        missing = [(name, (ctx.get("errors") or {})[name]) for name in self.needs if name in (ctx.get("errors") or {})]
-        if missing:
-            name, err = missing[0]
-            result.update(
-                error_outcome(
-                    "no verdict: the %s facts could not be gathered: %s" % (name, err.get("message")),
-                    err.get("exception"),
-                )
-            )
-            return result
-        try:
-            result.update(self.evaluate(ctx))
-        except Exception as exc:  # isolate: one broken check never hides another, and never passes
-            result.update(
-                error_outcome(
-                    "no verdict: the check itself crashed: %s: %s" % (type(exc).__name__, exc),
-                    "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
-                )
-            )
-        if result.get("status") not in STATUSES:
-            result.update(error_outcome("no verdict: the check returned status %r" % (result.get("status"),)))
-        return result
-
-
-def error_outcome(message, exception=None):
-    out = outcome(
-        "error",
-        message=message,
-        fix="This is not a finding about the host: fix the cause above, or report it as a bug in "
-        "eformidling.integrasjonspunkt with the exception text from the JSON report.",
-    )
-    out["exception"] = exception
-    return out
-
-
-def _section(facts, name):
-    section = (facts or {}).get(name) or {}
-    return section if section.get("available", True) else {}
-
-
-def _unavailable_reason(facts, name):
-    section = (facts or {}).get(name) or {}
-    return section.get("reason") or "the %s facts were not gathered" % name
-
-
-# Resources ---------------------------------------------------------------------------------
+# The families' checks and helpers stay reachable as checks.<name> for callers and tests.
+__all__ = [
+    "BECOME_FIX",
+    "DOCS",
+    "FAILING",
+    "FIXES",
+    "GATHER_ID",
+    "GB",
+    "HOST_CLOCK_FIX",
+    "KNOWN_PROBE_STATUSES",
+    "MIB",
+    "NO_TIME_DAEMON_FIX",
+    "NTP_DNS_REASON",
+    "NTP_DROP_REASON",
+    "PROXY_CAUSES",
+    "PROXY_NO_ANSWER",
+    "PROXY_STATUS_FIXES",
+    "PUBLIC_NTP_SUFFIXES",
+    "SEVERITIES",
+    "STATIC_CHECKS",
+    "STATUSES",
+    "UNIT_NAME",
+    "UNWAIVABLE",
+    "WILDCARDS",
+    "ApiSecurityCheck",
+    "Check",
+    "ContainerEngineCheck",
+    "CpuCheck",
+    "DiskCheck",
+    "DockerStorageCheck",
+    "EndpointCheck",
+    "JavaCheck",
+    "MemoryCheck",
+    "PortCheck",
+    "TimeOffsetCheck",
+    "TimeProbeCheck",
+    "TimeServiceCheck",
+    "TimeSourceCheck",
+    "TimeSyncCheck",
+    "TimezoneCheck",
+    "VersionCheck",
+    "addresses_clash",
+    "apply_waiver",
+    "best_probe",
+    "count",
+    "ctx_env_doc",
+    "disk_by_filesystem",
+    "disk_needs_gb",
+    "dropped_result",
+    "error_outcome",
+    "failing_ids",
+    "gather_error_result",
+    "h2_file_path",
+    "java_package",
+    "known_ids",
+    "ntp_probe_crash",
+    "outcome",
+    "proxy_cause",
+    "public_source",
+    "registry",
+    "required_disk_gb",
+    "required_java_major",
+    "run_checks",
+    "selected",
+    "validate_ignore",
+    "validate_only",
+]
 
 
 class CpuCheck(Check):
@@ -223,11 +192,6 @@ class MemoryCheck(Check):
                 " or raise the cgroup's MemoryMax/memory.max" if limited_by == "cgroup limit" else "",
             ),
         )
-
-
-def _sentence(text):
-    """Upper-case the first letter only (str.capitalize() would lower-case paths and units)."""
-    return text[:1].upper() + text[1:]
 
 
 def _database_on_host(settings):
@@ -356,9 +320,6 @@ class DiskCheck(Check):
                 " survive a reboot.",
             )
         return outcome("pass", measured, required, "GB", summary)
-
-
-# Runtime -----------------------------------------------------------------------------------
 
 
 class JavaCheck(Check):
@@ -675,9 +636,6 @@ class ApiSecurityCheck(Check):
         )
 
 
-# Inbound -----------------------------------------------------------------------------------
-
-
 WILDCARDS = ("0.0.0.0", "::")
 
 
@@ -780,12 +738,12 @@ class PortCheck(Check):
 
 
 UNIT_NAME = "integrasjonspunkt.service"  # the integrasjonspunkt role's unit (roles/integrasjonspunkt/vars/main.yml)
+
+
 BECOME_FIX = (
     "Run preflight with become (root) for this check: only root may see which process holds another user's socket."
 )
 
-
-# Connectivity ------------------------------------------------------------------------------
 
 FIXES = {
     "dns_error": "Make {host} resolvable from this host (check /etc/resolv.conf and the DNS forwarder).",
@@ -798,9 +756,13 @@ FIXES = {
     "ntp_error": "Open outbound UDP 123 to {ips}, or point integrasjonspunkt_ntp_host at an internal NTP server.",
     "timeout": "{host}:{port} did not answer within the probe budget: check the proxy and the firewall for {ips}.",
 }
+
+
 # The integrasjonspunkt resolves difi.move.ntp.host when it starts (NtpSyncChecker's NTPClient): a name that
 # does not resolve stops the start. A dropped UDP 123 does not: the check runs after start-up, on a pool.
 NTP_DNS_REASON = "the integrasjonspunkt does not start when difi.move.ntp.host does not resolve (NtpSyncChecker)"
+
+
 # commons-net's NTPUDPClient has no timeout unless set, and NTPClient sets none: a silent drop makes the check
 # wait for ever after start-up, logging nothing; a reported drop (ICMP) is logged (upstream audit 2026-12-06, row 5).
 NTP_DROP_REASON = (
@@ -810,6 +772,7 @@ NTP_DROP_REASON = (
 
 
 KNOWN_PROBE_STATUSES = tuple(FIXES) + ("http_error", "tcp_error", "invalid", "skipped")
+
 
 # A proxy error has as many causes as steps, each with its own fix (the texts are netprobe's: _tunnel,
 # parse_proxy_url, http_connect, and the forward proxy's own answer). A cause that does not depend on the
@@ -833,6 +796,8 @@ PROXY_CAUSES = (
         " the proxy runs, and the firewall between this host and the proxy.",
     ),
 )
+
+
 PROXY_STATUS_FIXES = {
     "407": (
         "the proxy asks for credentials (407)",
@@ -846,7 +811,11 @@ PROXY_STATUS_FIXES = {
     ),
     "403": (None, FIXES["proxy_error"]),
 }
+
+
 PROXY_STATUS_FIXES["503"] = PROXY_STATUS_FIXES["504"] = PROXY_STATUS_FIXES["502"]
+
+
 PROXY_NO_ANSWER = (
     "the proxy gives no valid answer to CONNECT",
     "The proxy {proxy} gave no valid HTTP answer to CONNECT ({error}): check that integrasjonspunkt_proxy points"
@@ -974,9 +943,6 @@ def ctx_env_doc(entry):
     return "test" if envs == ["test"] else "production"
 
 
-# Time --------------------------------------------------------------------------------------
-
-
 def _host_managed_clock(ctx):
     platform = _section(ctx["resources"], "platform")
     return (platform.get("virtualization") or {}).get("role") == "container"
@@ -1022,6 +988,7 @@ NO_TIME_DAEMON_FIX = (
     "No time daemon runs on this host: install and enable one, chrony pointed at your data centre's NTP source"
     " (the prepare role does it: prepare_time_sync: true with prepare_ntp_servers)."
 )
+
 
 HOST_CLOCK_FIX = (
     "This container has no time daemon and uses its host's clock: synchronise the container's host (a time daemon"
@@ -1356,6 +1323,8 @@ STATIC_CHECKS = (
 
 
 GATHER_ID = "preflight.gather"
+
+
 # A waiver would not make the install accept the inputs (plugin_utils/input_checks.py).
 UNWAIVABLE = ("config.inputs",)
 
