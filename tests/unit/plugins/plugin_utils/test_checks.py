@@ -701,7 +701,7 @@ def test_time_source_that_cannot_be_read_is_unknown_not_info():
         ("time.offset", "checks.ntp_probe_crash", {}),
         ("time.probe", "checks.ntp_probe_crash", {}),
         ("time.source", "checks.public_source", {}),
-        ("config.docker_storage", "checks._volume_finding", {"settings__run_mode": "docker"}),
+        ("config.docker_storage", "config_checks._volume_finding", {"settings__run_mode": "docker"}),
         ("connectivity.ntp", "checks.ctx_env_doc", {}),
     ],
 )  # fmt: skip
