@@ -695,7 +695,7 @@ def test_time_source_that_cannot_be_read_is_unknown_not_info():
 @pytest.mark.parametrize(
     ("check_id", "target", "changes"),
     [
-        ("inbound.port", "checks.addresses_clash", {"port": {"port": 9093, "readable": True, "in_use": True,
+        ("inbound.port", "inbound_checks.addresses_clash", {"port": {"port": 9093, "readable": True, "in_use": True,
                                                                      "listeners": [{"address": "0.0.0.0", "pids": []}],
                                                                      "holders": [], "holders_complete": True}}),
         ("time.offset", "checks.ntp_probe_crash", {}),
