@@ -702,7 +702,7 @@ def test_time_source_that_cannot_be_read_is_unknown_not_info():
         ("time.probe", "checks.ntp_probe_crash", {}),
         ("time.source", "checks.public_source", {}),
         ("config.docker_storage", "config_checks._volume_finding", {"settings__run_mode": "docker"}),
-        ("connectivity.ntp", "checks.ctx_env_doc", {}),
+        ("connectivity.ntp", "connectivity_checks.ctx_env_doc", {}),
     ],
 )  # fmt: skip
 def test_an_exception_inside_a_touched_check_is_error(monkeypatch, check_id, target, changes):
