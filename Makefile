@@ -20,6 +20,13 @@ export EFORMIDLING_TEST_CHECKOUT := $(CURDIR)
 # `make mutation` mutates these files (the code that judges): one list, update it when files move or split.
 MUTATE_FILES ?= \
 	plugins/plugin_utils/checks.py \
+	plugins/plugin_utils/check_base.py \
+	plugins/plugin_utils/resource_checks.py \
+	plugins/plugin_utils/runtime_checks.py \
+	plugins/plugin_utils/config_checks.py \
+	plugins/plugin_utils/inbound_checks.py \
+	plugins/plugin_utils/connectivity_checks.py \
+	plugins/plugin_utils/time_checks.py \
 	plugins/plugin_utils/certificate_checks.py \
 	plugins/plugin_utils/identity_checks.py \
 	plugins/plugin_utils/plan.py \

@@ -18,7 +18,7 @@ import datetime
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificates as certs
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import identity
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import thresholds as th
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.checks import Check, outcome
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.check_base import Check, outcome
 
 MASKINPORTEN_CERT_DOC = "https://docs.digdir.no/docs/Maskinporten/maskinporten_virksomhetssertifikat"
 NOT_CONFIGURED = "not checked: no keystore configured"

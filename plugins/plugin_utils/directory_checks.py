@@ -9,7 +9,7 @@ exist yet passes: the install role creates both (owned by the service user). Jav
 container's numeric user writes the mounted volumes, which the role also creates.
 """
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.checks import Check, outcome
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.check_base import Check, outcome
 
 WRITTEN = ("data", "logs", "temp")
 

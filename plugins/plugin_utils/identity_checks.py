@@ -18,7 +18,7 @@ import datetime
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificate_checks, docs
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificates as certs
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import identity as ident
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.checks import (
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.check_base import (
     Check,
     error_outcome,
     outcome,

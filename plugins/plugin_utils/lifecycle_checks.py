@@ -15,7 +15,7 @@ import yaml  # controller side only
 from zoneinfo import ZoneInfo
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import catalogue
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.checks import Check, outcome
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.check_base import Check, outcome
 
 DATA_FILE = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))), "data", "dated_facts.yml"

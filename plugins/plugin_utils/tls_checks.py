@@ -16,7 +16,7 @@ import ipaddress
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificate_checks
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificates as certs
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.checks import Check, outcome
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.check_base import Check, outcome
 
 REQUIRED = (
     "opens with integrasjonspunkt_tls_keystore_password; the alias is a private key; valid; serverAuth (or no)"

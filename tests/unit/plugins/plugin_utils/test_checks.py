@@ -695,14 +695,14 @@ def test_time_source_that_cannot_be_read_is_unknown_not_info():
 @pytest.mark.parametrize(
     ("check_id", "target", "changes"),
     [
-        ("inbound.port", "addresses_clash", {"port": {"port": 9093, "readable": True, "in_use": True,
-                                                      "listeners": [{"address": "0.0.0.0", "pids": []}],
-                                                      "holders": [], "holders_complete": True}}),
-        ("time.offset", "ntp_probe_crash", {}),
-        ("time.probe", "ntp_probe_crash", {}),
-        ("time.source", "public_source", {}),
-        ("config.docker_storage", "_volume_finding", {"settings__run_mode": "docker"}),
-        ("connectivity.ntp", "ctx_env_doc", {}),
+        ("inbound.port", "inbound_checks.addresses_clash", {"port": {"port": 9093, "readable": True, "in_use": True,
+                                                                     "listeners": [{"address": "0.0.0.0", "pids": []}],
+                                                                     "holders": [], "holders_complete": True}}),
+        ("time.offset", "time_checks.ntp_probe_crash", {}),
+        ("time.probe", "time_checks.ntp_probe_crash", {}),
+        ("time.source", "time_checks.public_source", {}),
+        ("config.docker_storage", "config_checks._volume_finding", {"settings__run_mode": "docker"}),
+        ("connectivity.ntp", "connectivity_checks.ctx_env_doc", {}),
     ],
 )  # fmt: skip
 def test_an_exception_inside_a_touched_check_is_error(monkeypatch, check_id, target, changes):
@@ -715,7 +715,8 @@ def test_an_exception_inside_a_touched_check_is_error(monkeypatch, check_id, tar
     if check_id == "connectivity.ntp":  # the endpoint check reads its result; make reading it crash
         c["connectivity"]["ntp"] = {"ok": False, "status": "ntp_error", "proxy": "not-a-dict"}
     else:
-        monkeypatch.setattr(checks, target, boom)
+        # The family module whose check calls it (plugin_utils/<family>_checks.py).
+        monkeypatch.setattr("ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils." + target, boom)
     r = by_id(checks.run_checks(c))[check_id]
     assert r["status"] == "error", r
     assert "crashed" in r["message"]
