@@ -13,10 +13,13 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
 INPUTS_ID = "config.inputs"
 
 
-def _measured(item):
-    if item["value"] == model.HIDDEN:
-        return "%s (%s)" % (item["variable"], model.HIDDEN)
-    return "%s=%r" % (item["variable"], item["value"])
+def _measured(refused, doubtful):
+    """A short count with the variables named; the message says each value and what is allowed."""
+    parts = []
+    for label, items in (("refused", refused), ("doubtful", doubtful)):
+        if items:
+            parts.append("%d %s: %s" % (len(items), label, ", ".join(sorted({p["variable"] for p in items}))))
+    return "; ".join(parts)
 
 
 def judge(problems):
@@ -30,8 +33,8 @@ def judge(problems):
     names = sorted({p["variable"] for p in shown})
     return checks.outcome(
         "fail" if refused else "warn",
-        measured=[_measured(p) for p in problems],
-        required=[p["allowed"] for p in problems],
+        measured=_measured(refused, doubtful),
+        required="values the install accepts (each named in the message)",
         message="; ".join(model.problem_text(p) for p in refused + doubtful),
         fix="Correct %s in the host's variables; the install refuses the same values%s."
         % (", ".join(names), "" if refused else " (warnings only: nothing is refused)"),
