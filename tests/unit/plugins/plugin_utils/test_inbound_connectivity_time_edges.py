@@ -1,0 +1,176 @@
+"""inbound.port, connectivity.* and time.* outcomes pinned: measured, required and unit in full, and the key
+phrase of each message and fix an operator reads (written for the mutants of the check family files that the suite
+let live)."""
+
+import pytest
+
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import checks
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.connectivity_checks import EndpointCheck
+from tests.unit.plugins.plugin_utils.test_checks import by_id, ctx
+
+OFFSET_REQUIRED = "|offset| <= 0.1"
+
+
+def result(check_id, **changes):
+    return by_id(checks.run_checks(ctx(**changes)))[check_id]
+
+
+def fields(res):
+    return res["status"], res["measured"], res["required"], res["unit"]
+
+
+# --------------------------------------------------------------------------- inbound.port
+
+
+def test_a_free_port_passes_naming_the_address_and_where_else_it_is_used():
+    res = result("inbound.port")
+    assert fields(res) == ("pass", "free", "free", None)
+    assert res["message"] == "port 9093 is free on 0.0.0.0"
+    res = result(
+        "inbound.port",
+        settings__run_mode="docker",
+        settings__bind_address="127.0.0.1",
+        port__listeners=[{"address": "10.0.0.1", "pids": []}],
+    )
+    assert fields(res) == ("pass", "free", "free", None)
+    assert res["message"] == "port 9093 is free on 127.0.0.1 (in use on 10.0.0.1 only)"
+
+
+def test_a_port_that_was_not_inspected_is_unknown_with_the_reason():
+    res = result("inbound.port", port={})
+    assert fields(res) == ("unknown", None, "free", None)
+    assert res["message"] == "the port was not inspected"
+    assert result("inbound.port", port={"msg": "ss failed"})["message"] == "ss failed"
+
+
+def test_a_taken_port_names_the_holder_and_the_fix():
+    res = result("inbound.port", port__listeners=[{"address": "127.0.0.1", "pids": []}])
+    assert fields(res) == ("fail", "in use by an unnamed holder (pid None: on 127.0.0.1)", "free", None)
+    assert res["message"].startswith("port 9093 is already taken on 0.0.0.0 by ")
+    assert res["fix"] == "Stop the process on port 9093, or choose another port with integrasjonspunkt_port."
+
+
+# --------------------------------------------------------------------------- connectivity.*
+
+
+def test_a_reachable_endpoint_passes_naming_the_target_the_proxy_and_odd_addresses():
+    res = result("connectivity.eformidling")
+    assert fields(res) == ("pass", "reachable", "reachable", None)
+    assert res["message"] == "eformidling.no:443/https answers"
+    proxied = {
+        "name": "eformidling",
+        "ok": True,
+        "status": "ok",
+        "proxy": {"used": True, "url": "http://p:3128"},
+        "undocumented_addresses": ["192.0.2.7"],
+    }
+    res = result("connectivity.eformidling", connectivity__eformidling=proxied)
+    assert res["message"] == (
+        "eformidling.no:443/https answers via proxy http://p:3128; resolves to addresses not in the documented list:"
+        " 192.0.2.7"
+    )
+
+
+def test_an_endpoint_that_was_not_probed_is_unknown():
+    res = result("connectivity.eformidling", connectivity={})
+    assert fields(res) == ("unknown", None, "reachable", None)
+    assert res["message"] == "eformidling.no:443/https was not probed"
+
+
+def test_an_endpoints_own_severity_is_kept():
+    entry = {"name": "x", "host": "x.example", "port": 443, "protocol": "https"}
+    assert EndpointCheck(dict(entry, severity="warn"), "runtime").severity == "warn"
+    assert EndpointCheck(entry, "runtime").severity == "fail"
+    assert EndpointCheck(entry, "install").severity == "warn"
+
+
+def test_temurins_repository_is_not_needed_where_java_is_found_or_packaged():
+    entry = {"name": "adoptium", "host": "packages.adoptium.net", "port": 443, "protocol": "https"}
+    check = EndpointCheck(dict(entry, needed_when="temurin"), "install")
+    assert check.needed(ctx()) == "the install role installs no Temurin here (java on PATH)"
+    no_java = ctx(resources__runtimes__java={"available": False, "best_major": None, "runtimes": []})
+    assert check.needed(no_java) == "the install role installs no Temurin here (openjdk-21-jre-headless)"
+    assert EndpointCheck(entry, "install").needed(ctx()) is True
+
+
+# --------------------------------------------------------------------------- time.offset
+
+
+def test_the_offset_passes_by_the_probe_of_the_ntp_host():
+    res = result("time.offset")
+    assert fields(res) == ("pass", -0.0005, OFFSET_REQUIRED, "s")
+    assert res["message"] == (
+        "clock is 0.0005 s behind (probe of the integrasjonspunkt's NTP host time.google.com; offset = local - true"
+        " time)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("probe", "says"),
+    [
+        ({}, "the integrasjonspunkt's NTP host time.google.com was not probed"),
+        (
+            {"server": "ntp.example", "reachable": False, "error": "timed out"},
+            "the integrasjonspunkt's NTP host ntp.example did not answer: timed out",
+        ),
+    ],
+)
+def test_an_offset_from_another_source_is_unknown_naming_the_ntp_host(probe, says):
+    res = result("time.offset", ntp_probe=probe)
+    assert fields(res) == ("unknown", None, OFFSET_REQUIRED, "s")
+    assert res["message"] == "clock is 0.0004 s behind (chrony; offset = local - true time); " + says
+    assert res["fix"].startswith("Make integrasjonspunkt_ntp_host (")
+
+
+@pytest.mark.parametrize(("offset", "word"), [(3.0, "3.0000 s ahead"), (-12.0, "12.0000 s behind")])
+def test_a_large_offset_fails_with_what_the_integrasjonspunkt_does_about_it(offset, word):
+    res = result("time.offset", ntp_probe__offset_seconds=offset)
+    assert fields(res) == ("fail", offset, OFFSET_REQUIRED, "s")
+    assert res["message"].startswith("clock is %s (probe of" % word)
+    assert "; chrony believes -0.0004 s; the NTP host is what the integrasjonspunkt checks against" in res["message"]
+    assert "stops itself after start-up above 5 s" in res["message"]
+    assert res["fix"].startswith("Fix the time source: chronyc sources -v")
+
+
+def test_a_middling_offset_warns():
+    res = result("time.offset", ntp_probe__offset_seconds=0.3, timesync__offset_seconds=0.3)
+    assert fields(res) == ("warn", 0.3, OFFSET_REQUIRED, "s")
+    assert res["fix"] == "Check the NTP source's quality (chronyc sourcestats)."
+
+
+# --------------------------------------------------------------------------- time.source and time.timezone
+
+
+def test_an_internal_source_passes():
+    res = result("time.source")
+    assert fields(res) == ("pass", "10.0.0.123", "an internal NTP source", None)
+    assert res["message"] == "selected source: 10.0.0.123"
+
+
+@pytest.mark.parametrize(
+    ("sources", "configured", "measured", "says"),
+    [
+        ([{"name": "time.google.com:123", "state": "selected"}], None, "time.google.com:123", "the selected source"),
+        ([], ["10.0.0.1", "pool.ntp.org"], "pool.ntp.org", "the configured servers"),
+    ],
+)
+def test_a_public_source_warns(sources, configured, measured, says):
+    res = result("time.source", timesync__chrony__sources=sources, timesync__ntp_servers_configured=configured)
+    assert fields(res) == ("warn", measured, "an internal NTP source", None)
+    assert res["message"] == (
+        "%s %s is on the public internet; the docs ask for a time source inside the data centre" % (says, measured)
+    )
+    assert res["fix"].startswith("Point chrony (server ... iburst) and integrasjonspunkt_ntp_host at")
+
+
+def test_the_timezone_outcomes():
+    res = result("time.timezone")
+    assert fields(res) == ("pass", "Europe/Oslo", "Europe/Oslo rules", None)
+    assert res["message"] == "Europe/Oslo keeps the Europe/Oslo rules"
+    res = result("time.timezone", timesync__timezone={"name": "UTC", "oslo_equivalent": False, "abbreviation": "UTC"})
+    assert fields(res) == ("warn", "UTC", "Europe/Oslo rules", None)
+    assert res["message"].startswith("UTC (UTC) does not keep CET/CEST; the integrasjonspunkt sets Europe/Oslo")
+    assert res["fix"] == "timedatectl set-timezone Europe/Oslo"
+    res = result("time.timezone", timesync__timezone={"name": "X", "oslo_equivalent": None})
+    assert fields(res) == ("unknown", "X", "Europe/Oslo rules", None)
+    assert res["message"] == "timezone could not be read"
