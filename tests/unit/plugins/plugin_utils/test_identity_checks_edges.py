@@ -45,6 +45,9 @@ def test_a_refused_grant_names_the_client_and_the_answer(pki):  # noqa: F811
     assert res["measured"] == "HTTP 400 invalid_scope:"
     assert res["required"] == "a token for %s with scopes eformidling:dpo" % CLIENT
     assert res["message"].startswith("Maskinporten refused the grant of %s: " % CLIENT)
+    # The meaning and the fix name this host's client and the scope it asked for (none named in the answer).
+    assert "eformidling:dpo" in res["message"] + res["fix"] and CLIENT in res["message"] + res["fix"]
+    assert "MOVE_IP_<orgnr>" not in res["message"] + res["fix"] and "(not named)" not in res["message"] + res["fix"]
 
 
 def test_an_unreachable_step_says_what_could_not_be_reached(pki):  # noqa: F811
@@ -146,7 +149,7 @@ def test_another_or_an_expired_certificate_is_described(pki):  # noqa: F811
     context["now"] = pki["leaf"].not_valid_after_utc + datetime.timedelta(days=1)
     res = judge(context)["identity.virksert"]
     mine = identity.serial_hex(pki["leaf"].serial_number)
-    assert res["measured"] == "serial %s, expired" % mine
+    assert (res["status"], res["measured"], res["required"]) == ("fail", "serial %s, expired" % mine, required(pki))
     assert res["message"] == "the directory's certificate is expired: " + WHY_DPO
     assert res["fix"].startswith("Send the public part")
 
