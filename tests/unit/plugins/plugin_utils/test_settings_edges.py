@@ -136,3 +136,38 @@ def test_external_endpoints_are_catalogue_entries_probed_like_the_rest():
         dict(common, name="queue", host="mq", port=61616, purpose="external ActiveMQ broker, tcp (%s)" % BROKER,
              source=BROKER),
     ]  # fmt: skip
+
+
+def test_a_bad_boolean_says_true_or_false():
+    assert refusal(s._bool, "b", "maybe")[0] == "b='maybe' is not allowed: a boolean (true or false)"
+
+
+@pytest.mark.parametrize("value", ["var/lib/ip", "~/ip", "/var/lib/$IP"])
+def test_a_directory_must_be_an_absolute_real_path(value):
+    message, problems = refusal(s._directory, "d", value)
+    assert message.startswith("d=%r is not allowed: an absolute path such as /var/lib/integrasjonspunkt" % value)
+    assert problems[0]["value"] == value
+
+
+def test_a_directory_is_normalised_and_the_root_stays_the_root():
+    assert s._directory("d", " /var/lib//ip/ ") == "/var/lib/ip"
+    assert s._directory("d", "/") == "/"
+
+
+@pytest.mark.parametrize("value", [7, "a|b", "a b"])
+def test_a_bad_no_proxy_names_the_forms_allowed(value):
+    message, problems = refusal(s.no_proxy_list, "np", value)
+    assert "host names, domain suffixes (.example.no), IPs or CIDRs, comma-separated" in message
+    assert problems[0]["value"] == value
+
+
+def test_normalise_lists_every_refused_value_separated_by_semicolons():
+    with pytest.raises(s.SettingsError) as caught:
+        s.normalise({"integrasjonspunkt_port": "x", "integrasjonspunkt_environment": "staging"})
+    assert "; " in str(caught.value) and len(caught.value.problems) == 2
+    assert str(caught.value) == "; ".join(s.problem_text(p) for p in caught.value.problems)
+
+
+def test_public_settings_keep_values_and_redact_only_the_urls_credentials():
+    shown = s.public({"port": 9093, "database_url": "jdbc:sqlserver://db;user=sa;password=pw", "api_password": "x"})
+    assert shown == {"port": 9093, "database_url": "jdbc:sqlserver://db;user=<redacted>;password=<redacted>"}
