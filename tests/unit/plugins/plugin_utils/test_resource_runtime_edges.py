@@ -159,3 +159,27 @@ def test_an_engine_that_does_not_answer_fails_with_its_reason():
     assert res["message"] == "timed out"
     assert res["fix"].endswith("or point integrasjonspunkt_docker_host at its socket.")
     assert engine(available=True, answers=False, binary="docker")["message"] == "the engine does not answer"
+
+
+# --------------------------------------------------------------------------- resources.cpu
+
+
+def test_cpus_pass_naming_online_affinity_and_quota():
+    res = result("resources.cpu")
+    assert fields(res) == ("pass", 2.0, 1.0, "CPUs")
+    assert res["message"] == "2.0 effective CPUs (online 2, affinity 2, cgroup quota none)"
+    res = result("resources.cpu", resources__cpu__effective=1.0, resources__cpu__cgroup_quota=1.0)
+    assert res["message"] == "1.0 effective CPUs (online 2, affinity 2, cgroup quota 1.0)"
+
+
+def test_too_few_cpus_fail_with_the_fix():
+    res = result("resources.cpu", resources__cpu__effective=0.5, resources__cpu__cgroup_quota=0.5)
+    assert fields(res) == ("fail", 0.5, 1.0, "CPUs")
+    assert res["message"] == "only 0.5 effective CPUs (online 2, affinity 2, cgroup quota 0.5)"
+    assert res["fix"] == "Give the host or its cgroup at least 1.0 CPU (raise the VM's vCPUs or the CPUQuota/cpu.max)."
+
+
+def test_cpus_not_measured_are_unknown():
+    res = result("resources.cpu", resources__cpu__effective=None)
+    assert fields(res) == ("unknown", None, 1.0, "CPUs")
+    assert result("resources.cpu", resources__cpu={"available": False, "reason": "boom"})["message"] == "boom"
