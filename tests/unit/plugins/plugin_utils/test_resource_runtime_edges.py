@@ -3,7 +3,7 @@ message and fix an operator reads (written for the mutants of the check family f
 
 import pytest
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import checks
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import checks, thresholds
 from tests.unit.plugins.plugin_utils.test_checks import by_id, ctx
 
 NO_JAVA = {"available": False, "best_major": None, "runtimes": []}
@@ -183,3 +183,51 @@ def test_cpus_not_measured_are_unknown():
     res = result("resources.cpu", resources__cpu__effective=None)
     assert fields(res) == ("unknown", None, 1.0, "CPUs")
     assert result("resources.cpu", resources__cpu={"available": False, "reason": "boom"})["message"] == "boom"
+
+
+def test_a_directory_role_without_a_path_is_skipped_not_the_end_of_the_list():
+    groups = checks.disk_by_filesystem({"data": None, "logs": "/var/log/ip"}, [], {"logs": 0.1})
+    assert groups == [
+        ({"path": "/var/log/ip", "reason": "no disk facts for /var/log/ip"}, [("logs", "/var/log/ip", 0.1)])
+    ]
+
+
+def test_memory_for_einnsyn_is_named_and_a_shortfall_says_how_much_to_give():
+    res = result("resources.memory", settings__einnsyn_same_host=True)
+    assert res["message"].endswith(" (includes 1024 MiB for the eInnsyn client on the same host)")
+    res = result("resources.memory", resources__memory__effective_bytes=1024 * 1024**2)
+    assert res["fix"] == "Give the host at least 2048 MiB of memory."
+
+
+def test_disk_needs_scale_with_millions_of_messages():
+    needs = checks.disk_needs_gb({"retained_messages": 10**7}, thresholds.defaults())
+    assert needs["logs"] == 10 * thresholds.defaults()["disk_logs_gb_per_million"]
+
+
+def own_fs(role_index, **facts):
+    """The directory at role_index (0 data, 1 logs, 2 temp, 3 install) on a filesystem of its own."""
+    changes = {"resources__disk__%d__dev" % role_index: "9:%d" % role_index}
+    changes["resources__disk__%d__mount_point" % role_index] = "/own%d" % role_index
+    changes.update({"resources__disk__%d__%s" % (role_index, k): v for k, v in facts.items()})
+    return changes
+
+
+def test_a_read_only_install_directory_alone_is_fine():
+    assert result("resources.disk", **own_fs(3, read_only=True))["status"] == "pass"
+    assert result("resources.disk", **own_fs(1, read_only=True))["status"] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("index", "note", "status"),
+    [
+        (1, "on overlay (container layer): data is lost", "warn"),
+        (1, "on tmpfs: contents are lost at reboot", "warn"),
+        (0, "a bind mount", "pass"),
+        (2, "on tmpfs: contents are lost at reboot", "pass"),
+    ],
+)
+def test_volatile_filesystems_matter_for_data_and_logs(index, note, status):
+    res = result("resources.disk", **own_fs(index, notes=[note]))
+    assert res["status"] == status
+    if status == "warn":
+        assert res["fix"].endswith("the H2 database and queue must survive a reboot.")
