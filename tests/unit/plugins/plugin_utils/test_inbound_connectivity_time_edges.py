@@ -4,7 +4,7 @@ let live)."""
 
 import pytest
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import checks
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import checks, time_checks
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.connectivity_checks import EndpointCheck
 from tests.unit.plugins.plugin_utils.test_checks import by_id, ctx
 
@@ -174,3 +174,60 @@ def test_the_timezone_outcomes():
     res = result("time.timezone", timesync__timezone={"name": "X", "oslo_equivalent": None})
     assert fields(res) == ("unknown", "X", "Europe/Oslo rules", None)
     assert res["message"] == "timezone could not be read"
+
+
+# --------------------------------------------------------------------------- time.service, time.probe
+
+
+def test_two_time_services_warn_and_one_or_the_hosts_clock_is_enough():
+    res = result(
+        "time.service", timesync__service__active=["chrony", "systemd-timesyncd"], timesync__service__conflict=True
+    )
+    assert fields(res) == ("warn", "chrony, systemd-timesyncd", "exactly one", None)
+    assert res["fix"] == "Keep one of them (chrony is preferred) and disable the others."
+    assert fields(result("time.service")) == ("pass", "chrony", "one active", None)
+    res = result(
+        "time.service", timesync__service__active=[], resources__platform__virtualization={"role": "container"}
+    )
+    assert fields(res) == ("info", "none (container)", "one active", None)
+
+
+def test_a_probe_of_the_ntp_host_that_failed_in_our_code_says_so():
+    c = ctx()
+    c["ntp_probe"] = {"server": "time.google.com", "reachable": False, "error": "boom", "error_kind": "error"}
+    res = by_id(checks.run_checks(c))["time.probe"]
+    assert res["message"] == "no verdict: the probe of the integrasjonspunkt's NTP host time.google.com failed in our" \
+        " code: boom"  # fmt: skip
+
+
+def test_a_crashed_ntp_host_probe_keeps_its_exception_for_the_report():
+    c = ctx()
+    c["errors"] = {"ntp_probe": {"message": "collecting ntp_probe failed: boom", "exception": "Traceback: boom"}}
+    assert by_id(checks.run_checks(c))["time.probe"]["exception"] == "Traceback: boom"
+
+
+def test_without_probes_time_probe_is_info_and_without_answers_it_fails_with_the_fix():
+    res = result("time.probe", timesync__probes=[])
+    assert (res["status"], res["message"]) == ("info", "direct NTP probes were not run")
+    dead = {"server": "a.ntp", "reachable": False, "offset_seconds": None, "delay_seconds": None}
+    res = result("time.probe", timesync__probes=[dead])
+    assert fields(res) == ("warn", "no server answered", "an answer", None)
+    assert res["fix"].startswith("Open UDP 123 from this host to the NTP servers")
+
+
+def test_a_probe_with_no_round_trip_delay_is_the_nearest():
+    near = {"server": "local.ntp", "reachable": True, "offset_seconds": 0.0, "delay_seconds": 0.0}
+    far = {"server": "far.ntp", "reachable": True, "offset_seconds": 0.1, "delay_seconds": 0.5}
+    assert checks.best_probe({"probes": [far, near]}) is near
+
+
+def test_a_public_ntp_name_with_its_trailing_dot_is_public():
+    assert time_checks.public_source("time.google.com.") is True
+    assert time_checks.public_source("[10.0.0.1]") is False
+
+
+def test_a_timezone_that_could_not_be_read_says_why():
+    res = result(
+        "time.timezone", timesync__timezone={"name": None, "oslo_equivalent": None, "reason": "no timedatectl"}
+    )
+    assert res["message"] == "no timedatectl"
