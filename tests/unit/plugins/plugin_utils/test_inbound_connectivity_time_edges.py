@@ -231,3 +231,43 @@ def test_a_timezone_that_could_not_be_read_says_why():
         "time.timezone", timesync__timezone={"name": None, "oslo_equivalent": None, "reason": "no timedatectl"}
     )
     assert res["message"] == "no timedatectl"
+
+
+def test_time_probe_agreement_and_disagreement_are_in_seconds_against_the_limit():
+    assert fields(result("time.probe")) == ("pass", 0.0002, "<= 0.5", "s")
+    res = result("time.probe", timesync__offset_seconds=0.9)
+    assert fields(res) == ("warn", 0.9006, "<= 0.5", "s")
+
+
+def test_time_sources_that_cannot_be_read_are_unknown_with_the_fix():
+    res = result("time.source", timesync__chrony__sources=[], timesync__ntp_servers_configured=[])
+    assert fields(res) == ("unknown", None, "an internal NTP source", None)
+    assert res["fix"].startswith("Make chronyc (or the daemon's configuration) readable by this user")
+
+
+def test_time_synchronised_outcomes():
+    res = result("time.synchronised")
+    assert fields(res) == ("pass", "synchronised", "synchronised", None)
+    assert res["message"] == "synchronised according to chrony"
+    res = result("time.synchronised", timesync__chrony__reference_time_age_seconds=5000)
+    assert fields(res) == ("fail", "reference 5000 s old", "reference <= %.0f s old" % thresholds_age(), None)
+    res = result("time.synchronised", timesync__synchronised=False)
+    assert fields(res) == ("fail", "not synchronised", "synchronised", None)
+    res = result("time.synchronised", timesync__synchronised=None)
+    assert fields(res) == ("unknown", "unknown", "synchronised", None)
+    res = result(
+        "time.synchronised", timesync__synchronised=None, resources__platform__virtualization={"role": "container"}
+    )
+    assert fields(res) == ("info", "unknown (container)", "synchronised", None)
+
+
+def thresholds_age():
+    return ctx()["thresholds"]["reference_max_age_seconds"]
+
+
+def test_time_offset_by_a_direct_probe_and_a_crash_keeps_its_exception():
+    res = result("time.offset", ntp_probe={}, timesync__synchronised=False)
+    assert res["message"].startswith("clock is 0.0006 s behind (direct probe of ntp1.example; offset")
+    c = ctx()
+    c["errors"] = {"ntp_probe": {"message": "collecting ntp_probe failed: boom", "exception": "Traceback: boom"}}
+    assert by_id(checks.run_checks(c))["time.offset"]["exception"] == "Traceback: boom"
