@@ -271,3 +271,14 @@ def test_time_offset_by_a_direct_probe_and_a_crash_keeps_its_exception():
     c = ctx()
     c["errors"] = {"ntp_probe": {"message": "collecting ntp_probe failed: boom", "exception": "Traceback: boom"}}
     assert by_id(checks.run_checks(c))["time.offset"]["exception"] == "Traceback: boom"
+
+
+def test_no_offset_at_all_is_unknown_and_a_middling_one_warns_rounded_to_four_places():
+    res = result("time.offset", ntp_probe={}, timesync__synchronised=False, timesync__probes=[])
+    assert fields(res) == ("unknown", None, OFFSET_REQUIRED, "s")
+    assert res["message"].startswith("no offset could be measured: the integrasjonspunkt's NTP host")
+    res = result("time.offset", ntp_probe__offset_seconds=0.123456, timesync__offset_seconds=0.123456)
+    assert fields(res) == ("warn", 0.1235, OFFSET_REQUIRED, "s")
+    assert res["message"].startswith("clock is 0.1235 s ahead")
+    res = result("time.offset", ntp_probe__offset_seconds=12.0)
+    assert res["message"].endswith("and Maskinporten rejects tokens above 10 s")
