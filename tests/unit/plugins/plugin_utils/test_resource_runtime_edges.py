@@ -108,13 +108,14 @@ def test_java_missing_is_installed_from_the_distribution():
     res = result("runtime.java", resources__runtimes__java=NO_JAVA)
     assert fields(res) == ("info", None, 21, "Java major")
     assert res["message"].endswith("; the install role installs openjdk-21-jre-headless")
+    assert res["message"].startswith("no Java 21+ found; integrasjonspunkt 4.0.8 needs Java 21+")
     assert res["fix"].startswith("Nothing to do: the integrasjonspunkt role installs openjdk-21-jre-headless.")
 
 
 def test_java_missing_without_a_package_adds_temurin():
     res = result("runtime.java", resources__runtimes__java=NO_JAVA, resources__platform__distribution_version="12")
     assert fields(res) == ("warn", None, 21, "Java major")
-    assert "this distribution has no Java 21 package" in res["message"]
+    assert res["message"].startswith("no Java 21+ found and this distribution has no Java 21 package")
     assert res["fix"].startswith("Make packages.adoptium.net reachable")
 
 
@@ -143,6 +144,7 @@ def test_a_missing_engine_fails():
     res = engine(available=False, reason="no docker or podman")
     assert fields(res) == ("fail", "missing", "docker that answers at " + SOCKET, None)
     assert res["message"] == "no docker or podman"
+    assert res["fix"].startswith("Install Docker (Debian/Ubuntu: docker.io or Docker CE) and start it")
     assert engine(available=False)["message"] == "no container engine found"
 
 
