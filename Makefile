@@ -31,6 +31,7 @@ MUTATE_FILES ?= \
 	plugins/plugin_utils/identity_checks.py \
 	plugins/plugin_utils/plan.py \
 	plugins/plugin_utils/settings.py \
+	plugins/plugin_utils/settings_rules.py \
 	plugins/module_utils/gather.py \
 	plugins/module_utils/timesync.py
 MUTATION_DIR := $(CURDIR)/.build/mutation
