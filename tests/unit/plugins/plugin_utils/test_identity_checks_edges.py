@@ -4,7 +4,7 @@ phrase of the message and fix an operator reads (written for the mutants the ear
 import datetime
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificate_checks, identity
-from tests.unit.plugins.plugin_utils.test_identity_checks import (
+from tests.unit.plugins.plugin_utils.test_identity_checks import (  # pylint: disable=unused-import
     ORGNR,
     PLAN,
     TOKEN_OK,
@@ -19,7 +19,8 @@ WHY_DPO = "the integrasjonspunkt refuses to start (with DPO)"
 URL = "%s/virksert/%s" % (PLAN["service_registry_url"], ORGNR)
 
 
-def virksert(pki, step, services=("DPO",), token=TOKEN_OK, jwk=None):  # noqa: F811
+def virksert(pki, step, services=("DPO",), token=None, jwk=None):  # noqa: F811
+    token = TOKEN_OK if token is None else token
     return judge(ctx(pki, {"token": token, "virksert": step, "jwk": jwk}, services=services))["identity.virksert"]
 
 
