@@ -103,11 +103,9 @@ def _version_tuple(text):
     return tuple(int(p) for p in re.match(r"^(\d+)\.(\d+)\.(\d+)", text).groups())
 
 
-def _single_line(var, value, allowed):
-    text = str(value if value is not None else "")
-    if "\n" in text or "\r" in text:
-        raise model._bad(var, value, allowed)
-    return text
+def _multiline(value):
+    """A value that would break the one-line properties file (or a header) it is written to."""
+    return bool(re.search(r"[\r\n]", str(value)))
 
 
 # --- families -------------------------------------------------------------------------------------------
@@ -269,7 +267,7 @@ def external_urls(c, out):
     """What the install writes to the properties file: a URL of a kind it supports, on one line."""
     if out.get("external_database"):
         url = _text(c.values, "integrasjonspunkt_database_url")
-        if not DATABASE_URL_RE.match(url) or "\n" in url or "\r" in url:
+        if not DATABASE_URL_RE.match(url) or _multiline(url):
             c.refuse(
                 "integrasjonspunkt_database_url",
                 "with integrasjonspunkt_external_database=true, a JDBC URL for PostgreSQL, MySQL, MariaDB, MS SQL"
@@ -277,7 +275,7 @@ def external_urls(c, out):
             )
     if out.get("external_queue"):
         url = _text(c.values, "integrasjonspunkt_queue_broker_url")
-        if not BROKER_URL_RE.match(url) or "\n" in url or "\r" in url:
+        if not BROKER_URL_RE.match(url) or _multiline(url):
             c.refuse(
                 "integrasjonspunkt_queue_broker_url",
                 "with integrasjonspunkt_external_queue=true, an ActiveMQ (classic) broker URL such as"
@@ -314,7 +312,7 @@ def api_credentials(c, out):
 def _secret_line(c, var, when="", otherwise=""):
     """A password: a non-empty single line, kept in Ansible Vault. Its value is never shown."""
     value = str(c.values.get(var) if c.values.get(var) is not None else "")
-    state = "empty" if not value else ("more than one line" if re.search(r"[\r\n]", value) else None)
+    state = "empty" if not value else ("more than one line" if _multiline(value) else None)
     if state:
         c.refuse(var, "%sa non-empty single line, kept in Ansible Vault (it is %s)%s" % (when, state, otherwise))
 
@@ -403,7 +401,7 @@ def tls(c, out):
             "empty (the enterprise keystore serves TLS) or an absolute path to the PKCS12/JKS keystore with the TLS"
             " certificate (on the controller, or on the host when integrasjonspunkt_tls_keystore_remote_src=true)",
         )
-    if not alias.strip() or re.search(r"[\r\n]", alias):
+    if not alias.strip() or _multiline(alias):
         c.refuse("integrasjonspunkt_tls_keystore_alias", when + "the alias of the TLS key entry (difi.ssl.key-alias)")
     _secret_line(c, "integrasjonspunkt_tls_keystore_password", when)
 
@@ -449,7 +447,7 @@ def extra_properties(c, out):
             "keys the role does not manage; %s come from integrasjonspunkt_* variables" % ", ".join(clashes),
             value=clashes,
         )
-    multi = sorted(str(k) for k, v in props.items() if re.search(r"[\r\n]", str(v)))
+    multi = sorted(str(k) for k, v in props.items() if _multiline(v))
     if multi:
         allowed = "single-line values (%s are not)" % ", ".join(multi)
         c.refuse("integrasjonspunkt_extra_properties", allowed, value=multi)
@@ -460,7 +458,7 @@ def jvm_options(c, out):
     if isinstance(opts, str) or not isinstance(opts, (list, tuple)):
         c.refuse("integrasjonspunkt_jvm_extra_opts", "a list of JVM options")
         return
-    if any(re.search(r"[\r\n]", str(o)) for o in opts):
+    if any(_multiline(o) for o in opts):
         c.refuse("integrasjonspunkt_jvm_extra_opts", "single-line options", value="(a multi-line option)")
     if out.get("run_mode") == "docker" and any(re.search(r"(?i)password|passord|secret", str(o)) for o in opts):
         # JAVA_TOOL_OPTIONS is shown by `docker inspect`: never show the option either.
