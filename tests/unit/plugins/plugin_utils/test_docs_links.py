@@ -39,20 +39,26 @@ def tracked_text_files():
             yield rel, path
 
 
-def test_every_link_in_the_code_and_docs_is_a_known_page():
-    bad = []
-    seen = 0
+def links(pattern):
+    """(file, match) of every match of `pattern` in the tracked text files."""
     for rel, path in tracked_text_files():
         try:
             with open(path, encoding="utf-8") as fh:
                 text = fh.read()
         except UnicodeDecodeError:
             continue
-        for match in LINK.finditer(text):
-            seen += 1
-            page = match.group(1).rstrip("/.")
-            if page not in docs.PAGES:
-                bad.append("%s: %s" % (rel, match.group(0)))
+        for match in pattern.finditer(text):
+            yield rel, match
+
+
+def test_every_link_in_the_code_and_docs_is_a_known_page():
+    bad = []
+    seen = 0
+    for rel, match in links(LINK):
+        seen += 1
+        page = match.group(1).rstrip("/.")
+        if page not in docs.PAGES:
+            bad.append("%s: %s" % (rel, match.group(0)))
     assert seen > 5, "the scan found no links at all: the pattern is broken"
     assert bad == [], bad
 
@@ -86,16 +92,10 @@ def test_every_known_page_exists_in_the_docs_repository():
 def test_every_docs_digdir_link_exists_in_the_docs_repository():
     _header, pages = snapshot()
     bad, seen = [], 0
-    for rel, path in tracked_text_files():
-        try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-        except UnicodeDecodeError:
-            continue
-        for match in ANY_LINK.finditer(text):
-            seen += 1
-            if not source_exists(match.group(1).rstrip("/."), pages):
-                bad.append("%s: %s" % (rel, match.group(0)))
+    for rel, match in links(ANY_LINK):
+        seen += 1
+        if not source_exists(match.group(1).rstrip("/."), pages):
+            bad.append("%s: %s" % (rel, match.group(0)))
     assert seen > 5 and bad == [], bad
 
 
