@@ -23,7 +23,12 @@ os.environ.setdefault(
     os.pathsep.join(
         [
             COLLECTIONS,
-            os.path.join(os.path.dirname(os.path.dirname(sys.executable)), "lib", "python3.11", "site-packages"),
+            os.path.join(
+                os.path.dirname(os.path.dirname(sys.executable)),
+                "lib",
+                "python%d.%d" % sys.version_info[:2],
+                "site-packages",
+            ),
         ]
     ),
 )

@@ -28,7 +28,7 @@ def ansible_env(extra=None):
             "ANSIBLE_CONFIG": os.path.join(REPO, "ansible.cfg"),
             "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS
             + os.pathsep
-            + os.path.join(os.path.dirname(VENV_BIN), "lib", "python3.11", "site-packages"),
+            + os.path.join(os.path.dirname(VENV_BIN), "lib", "python%d.%d" % sys.version_info[:2], "site-packages"),
             "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
             "ANSIBLE_STDOUT_CALLBACK": "json",
             "ANSIBLE_NOCOLOR": "1",
