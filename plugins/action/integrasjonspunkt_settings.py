@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one validation of the integrasjonspunkt_* settings, for every role (doc: plugins/modules/).
 
 It reads the host's variables itself (templated here, never passed as task arguments, so a secret never

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A controller directory as an absolute path, resolved as the preflight reports resolve theirs (controller side)."""
 
 from ansible.errors import AnsibleFilterError

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The release JAR's URL for the install role: the same function preflight probes (plugin_utils.download)."""
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import download

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Judge `gpg --status-fd` output of a detached signature against the pinned key (controller side).
 
 Each way a signature can be refused gets its own message, so the operator is told what is actually wrong: a

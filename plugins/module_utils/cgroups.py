@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Find the CPU and memory limits of this process's own cgroup (v1, v2 or hybrid), walking its ancestors.
 
 Readers take a filesystem `root` ("/" on a real host, a fixture tree in tests) and the already parsed

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Whether the service user can write the integrasjonspunkt's directories: owner, mode and writability, read-only.
 
 The integrasjonspunkt writes its H2 database, activemq-data, the message store and its log file under the data and log

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Run every preflight collector of one host concurrently, inside one monotonic time budget.
 
 Each collector runs in its own daemon thread. A collector that raises, or is still running when the

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The identity probe, managed-host side: the network path the integrasjonspunkt itself will take.
 
 1. POST the signed JWT grant (made on the controller) to Maskinporten's token endpoint;

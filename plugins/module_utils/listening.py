@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Who listens on a TCP port: pure parsers for /proc/net/tcp{,6} and a socket-inode owner lookup.
 
 No root is needed to see that a port is taken; naming the process that holds it needs

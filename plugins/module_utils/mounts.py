@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Pure helpers for /proc/self/mountinfo and for measuring the filesystem that holds a path.
 
 Every parser takes text and never raises on malformed input; lines it cannot read are skipped.

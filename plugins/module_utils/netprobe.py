@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Network probes for connectivity_info: DNS, TCP to every address, TLS, HTTP, SNTP and HTTP CONNECT.
 
 Layout (plain files, so that Ansible's module payload builder finds each one):

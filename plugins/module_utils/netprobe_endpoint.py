@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The endpoint record of the network probes (module_utils netprobe_*).
 
 What a caller may ask for (protocols, default ports, severities), the validation of one endpoint dict, the blank

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The grading of the probes: one endpoint's verdict from its recorded steps, the summary, the result's shape.
 
 Fail closed: `endpoint_status` gives ok only on positive evidence of every step the protocol implies (a

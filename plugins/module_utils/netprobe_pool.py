@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The pool and the time budget of the probes: bounded daemon threads, one deadline, sticky verdicts.
 
 One budget: probe_all has an absolute time.monotonic() deadline. Every step gets min(the endpoint's timeout,

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The network steps of the probes, one exchange each: DNS, TCP connect, HTTP CONNECT, HTTP HEAD and SNTP.
 
 Each step is bounded by the `timeout` it is given and returns a report dict. A step catches only the network

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The TLS step of the probes: the verifying and the non-verifying context, the handshake, the certificate.
 
 A certificate is accepted only when the handshake with the verifying context completed; after a verification

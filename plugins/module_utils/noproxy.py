@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Proxy selection, a `no_proxy` matcher and credential redaction.
 
 Pure functions only: the caller passes the environment in. Nothing here raises on bad input.

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Collect the CPU, memory, disk, platform and runtime facts behind `resource_facts`.
 
 Parsers are pure functions of text. Collectors take a filesystem `root` (so tests can point them at a

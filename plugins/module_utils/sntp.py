@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Direct NTP probes from the target: ntplib when importable, else a minimal SNTP (RFC 4330) client of our own.
 
 Offsets follow the collection's convention, ``offset_seconds = local clock - true time`` (positive: local clock

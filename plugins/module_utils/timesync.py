@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Pure parsers and judgements for the time-synchronisation views of timesync_facts.
 
 Sign convention, used for every ``offset_seconds`` this collection returns::

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The time collector: gathers every time-sync view of a host in-process, inside one monotonic time budget.
 
 ``gather(run, which, ...)`` returns the dict that ``timesync_facts`` returns as

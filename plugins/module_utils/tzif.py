@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A small TZif (RFC 8536) reader and POSIX TZ rule evaluator, for targets without ``zoneinfo`` (Python 3.8).
 
 Pure functions over bytes and strings; nothing here raises on garbage input. ``parse_tzif`` returns

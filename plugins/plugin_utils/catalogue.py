@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The eFormidling endpoint catalogue (data/endpoints.yml): load, validate, select, override.
 
 Controller-side and pure apart from `load`. Errors are CatalogueError with a message that names the entry

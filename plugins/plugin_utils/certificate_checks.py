@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The certificate.* checks: the keystore and the enterprise certificate (virksomhetssertifikat) in it.
 
 Each rule is one Check over ``ctx["keystore"]``:

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The enterprise certificate (virksomhetssertifikat) and its keystore, read on the controller.
 
 Pure functions over `cryptography` (ansible-core depends on it), except `inspect_jks`, which runs

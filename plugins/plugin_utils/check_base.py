@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The check framework every check family builds on: one requirement as a Check with a stable ID, its outcome.
 
 A check that raises, or whose facts could not be gathered, is ``error`` (Check.run): never ``pass``.

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Preflight judgement: every documented requirement as one check object with a stable ID.
 
 Pure functions over the facts the modules gathered; no I/O. Every check runs. A check that raises,

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """config.* checks of the host: the release, the API security settings and where Docker keeps the data."""
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import plan

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """connectivity.* and install.* endpoint checks: each probe result judged, with a fix per cause (proxy, DNS, NTP)."""
 
 import re

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """directories.writable: the service user can write the directories the integrasjonspunkt writes at start-up.
 
 Reads ctx["directories"] (module_utils/dirperms.py through preflight_gather): the H2 database, activemq-data and the

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The docs.digdir.no pages this collection links to: one place, checked by a test against every link.
 
 Each page is named by its path under https://docs.digdir.no/docs/eFormidling/ and the source file in

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The URL of a release's JAR: one function for the install role (filter jar_url) and preflight's probe.
 
 The layout is GitHub Releases' (<base>/v<version>/integrasjonspunkt-v<version>.jar, with .sha1 and .asc beside

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The identity probe, controller side: the Maskinporten JWT grant and what the answers mean.
 
 The grant is signed here, where the key is, with PyJWT; only the signed grant (valid for at most

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The identity.* checks: the opt-in identity probe's answers, judged.
 
 ``ctx["identity"]`` is the engine's plan for the probe:

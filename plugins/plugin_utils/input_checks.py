@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """config.inputs: every problem the settings model finds in the host's variables, as one preflight check.
 
 The install refuses exactly the problems of severity fail (the same rules, plugin_utils/settings_rules.py),

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Preflight probes what the install will fetch, from where it will fetch it.
 
 Java mode: when integrasjonspunkt_download_base_url points at a mirror instead of GitHub Releases, the GitHub

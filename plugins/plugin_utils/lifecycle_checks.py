@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The lifecycle.* checks: dated facts (data/dated_facts.yml) judged per host.
 
 A fact applies to a host by its services, environment, integrasjonspunkt version and run mode. Each applicable fact

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Where the collection writes files on the controller: one rule for every report directory.
 
 A relative directory is relative to where ansible-playbook runs (the controller process's working

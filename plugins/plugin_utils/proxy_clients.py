@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Which integrasjonspunkt client reaches a catalogue entry, and whether it follows the JVM proxy.
 
 The install role gives the JVM `-Dhttps.proxyHost`/`-Dhttp.proxyHost` (settings.py); only some of the

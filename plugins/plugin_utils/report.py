@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Render the preflight results of all hosts: summary lines, JSON, JUnit XML, Markdown and HTML.
 
 Pure functions. The action plugin hands in, per host, the registered result of the host's preflight task (or None)

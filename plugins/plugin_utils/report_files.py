@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Write one run's report files as a set: all of them, or none.
 
 A reader of the report directory must never see a mix of two runs (a new JSON beside the previous run's

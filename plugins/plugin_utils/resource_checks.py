@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """resources.* checks: CPUs, memory and disk space against the documented minimums."""
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.check_base import (

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one model of the shared ``integrasjonspunkt_*`` settings, normalised once for every role.
 
 The preflight engine and the install role both read ``normalise()``'s answer, so the directories,

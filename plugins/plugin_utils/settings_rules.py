@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The rules of the settings model, one function per family, each collecting every problem it finds.
 
 Each family reads the values (DEFAULTS overlaid with the host's variables), writes what it normalised into

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Where the settings come from: the host's variables, read and templated on the controller.
 
 The preflight engine and the integrasjonspunkt_settings entry point read the variables here, never as task

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The preflight thresholds: the one place their defaults and sources live.
 
 Users override single keys with ``preflight_thresholds``; the role's argument spec lists the

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """time.* checks: a time service runs, the clock is synchronised and close to NTP, its source and the timezone."""
 
 import ipaddress

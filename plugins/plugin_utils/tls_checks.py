@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """certificate.tls: the keystore that serves the API's inbound HTTPS (difi.ssl.*), when it has its own.
 
 ``ctx["tls_keystore"]`` (built by the preflight action from the settings model's ``tls``):
