@@ -3,16 +3,31 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
+# `make preflight`'s light .venv-run: whatever python3 the machine has (3.11 gets ansible-core 2.19, 3.12+ 2.21,
+# by the markers in constraints.txt).
 PYTHON ?= python3
+# The development .venv runs ansible-core 2.21, which needs Python 3.12 or newer: the newest 3.13 or 3.12 found,
+# as a real interpreter path (pyenv shims can point at nothing). Override: make DEV_PYTHON=/path/to/python3.12.
+DEV_PYTHON ?= $(firstword $(wildcard /usr/bin/python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3.13 \
+	/usr/bin/python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3.12))
+# None found is an error of every target that needs .venv (not of `make preflight`, which runs on 3.11).
+DEV_PY_VERSION := $(if $(DEV_PYTHON),$(shell $(DEV_PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'))
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 # `make preflight` gets a light virtualenv of its own: ansible-core, ntplib, nothing for development.
 RUN_VENV := $(CURDIR)/.venv-run
 COLL_ROOT := $(CURDIR)/.build/collections
 COLL_DIR := $(COLL_ROOT)/ansible_collections/eformidling/integrasjonspunkt
+# The version galaxy.yml says (`make release` writes it), and the tarball `make build` makes of it.
+COLL_VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL = eformidling-integrasjonspunkt-$(COLL_VERSION).tar.gz
+# An operator's controller with ansible-core alone (requirements.txt): `make build` installs the tarball there.
+CORE_ONLY_VENV := $(CURDIR)/.build/core-only-venv
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
-export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT):$(VENV)/lib/python3.11/site-packages
+# The community collections of the `ansible` package (test hosts' connections, the declared dependencies).
+VENV_SITE := $(VENV)/lib/python$(DEV_PY_VERSION)/site-packages
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT):$(VENV_SITE)
 export PYTHONDONTWRITEBYTECODE := 1
 # Every process the tests start inherits this; tests/helpers/check_leftovers.sh finds ours by it.
 export EFORMIDLING_TEST_CHECKOUT := $(CURDIR)
@@ -61,23 +76,36 @@ NSPAWN_STATE ?= /var/lib/eformidling-tests
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
+# $(call check_python,INTERPRETER,MIN_VERSION,WHAT): fail loudly unless INTERPRETER exists and is new enough.
 define check_python
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-	  { echo "ansible-core 2.19 needs Python 3.11 or newer on the controller; $(PYTHON) is $$($(PYTHON) -V)" >&2; exit 1; }
+	@test -n "$(1)" || { echo "$(3) needs Python $(2) or newer and none was found (/usr/bin/python3.1x," \
+	  "~/.pyenv/versions/3.1x.*): install one, or name it: make DEV_PYTHON=/path/to/python3.13" >&2; exit 1; }
+	@$(1) -c 'import sys; sys.exit(sys.version_info[:2] < tuple(map(int, "$(2)".split("."))))' || \
+	  { echo "$(3) needs Python $(2) or newer on the controller; $(1) is $$($(1) -V)" >&2; exit 1; }
 	@# Debian and Ubuntu ship venv/ensurepip separately.
-	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || \
+	@$(1) -c 'import ensurepip, venv' 2>/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 endef
 
 $(BIN)/ansible-playbook: requirements.txt constraints.txt requirements-dev.txt
-	$(check_python)
-	$(PYTHON) -m venv $(VENV)
+	$(call check_python,$(DEV_PYTHON),3.12,ansible-core 2.21 (the development .venv))
+	@# A .venv of another Python (an older checkout's 3.11) is rebuilt, not patched.
+	@if [ -e $(VENV) ] && [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" != \
+	  "$(DEV_PY_VERSION)" ]; then echo "$(VENV) is not Python $(DEV_PY_VERSION): rebuilding it"; rm -rf $(VENV); fi
+	$(DEV_PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
+$(CORE_ONLY_VENV)/bin/ansible-playbook: requirements.txt constraints.txt
+	$(call check_python,$(DEV_PYTHON),3.12,ansible-core 2.21 (the ansible-core-only check))
+	rm -rf $(CORE_ONLY_VENV)
+	$(DEV_PYTHON) -m venv $(CORE_ONLY_VENV)
+	$(CORE_ONLY_VENV)/bin/pip install -q -r requirements.txt -c constraints.txt
+	touch $@
+
 $(RUN_VENV)/bin/ansible-playbook: requirements.txt constraints.txt
-	$(check_python)
+	$(call check_python,$(PYTHON),3.11,ansible-core 2.19 (.venv-run))
 	$(PYTHON) -m venv $(RUN_VENV)
 	$(RUN_VENV)/bin/pip install -q -r requirements.txt -c constraints.txt
 	touch $@
@@ -135,8 +163,9 @@ lint: venv ## ruff (lint + format check) and ansible-lint (profile production)
 	antsibull-changelog lint
 
 .PHONY: sanity
-sanity: venv ## ansible-test sanity, every test, Python 3.11 (its first run downloads wheels from PyPI)
-	tests/helpers/ansible_test_offline.sh sanity --python 3.11
+sanity: venv ## ansible-test sanity, every test, under ansible-core 2.19 (Python 3.11), 2.20 (3.12) and 2.21 (3.13)
+	@# Its first run downloads wheels from PyPI. One line: make sanity SANITY_LINES=2.21
+	tests/helpers/sanity_lines.sh
 
 .PHONY: unit
 unit: venv ## Unit tests (pure parsers, judgement, catalogue), in a network namespace with only loopback (root)
@@ -171,7 +200,7 @@ mutation: venv ## Mutation testing (mutmut) of MUTATE_FILES against the unit tes
 	    $(addprefix src/ansible_collections/eformidling/integrasjonspunkt/,$(MUTATE_FILES)) > names.txt; fi
 	@# In the unit tests' loopback-only namespace, at the lowest priority, two workers.
 	cd $(MUTATION_DIR) && EFORMIDLING_TEST_COLLECTIONS=$(MUTATION_DIR)/mutants/src \
-	  ANSIBLE_COLLECTIONS_PATH=$(MUTATION_DIR)/mutants/src:$(VENV)/lib/python3.11/site-packages \
+	  ANSIBLE_COLLECTIONS_PATH=$(MUTATION_DIR)/mutants/src:$(VENV_SITE) \
 	  unshare --net sh -c 'ip link set lo up && exec nice -n 19 mutmut run --max-children $(MUTATION_JOBS) $$(cat names.txt)' \
 	  > $(MUTATION_DIR)/run.log 2>&1 || { tail -40 $(MUTATION_DIR)/run.log; exit 1; }
 	cd $(MUTATION_DIR) && mutmut results --all true > results.txt
@@ -194,33 +223,49 @@ argspec: venv ## Each role's meta/argument_specs.yml matches its defaults/main.y
 compat: venv ## The preflight playbook under every ansible-core release requires_ansible claims
 	tests/compat/run.sh
 
-.PHONY: build
-build: venv ## Build the tarball; install it, galaxy-importer, ansible-builder create of the EE
+.PHONY: release
+release: venv ## Cut release VERSION=X.Y.Z: changelog, galaxy.yml, CHANGELOG.md, commit + tag, tarball (docs/releasing.md)
+	tests/helpers/release.sh "$(VERSION)"
+	$(MAKE) --no-print-directory tarball
+	@echo "make release: $(TARBALL) built; next: make build, then push and publish (docs/releasing.md)"
+
+.PHONY: tarball
+tarball: venv ## Build the collection tarball only (make build also checks it)
 	rm -rf eformidling-integrasjonspunkt-*.tar.gz .build/release
 	@# Build from the files git knows about, so local scratch (reports, caches) never ships.
 	mkdir -p .build/release
 	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c 'test -e "{}" && echo "{}"' \
 	  | rsync -a --files-from=- ./ .build/release/
 	ansible-galaxy collection build --force --output-path . .build/release
-	tests/helpers/check_built_collection.sh eformidling-integrasjonspunkt-*.tar.gz
+	tests/helpers/check_built_collection.sh $(TARBALL)
+
+.PHONY: build
+build: tarball $(CORE_ONLY_VENV)/bin/ansible-playbook ## Build the tarball; install it (ansible-core alone + its dependencies), galaxy-importer, the EE
+	@# ansible-core alone, the tarball and exactly its declared dependencies (from the `ansible` package, offline).
+	python tests/helpers/check_core_only_install.py $(TARBALL) $(CORE_ONLY_VENV)/bin $(VENV_SITE)/ansible_collections
 	@# galaxy-importer as Galaxy/Automation Hub run it, offline (config: tests/helpers/galaxy-importer.cfg).
 	rm -rf .build/galaxy-importer && mkdir -p .build/galaxy-importer/tmp
 	cd .build/galaxy-importer && GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/helpers/galaxy-importer.cfg \
 	  GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP=$(CURDIR)/.build/galaxy-importer/tmp \
 	  GALAXY_IMPORTER_TMP_ROOT_DIR=$(CURDIR)/.build/galaxy-importer \
-	  python -m galaxy_importer.main $(CURDIR)/eformidling-integrasjonspunkt-0.1.0.tar.gz \
+	  python -m galaxy_importer.main $(CURDIR)/$(TARBALL) \
 	  > import.log 2>&1 || { cat import.log; exit 1; }
 	tests/helpers/check_galaxy_importer.py .build/galaxy-importer/import.log .build/galaxy-importer/importer_result.json .
 	@# The execution environment: ansible-builder reads the collection's own meta/execution-environment.yml.
 	rm -rf .build/ee && ansible-builder create -f execution-environment.yml --context .build/ee --output-filename Containerfile >/dev/null
 	grep -q 'eformidling-integrasjonspunkt.tar.gz' .build/ee/_build/requirements.yml
-	test -f .build/ee/_build/collections/eformidling-integrasjonspunkt-0.1.0.tar.gz
+	@# The image pulls exactly galaxy.yml's dependencies, with its ranges.
+	python -c 'import sys, yaml; deps = yaml.safe_load(open("galaxy.yml"))["dependencies"]; \
+	  got = {c["name"]: c.get("version") for c in yaml.safe_load(open(".build/ee/_build/requirements.yml"))["collections"]}; \
+	  got.pop("/tmp/collections/eformidling-integrasjonspunkt.tar.gz"); \
+	  sys.exit(0 if got == deps else "EE requirements %r != galaxy.yml dependencies %r" % (got, deps))'
+	test -f .build/ee/_build/collections/$(TARBALL)
 	grep -q '^ARG EE_BASE_IMAGE=.*python-312' .build/ee/Containerfile
 	grep -q 'ansible-core==2.21' .build/ee/Containerfile
 	@# What the image build would find: ansible-builder's own introspection of the installed tarball.
 	rm -rf .build/ee-introspect && mkdir -p .build/ee-introspect && printf '[defaults]\n' > .build/ee-introspect/none.cfg
 	ANSIBLE_CONFIG=.build/ee-introspect/none.cfg ANSIBLE_COLLECTIONS_PATH=.build/ee-introspect \
-	  ansible-galaxy collection install --offline -p .build/ee-introspect eformidling-integrasjonspunkt-*.tar.gz >/dev/null
+	  ansible-galaxy collection install --offline --no-deps -p .build/ee-introspect $(TARBALL) >/dev/null
 	python .build/ee/_build/scripts/introspect.py introspect .build/ee-introspect \
 	  --write-pip .build/ee-introspect/requirements.txt --write-bindep .build/ee-introspect/bindep.txt >/dev/null
 	grep -qx 'ntplib>=0.4.0  # from collection eformidling.integrasjonspunkt' .build/ee-introspect/requirements.txt

@@ -7,8 +7,16 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 printf '[defaults]\n' > "$scratch/none.cfg"
 export ANSIBLE_CONFIG="$scratch/none.cfg" ANSIBLE_COLLECTIONS_PATH="$scratch"
-ansible-galaxy collection install --offline -p "$scratch" "$tarball" >/dev/null
+# --no-deps: the docs render without the community collections (check_core_only_install.py installs them).
+ansible-galaxy collection install --offline --no-deps -p "$scratch" "$tarball" >/dev/null
 root="$scratch/ansible_collections/eformidling/integrasjonspunkt"
+grep -q "GNU GENERAL PUBLIC LICENSE" "$root/LICENSE" || { echo "built tarball lacks LICENSE (GPL-3.0)" >&2; exit 1; }
+# A released version (in changelogs/changelog.yaml) ships its generated CHANGELOG.md, with its section.
+version=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["collection_info"]["version"])' "$root/MANIFEST.json")
+if python -c 'import sys, yaml; sys.exit(sys.argv[2] not in (yaml.safe_load(open(sys.argv[1])).get("releases") or {}))' \
+    "$root/changelogs/changelog.yaml" "$version"; then
+  tr -d '\\' < "$root/CHANGELOG.md" | grep -qx "## v$version" || { echo "released $version, but its CHANGELOG.md has no v$version" >&2; exit 1; }
+fi
 [ -d "$root/plugins/modules" ] || { echo "no plugins/modules in $tarball" >&2; exit 1; }
 for f in "$root"/plugins/modules/*.py; do
   name=$(basename "$f" .py)
