@@ -34,6 +34,28 @@ intersphinx_mapping = {
     'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/', '../ansible_devel.inv'),
 }
 PY
+# The guides (docs/*.md, Markdown read by MyST) join the generated pages: build.sh regenerates rst/, so the copy
+# runs inside it, just before Sphinx. Their links to files of the repository have no page in the site.
+cat > "$dest/guides.sh" <<SH
+#!/usr/bin/env bash
+set -euo pipefail
+mkdir -p rst/guides
+cp "$repo"/docs/*.md rst/guides/
+{ printf '\n.. toctree::\n   :caption: Guides\n   :maxdepth: 1\n\n'
+  for f in rst/guides/*.md; do printf '   guides/%s\n' "\$(basename "\$f" .md)"; done; } >> rst/index.rst
+SH
+chmod +x "$dest/guides.sh"
+sed -i 's|^sphinx-build |./guides.sh\nsphinx-build |' "$dest/build.sh"
+grep -q '^./guides.sh$' "$dest/build.sh" || { echo "docs: build.sh has no sphinx-build line to hook" >&2; exit 1; }
+cat >> "$dest/conf.py" <<'PY'
+
+# The guides of docs/ are Markdown (tests/helpers/build_docs.sh): MyST reads them. A guide's link to a file of the
+# repository (../README.md, a Makefile) has no page in the site and stays a plain link.
+extensions.append('myst_parser')
+source_suffix = {'.rst': 'restructuredtext', '.md': 'markdown'}
+myst_heading_anchors = 3
+suppress_warnings = ['myst.xref_missing']
+PY
 (cd "$dest" && ./build.sh) > "$dest/build.log" 2>&1 || { cat "$dest/build.log"; echo "docs build failed" >&2; exit 1; }
 
 # Every module, plugin and role has a page, and the page shows its options.
@@ -46,4 +68,11 @@ for p in "${pages[@]}"; do
   [ -f "$html/$p.html" ] || { echo "docs: no page $p.html" >&2; exit 1; }
   grep -q -- '-parameter-' "$html/$p.html" || { echo "docs: $p.html shows no options" >&2; exit 1; }
 done
-echo "docs: ${#pages[@]} pages (modules, lookup, roles) in $html/index.html"
+guides=0
+for f in "$repo"/docs/*.md; do
+  p="guides/$(basename "$f" .md).html"
+  [ -f "$html/$p" ] || { echo "docs: no page $p for $(basename "$f")" >&2; exit 1; }
+  grep -q "$p" "$html/index.html" || { echo "docs: index.html does not link $p" >&2; exit 1; }
+  guides=$((guides + 1))
+done
+echo "docs: ${#pages[@]} pages (modules, lookup, roles) and $guides guides (docs/*.md) in $html/index.html"
