@@ -35,8 +35,8 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
 
 GATHER_MODULE = "eformidling.integrasjonspunkt.preflight_gather"
 INTERPRETER_FIX = (
-    "Point ansible_python_interpreter for this host at a Python 3.8+ interpreter (for example "
-    "/usr/bin/python3.11 on RHEL 8), or install one."
+    "Point ansible_python_interpreter for this host at a Python 3.8+ interpreter (3.9+ when the controller runs "
+    "ansible-core 2.20 or newer; for example /usr/bin/python3.11 on RHEL 8), or install one."
 )
 
 
@@ -108,7 +108,13 @@ def gather_failure(gathered):
     text = msg + "\n" + stderr
     old_python = gathered.get("unsupported_python") or any(
         marker in text
-        for marker in ("requires a minimum of Python", "SyntaxError", "No start of json char found", "interpreter")
+        for marker in (
+            "requires a minimum of Python",
+            "Ansible requires Python",  # ansible-core 2.20+ refusing an older target Python itself
+            "SyntaxError",
+            "No start of json char found",
+            "interpreter",
+        )
     )
     detail = msg
     if stderr.strip():

@@ -198,3 +198,17 @@ def test_run_a_crashing_judgement_is_one_error(no_base_run, monkeypatch):
     monkeypatch.setattr(checks, "run_checks", boom)
     result = action({}, {"errors": {}}).run(task_vars={})
     assert [(r["id"], r["status"]) for r in result["results"]] == [(checks.GATHER_ID, "error")]
+
+
+def test_gather_refused_by_ansible_core_for_an_old_target_python_gets_the_interpreter_fix():
+    # ansible-core 2.20+ refuses a Python 3.8 target itself, before the module runs (seen with 2.21.5).
+    failed = {
+        "failed": True,
+        "msg": "Ansible requires Python 3.9 or newer on the target. Current version: 3.8.18 (default) [GCC 12.2.0]",
+    }
+    detail, _tb, fix = pf.gather_failure(failed)
+    assert "3.8.18" in detail
+    assert fix == pf.INTERPRETER_FIX and "3.9+" in fix and "ansible_python_interpreter" in fix
+    _gathered, results = action(gathered=failed)._gather({}, {})
+    assert [(r["id"], r["status"]) for r in results] == [(checks.GATHER_ID, "error")]
+    assert results[0]["fix"] == pf.INTERPRETER_FIX
