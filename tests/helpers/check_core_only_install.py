@@ -141,14 +141,14 @@ def main(tarball, core_bin, source):
             fail("the tarball installed offline without its dependencies: galaxy.yml declares none?")
         # 2. With exactly the declared set.
         full_env = dict(env, ANSIBLE_COLLECTIONS_PATH=str(full))
-        run([*galaxy, "-p", str(full), tarball, *[str(p) for p, _ in deps.values()]], full_env)
+        run([*galaxy, "-p", str(full), tarball, *[str(path) for path, _version in deps.values()]], full_env)
         installed = sorted(
             "%s.%s" % (p.parent.name, p.name) for p in (full / "ansible_collections").glob("*/*") if p.is_dir()
         )
         want = sorted([NAMESPACE, *deps])
         if installed != want:
             fail("installed %s, expected exactly %s" % (installed, want))
-        print("installed offline: " + ", ".join("%s %s" % (n, v) for n, (_, v) in sorted(deps.items())))
+        print("installed offline: " + ", ".join("%s %s" % (n, v) for n, (_path, v) in sorted(deps.items())))
 
         book = tmp / "every_tasks_file.yml"
         every_tasks_file_playbook(book)
