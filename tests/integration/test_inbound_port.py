@@ -112,16 +112,14 @@ def test_the_same_process_in_the_units_cgroup_is_the_integrasjonspunkt(impostor,
     assert judge(facts, port)["status"] == "pass"
 
 
-def collect_as(prefix, port):
+def collect_as(prefix, port, python=sys.executable):
     """listening.collect() in a child process with an argv prefix (another user, another mount namespace)."""
     code = (
         "import json, sys; sys.path.insert(0, %r);"
         "from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import listening;"
         "print(json.dumps(listening.collect(%d)))" % (harness.COLLECTIONS, port)
     )
-    proc = subprocess.run(
-        [*prefix, sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
+    proc = subprocess.run([*prefix, python, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -130,7 +128,9 @@ def test_without_root_the_holder_is_unknown_with_the_become_fix(impostor, unit_c
     proc, port = impostor
     with open(os.path.join(unit_cgroup, "cgroup.procs"), "w") as fh:
         fh.write(str(proc.pid))  # even our own integrasjonspunkt cannot be recognised without root
-    facts = collect_as(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], port)
+    # The system's Python, as test_resource_facts does: nobody cannot start pyenv's shared-libpython 3.12/3.13
+    # (their libpython lies under /root).
+    facts = collect_as(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], port, python="/usr/bin/python3")
     assert (facts["in_use"], facts["holders_complete"], facts["holders"]) == (True, False, [])
     verdict = judge(facts, port)
     assert verdict["status"] == "unknown", verdict
