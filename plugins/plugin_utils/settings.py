@@ -13,6 +13,7 @@ import posixpath
 import re
 from urllib.parse import urlsplit
 
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import upstream_defaults
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import thresholds
 
 ENVIRONMENTS = ("production", "test")
@@ -38,8 +39,7 @@ DEFAULTS = {
     "integrasjonspunkt_tmp_dir": "/tmp",
     "integrasjonspunkt_port": 9093,
     "integrasjonspunkt_inbound_sources": [],
-    # difi.move.ntp.host's default in upstream application.properties (v4.0.8).
-    "integrasjonspunkt_ntp_host": "time.google.com",
+    "integrasjonspunkt_ntp_host": upstream_defaults.NTP_HOST,
     "integrasjonspunkt_proxy": "",
     "integrasjonspunkt_no_proxy": [],
     "integrasjonspunkt_external_database": False,
