@@ -14,6 +14,7 @@ import shlex
 import traceback
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
@@ -551,8 +552,28 @@ class ActionModule(ActionBase):
             "thresholds": inputs["limits"],
         }
 
+    def _role_variables_refused(self, task_vars):
+        """The preflight role's own variables checked against its argument spec (entry point `checks`).
+
+        The check Ansible adds as a task of its own when a role is imported (one more task per host); the
+        bundled playbook imports with `rolespec_validate: false` and this step checks the same spec with
+        Ansible's validator. Returns the error text, or None.
+        """
+        options = settings_source.role_options("preflight", "checks")
+        given = {name: task_vars[name] for name in options if name in (task_vars or {})}
+        outcome = ArgumentSpecValidator(options).validate(
+            _plain(self._templar.template(given)), validate_role_argument_spec=True
+        )
+        if not outcome.error_messages:
+            return None
+        return "Validation of the preflight role's variables failed:\n%s" % "\n".join(outcome.error_messages)
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
+        refused = self._role_variables_refused(task_vars)
+        if refused:
+            result.update(failed=True, msg=refused)
+            return result
         args = _plain(dict(self._task.args))
         # The settings: judged by the model, every problem a config.inputs result; too broken to probe, the
         # host gets that one result and nothing is sent to it.

@@ -198,3 +198,21 @@ def test_run_a_crashing_judgement_is_one_error(no_base_run, monkeypatch):
     monkeypatch.setattr(checks, "run_checks", boom)
     result = action({}, {"errors": {}}).run(task_vars={})
     assert [(r["id"], r["status"]) for r in result["results"]] == [(checks.GATHER_ID, "error")]
+
+
+def test_the_role_variables_are_checked_against_the_role_argument_spec(no_base_run):
+    act = action()
+    result = act.run(task_vars={"preflight_probe_timeout": "soon", "preflight_report_formats": ["json", "pdf"]})
+    assert result["failed"] is True
+    assert result["msg"].startswith("Validation of the preflight role's variables failed:")
+    assert "preflight_probe_timeout" in result["msg"]
+    assert "preflight_report_formats" in result["msg"]
+    assert "pdf" in result["msg"]
+
+
+def test_valid_role_variables_pass_the_role_spec_step():
+    act = action()
+    assert act._role_variables_refused({"preflight_probe_timeout": 5, "preflight_fail_hosts": True}) is None
+    assert act._role_variables_refused({}) is None
+    refused = act._role_variables_refused({"preflight_fail_hosts": "maybe"})
+    assert "preflight_fail_hosts" in refused
