@@ -192,6 +192,9 @@ def test_validity_threshold_is_read_from_ctx(pki):
 def test_type_wrong_key_usage_and_policies(pki, leaf_args, words):
     result = run(ctx_for(keystore(pki, **leaf_args), pki["test_issuers"]))["certificate.type"]
     assert result["status"] == "fail" and words in result["message"], result
+    assert result["required"] == (
+        "an RSA key (RS256); keyUsage digitalSignature without nonRepudiation; a SEID v1/v2 enterprise policy OID"
+    )
 
 
 def test_type_accepts_a_commfides_seid2_policy(pki):

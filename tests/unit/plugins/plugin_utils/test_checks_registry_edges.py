@@ -74,3 +74,10 @@ def test_a_waiver_until_that_is_no_date_names_the_entry():
     with pytest.raises(ValueError) as err:
         checks._parse_until(3, "time.offset", "someday")
     assert str(err.value) == "preflight_ignore[3] (time.offset) has until='someday'; allowed: a date YYYY-MM-DD"
+
+
+def test_the_error_fix_says_it_is_no_finding_about_the_host():
+    assert check_base.error_outcome("m")["fix"] == (
+        "This is not a finding about the host: fix the cause above, or report it as a bug in "
+        "eformidling.integrasjonspunkt with the exception text from the JSON report."
+    )
