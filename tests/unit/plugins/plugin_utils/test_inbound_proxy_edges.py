@@ -23,3 +23,50 @@ def test_an_origin_answer_is_not_taken_for_the_proxy_s():
     proxy_403 = {"proxy": {}, "http": {"status_code": 403, "from_proxy": True}}
     assert connectivity_checks.proxy_cause(proxy_403) == (None, connectivity_checks.FIXES["proxy_error"])
     assert generic.endswith(". The proxy answered: {error}.")
+
+
+def port_result(**changes):
+    res = by_id(checks.run_checks(ctx(**changes)))["inbound.port"]
+    return res["status"], res["measured"], res["required"], res["message"], res["fix"]
+
+
+def test_unreadable_socket_tables_are_unknown_with_the_reason_and_fix():
+    port = _port(readable=False, reason="hidepid=2", in_use=False, listeners=[], holders=[])
+    assert port_result(port=port) == (
+        "unknown", None, "free", "the kernel's socket tables could not be read: hidepid=2",
+        "Check that /proc is mounted and readable (hidepid or a restricted container hides it).",
+    )  # fmt: skip
+
+
+def test_a_holder_that_cannot_be_told_is_unknown_naming_what_it_would_have_to_be():
+    holder = "java -jar integrasjonspunkt.jar (pid 4242: runs in the systemd unit integrasjonspunkt.service)"
+    become = "Run preflight with become (root) for this check: only root may see which process holds another user's"
+    status, measured, required, message, fix = port_result(port=_port(ours=None, holders_complete=False))
+    assert (status, measured, required) == ("unknown", "in use", "free")
+    assert message == (
+        "port 9093 is in use on 0.0.0.0, and whether the holder is the role's systemd unit integrasjonspunkt.service"
+        " cannot be told: %s" % holder
+    )
+    assert fix.startswith(become)
+    docker = port_result(port=_port(ours=None, holders_complete=False), settings__run_mode="docker")
+    assert "whether the holder is the role's container cannot be told" in docker[3]
+
+
+def test_every_holder_of_ours_is_named_across_sockets():
+    port = _port()
+    port["listeners"].append({"address": "::", "port": 9093, "uid": 0, "inode": 2, "pids": [4243]})
+    port["holders"].append({"pid": 4243, "cmdline": "docker-proxy", "ours": True, "why": "publishes the container"})
+    assert port_result(port=port) == (
+        "pass", "held by the integrasjonspunkt", "free",
+        "port 9093 is held by the integrasjonspunkt (java -jar integrasjonspunkt.jar (pid 4242: runs in the systemd"
+        " unit integrasjonspunkt.service), docker-proxy (pid 4243: publishes the container))",
+        None,
+    )  # fmt: skip
+
+
+def test_in_use_at_unknown_addresses_is_taken_as_foreign():
+    assert port_result(port=_port(listeners=[], in_use=True)) == (
+        "fail", "in use by an unnamed holder (address unknown)", "free",
+        "port 9093 is already taken on 0.0.0.0 by an unnamed holder (address unknown)",
+        "Stop the process on port 9093, or choose another port with integrasjonspunkt_port.",
+    )  # fmt: skip
