@@ -70,3 +70,52 @@ def test_in_use_at_unknown_addresses_is_taken_as_foreign():
         "port 9093 is already taken on 0.0.0.0 by an unnamed holder (address unknown)",
         "Stop the process on port 9093, or choose another port with integrasjonspunkt_port.",
     )  # fmt: skip
+
+
+def endpoint_result(conn, **changes):
+    c = ctx(**changes)
+    c["connectivity"]["eformidling"] = conn
+    res = by_id(checks.run_checks(c))["connectivity.eformidling"]
+    return res["status"], res["measured"], res["required"], res["unit"], res["message"], res["fix"]
+
+
+def test_undocumented_addresses_are_listed_beside_a_pass():
+    conn = {"name": "eformidling", "ok": True, "status": "ok", "undocumented_addresses": ["10.1.1.1", "10.1.1.2"]}
+    assert endpoint_result(conn)[4] == (
+        "eformidling.no:443/https answers; resolves to addresses not in the documented list: 10.1.1.1, 10.1.1.2"
+    )
+
+
+def test_a_service_certificate_near_expiry_warns_in_days():
+    conn = {"name": "eformidling", "ok": True, "status": "ok", "tls": {"cert_expires_in_days": 3}}
+    warn_days = ctx()["thresholds"]["cert_expiry_warn_days"]
+    assert endpoint_result(conn) == (
+        "warn", "certificate expires in 3 days", "more than %d days" % warn_days, "days",
+        "eformidling.no:443/https answers, but its certificate expires in 3 days",
+        "Tell Digdir's servicedesk if the service certificate is not renewed; check for TLS interception.",
+    )  # fmt: skip
+
+
+def test_a_refused_tcp_endpoint_names_protocol_port_and_addresses_in_the_fix():
+    conn = {"name": "eformidling", "ok": False, "status": "tcp_refused", "message": "connection refused"}
+    assert endpoint_result(conn) == (
+        "fail", "tcp_refused", "reachable", None, "eformidling.no:443/https: connection refused",
+        "Something refuses eformidling.no:443: open outbound TCP 443 to 139.105.36.173 in the firewall.",
+    )  # fmt: skip
+
+
+def test_an_endpoint_this_host_does_not_need_is_info_with_its_probe_status():
+    c = ctx()
+    c["endpoints"][0]["needed_when"] = "temurin"  # the distribution package is planned: no Temurin
+    c["connectivity"]["eformidling"] = {"name": "eformidling", "ok": False, "status": "tcp_timeout"}
+    res = by_id(checks.run_checks(c))["connectivity.eformidling"]
+    assert (res["status"], res["measured"]) == ("info", "tcp_timeout")
+    assert res["message"].startswith("not needed on this host: the install role installs no Temurin here (")
+
+
+def test_a_port_free_here_but_used_elsewhere_lists_every_other_address():
+    port = _port(in_use=True, listeners=[{"address": "10.0.0.1", "pids": []}, {"address": "10.0.0.2", "pids": []}])
+    status, _m, _r, message, _f = port_result(
+        port=port, settings__run_mode="docker", settings__bind_address="127.0.0.1"
+    )
+    assert (status, message) == ("pass", "port 9093 is free on 127.0.0.1 (in use on 10.0.0.1, 10.0.0.2 only)")
