@@ -81,3 +81,9 @@ def test_the_error_fix_says_it_is_no_finding_about_the_host():
         "This is not a finding about the host: fix the cause above, or report it as a bug in "
         "eformidling.integrasjonspunkt with the exception text from the JSON report."
     )
+
+
+def test_known_ids_hold_the_endpoint_and_install_ids():
+    ids = checks.known_ids(["web"], ["repo"])
+    assert {"connectivity.web", "install.repo", "time.offset", "inbound.port"} <= ids
+    assert "install.web" not in ids and "connectivity.repo" not in ids
