@@ -274,7 +274,7 @@ class TypeCheck(CertificateCheck):
         if not seid:
             return self._bad(
                 measured,
-                "no SEID v1/v2 enterprise certificate policy (known: data/certificate_issuers.yml)",
+                "without a SEID v1/v2 enterprise certificate policy (known: data/certificate_issuers.yml)",
                 "Use a virksomhetssertifikat from Buypass or Commfides (SEID v1/v2). If your issuer is new, add its"
                 " policy OID with a source to data/certificate_issuers.yml.",
             )
