@@ -91,6 +91,19 @@ def model(exposure, metrics, port, address, run_mode, api_port, bind_address):
     }
 
 
+def probe_targets(settings):
+    """Where preflight (or a status run) asks the actuator from the host: the API port, and the management port
+    when it has one of its own. Each {host, port, scheme}; TLS is the API's (Spring Boot copies server.ssl)."""
+    own = settings["management"]
+    scheme = "https" if settings.get("ssl_enabled") else "http"
+    docker = settings.get("run_mode") == "docker"
+    api_host = url_host(settings.get("bind_address", "0.0.0.0")) if docker else "127.0.0.1"
+    targets = [{"host": api_host, "port": settings["port"], "scheme": scheme}]
+    if own["separate"]:
+        targets.append({"host": own["health_host"], "port": own["port"], "scheme": scheme})
+    return targets
+
+
 def parse_address(text):
     """The address in canonical form, or None when it is no IP address."""
     try:

@@ -552,7 +552,13 @@ def management(c, out):
     ) or None in (out.get("port"), out.get("run_mode")):
         return
     out["management"] = actuator.model(
-        exposure, metrics, port, address, out["run_mode"], out["port"], _text(c.values, "integrasjonspunkt_bind_address")
+        exposure,
+        metrics,
+        port,
+        address,
+        out["run_mode"],
+        out["port"],
+        _text(c.values, "integrasjonspunkt_bind_address"),
     )
 
 
