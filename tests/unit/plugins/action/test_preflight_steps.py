@@ -198,3 +198,14 @@ def test_run_a_crashing_judgement_is_one_error(no_base_run, monkeypatch):
     monkeypatch.setattr(checks, "run_checks", boom)
     result = action({}, {"errors": {}}).run(task_vars={})
     assert [(r["id"], r["status"]) for r in result["results"]] == [(checks.GATHER_ID, "error")]
+
+
+def test_gather_args_asks_the_actuator_on_the_api_and_the_management_port_when_selected():
+    both = settings(integrasjonspunkt_management_port=9094, integrasjonspunkt_ssl_enabled=False)
+    got = pf.gather_args(both, {}, [], 5.0, [])
+    assert got["actuator_targets"] == [
+        {"host": "127.0.0.1", "port": 9093, "scheme": "http"},
+        {"host": "127.0.0.1", "port": 9094, "scheme": "http"},
+    ]
+    assert "actuator_targets" not in pf.gather_args(both, {}, [], 5.0, ["connectivity.web"])
+    assert pf.gather_args(both, {}, [], 5.0, ["security.*"])["actuator_targets"]
