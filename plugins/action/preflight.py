@@ -25,6 +25,7 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
     identity,
     input_checks,
     install_source,
+    management,
     plan,
     settings_source,
     thresholds,
@@ -143,6 +144,9 @@ def gather_args(settings, args, endpoints, timeout, only):
         # The user the install role runs the service as (java mode): directories.writable judges its access.
         "service_user": settings.get("service_user") or "",
     }
+    if checks.selected("security.actuator", only) and settings.get("management"):
+        # Asked only where the role's integrasjonspunkt holds the port (security.actuator; i22-actuator).
+        module_args["actuator_targets"] = management.probe_targets(settings)
     if settings["run_mode"] == "docker":  # the container whose processes may hold the port (inbound.port)
         module_args["container_name"] = settings["container_name"]
     if settings["proxy"]:
@@ -542,6 +546,7 @@ class ActionModule(ActionBase):
             "timesync": gathered.get("timesync") or {},
             "port": gathered.get("port") or {},
             "directories": gathered.get("directories"),
+            "actuator": gathered.get("actuator"),
             "connectivity": {e.get("name"): e for e in (gathered.get("connectivity") or {}).get("endpoints") or []},
             "ntp_probe": gathered.get("ntp_probe") or {},
             "errors": gathered.get("errors") or {},

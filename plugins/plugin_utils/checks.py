@@ -177,6 +177,7 @@ def registry():
     Those modules build on this module's Check, so they are imported when the registry is asked for.
     """
     from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (  # noqa: PLC0415
+        actuator_checks,
         certificate_checks,
         directory_checks,
         identity_checks,
@@ -193,6 +194,7 @@ def registry():
         + identity_checks.IDENTITY_CHECKS
         + lifecycle_checks.LIFECYCLE_CHECKS
         + directory_checks.DIRECTORY_CHECKS
+        + actuator_checks.ACTUATOR_CHECKS
     )
 
 

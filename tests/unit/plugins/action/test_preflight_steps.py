@@ -216,3 +216,14 @@ def test_valid_role_variables_pass_the_role_spec_step():
     assert act._role_variables_refused({}) is None
     refused = act._role_variables_refused({"preflight_fail_hosts": "maybe"})
     assert "preflight_fail_hosts" in refused
+
+
+def test_gather_args_asks_the_actuator_on_the_api_and_the_management_port_when_selected():
+    both = settings(integrasjonspunkt_management_port=9094, integrasjonspunkt_ssl_enabled=False)
+    got = pf.gather_args(both, {}, [], 5.0, [])
+    assert got["actuator_targets"] == [
+        {"host": "127.0.0.1", "port": 9093, "scheme": "http"},
+        {"host": "127.0.0.1", "port": 9094, "scheme": "http"},
+    ]
+    assert "actuator_targets" not in pf.gather_args(both, {}, [], 5.0, ["connectivity.web"])
+    assert pf.gather_args(both, {}, [], 5.0, ["security.*"])["actuator_targets"]
