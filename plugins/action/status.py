@@ -96,6 +96,18 @@ def keystore_path(settings, raw):
     return "%s/keystore.%s" % (settings["directories"]["install"].rstrip("/"), "jks" if kind == "JKS" else "p12")
 
 
+def probe_timeout(args):
+    """status_probe_timeout in seconds (default 5); ValueError naming it outside (0, 60]."""
+    value = args.get("probe_timeout")
+    try:
+        timeout = 5.0 if value in (None, "") else float(value)
+    except (TypeError, ValueError):
+        timeout = None
+    if timeout is None or not 0 < timeout <= 60:
+        raise ValueError("status_probe_timeout=%r is not allowed: seconds above 0, at most 60" % (value,))
+    return timeout
+
+
 def gather_args(settings, raw, args, now):
     """The status_gather module's arguments (pure)."""
     directories = settings["directories"]
@@ -112,7 +124,7 @@ def gather_args(settings, raw, args, now):
         "ntp_host": settings["ntp_host"] or "",
         "ntp_port": int(args.get("ntp_port") or 123),
         "releases_url": "" if args.get("releases_offline") else (args.get("releases_url") or status_probe.RELEASES_URL),
-        "timeout": float(args.get("probe_timeout") or 5),
+        "timeout": probe_timeout(args),
     }
     if settings["run_mode"] == "docker":
         module_args["docker_host"] = settings["docker_host"]
@@ -225,9 +237,7 @@ class ActionModule(ActionBase):
             checks.validate_ignore(args.get("ignore"), valid)
             checks.validate_only(args.get("only"), valid)
             since_epoch(args.get("log_since"), now)
-            timeout = float(args.get("probe_timeout") or 5)
-            if not 0 < timeout <= 60:
-                raise ValueError("status_probe_timeout=%r is not allowed: seconds above 0, at most 60" % timeout)
+            probe_timeout(args)
             previous = previous_results(args.get("previous_report"), task_vars.get("inventory_hostname"))
         except ValueError as exc:
             raise AnsibleActionFail(_status_wording(exc)) from exc

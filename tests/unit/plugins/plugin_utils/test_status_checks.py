@@ -65,7 +65,11 @@ def healthy(keystore_bytes=None):
         "version": {"available": True, "version": "4.0.8", "source": "link"},
         "releases": {
             "available": True,
-            "releases": [{"tag_name": "v4.0.8"}, {"tag_name": "v4.0.7"}, {"tag_name": "v5.0.0-rc1", "prerelease": True}],
+            "releases": [
+                {"tag_name": "v4.0.8"},
+                {"tag_name": "v4.0.7"},
+                {"tag_name": "v5.0.0-rc1", "prerelease": True},
+            ],
         },
         "blocklist": {"available": True, "present": False, "entries": []},
         "keystore_read": {
@@ -78,7 +82,12 @@ def healthy(keystore_bytes=None):
             "data": keystore_bytes,
         },
         "ntp_probe": {"offset_seconds": 0.004, "reachable": True},
-        "disk": {"available": True, "path": "/var/lib/integrasjonspunkt", "free_bytes": 50 * 10**9, "data_bytes": 10**8},
+        "disk": {
+            "available": True,
+            "path": "/var/lib/integrasjonspunkt",
+            "free_bytes": 50 * 10**9,
+            "data_bytes": 10**8,
+        },
         "memory": {"available": True, "rss_bytes": 1500 * 2**20, "heap_limit_bytes": 1536 * 2**20},
         "log": {"available": True, "total": 0, "groups": [], "since": "2026-12-06T01:00:00+00:00", "path": "/x"},
         "previous": None,
