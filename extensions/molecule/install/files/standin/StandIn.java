@@ -38,6 +38,12 @@ public class StandIn {
         "difi.security.enable", "difi.datasource.url", "difi.activemq.broker-url", "difi.move.ntp.host",
     };
 
+    // The health components the status run reads (issue 22): database, queue, disk space, and the NextMove
+    // queue's outgoing count, as v4.0.8 shows them with management.endpoint.health.show-details=always.
+    static final String HEALTH_UP = "{\"status\":\"UP\",\"components\":{\"db\":{\"status\":\"UP\"},"
+        + "\"diskSpace\":{\"status\":\"UP\"},\"jms\":{\"status\":\"UP\"},"
+        + "\"nextMoveQueue\":{\"status\":\"UP\",\"details\":{\"outgoing\":0,\"incoming\":0}}}}";
+
     static Properties load(Path p, Properties into) throws IOException {
         if (Files.isReadable(p)) {
             try (Reader r = Files.newBufferedReader(p, StandardCharsets.ISO_8859_1)) { into.load(r); }
@@ -160,7 +166,7 @@ public class StandIn {
         } else {
             server = HttpServer.create(new InetSocketAddress(port), 0);
         }
-        final String body = missing.isEmpty() ? "{\"status\":\"UP\"}"
+        final String body = missing.isEmpty() ? HEALTH_UP
             : "{\"status\":\"DOWN\",\"missing\":[\"" + String.join("\",\"", missing) + "\"]}";
         final int code = missing.isEmpty() ? 200 : 503;
         server.createContext("/manage/health", ex -> send(ex, code, body));
