@@ -11,7 +11,7 @@ description:
   - An action plugin, built like M(eformidling.integrasjonspunkt.preflight). Per host it reads the host's
     C(integrasjonspunkt_*) variables through the settings model, makes B(one) call of
     M(eformidling.integrasjonspunkt.status_gather) on the host within one time budget, and judges the facts on the
-    controller with the preflight framework: the same statuses, counting rule, waivers (O(ignore)) and O(strict).
+    controller with the preflight framework, with the same statuses, counting rule, waivers (O(ignore)) and O(strict).
   - "Checks (stable IDs): C(status.running), C(status.health), C(status.restarts), C(status.version),
     C(status.blocklist), C(status.certificate), C(status.clock), C(status.disk), C(status.memory),
     C(status.log_errors), C(status.queue). A result may carry a numeric C(value) for metrics."
@@ -35,25 +35,31 @@ options:
     type: bool
     default: false
   thresholds:
-    description: Overrides of the preflight thresholds the status checks share (cert_warn_days, time_offset_*, disk_min_gb).
+    description:
+      - Overrides of the preflight thresholds the status checks share (cert_warn_days, time_offset_*, disk_min_gb).
     type: dict
   probe_timeout:
     description: Timeout of each network step on the host, in seconds; the gather budget is derived from it.
     type: float
     default: 5
   log_since:
-    description: Count application log errors since this time; a duration back from now (C(24h), C(90m), C(2d)) or an ISO 8601 time.
+    description:
+      - Count application log errors since this time; a duration back from now (C(24h), C(90m), C(2d)) or an ISO
+        8601 time.
     type: str
     default: 24h
   previous_report:
-    description: The C(status.json) of an earlier status run on the controller; growth of the disk and the queue is measured against it.
+    description:
+      - The C(status.json) of an earlier status run on the controller; the disk's and the queue's growth is measured
+        against it.
     type: path
   releases_offline:
     description: Do not fetch the release list (C(status.version) is then V(info)).
     type: bool
     default: false
   releases_url:
-    description: The GitHub releases API URL (a mirror, or a test server); default felleslosninger/efm-integrasjonspunkt's.
+    description:
+      - The GitHub releases API URL (a mirror, or a test server); default felleslosninger/efm-integrasjonspunkt's.
     type: str
   ca_file:
     description: Extra CA bundle on the host for the release list (TLS-inspecting proxies).

@@ -7,9 +7,9 @@ module: status_gather
 short_description: Every status fact of one installed integrasjonspunkt in one call, within one time budget
 version_added: 0.3.0
 description:
-  - The target side of the M(eformidling.integrasjonspunkt.status) engine: the service (systemd or the container),
-    C(/manage/health) with its components, the running version, the release list, the blocklist, the installed
-    keystore, the NTP host's offset, the data directory's disk, the process's memory and the application log's
+  - The target side of the M(eformidling.integrasjonspunkt.status) engine. It collects the service (systemd or the
+    container), C(/manage/health) with its components, the running version, the release list, the blocklist, the
+    installed keystore, the NTP host's offset, the data directory's disk, the process's memory and the application log's
     errors, collected concurrently inside one budget measured on the monotonic clock.
   - A collector that raises or is still running when the budget is spent is returned under RV(errors), never as a
     section; the engine grades the checks that need it C(error).
