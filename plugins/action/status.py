@@ -156,10 +156,9 @@ def keystore_read(gathered, raw, path):
 
 def judgement_context(gathered, settings, raw, limits, args, previous, now):
     """ctx of the status checks: the gathered sections, the settings, the keystore, the previous report."""
-    ctx = {
-        name: gathered.get(name)
-        for name in ("service", "health", "version", "blocklist", "ntp_probe", "disk", "memory", "log")
-    }
+    # Every section the gather call returns, by its name (a collector added there reaches the checks as it is);
+    # the keystore's bytes only inside keystore_read, and the release list as `releases` below.
+    ctx = {name: gathered.get(name) for name in status_probe.SECTIONS if name not in ("keystore", "releases")}
     ctx.update(
         errors=gathered.get("errors") or {},
         releases=None if args.get("releases_offline") else (gathered.get("releases") or {}),

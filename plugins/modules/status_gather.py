@@ -176,8 +176,6 @@ ARGUMENT_SPEC = {
     "ca_file": {"type": "path"},
     "timeout": {"type": "float", "default": 5.0},
 }
-# The names of the answers the module returns as sections (every other collector feeds one of them).
-SECTIONS = ("service", "health", "version", "releases", "blocklist", "keystore", "ntp_probe", "disk", "memory", "log")
 
 
 def budget_seconds(timeout):
@@ -256,7 +254,9 @@ def shape_result(answers, errors):
     elif "process" in errors:
         for name in ("service", "version", "memory"):
             out["errors"][name] = errors["process"]
-    for name in SECTIONS:
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import status_probe  # noqa: PLC0415
+
+    for name in status_probe.SECTIONS:
         if name in answers:
             out[name] = answers[name]
     return out

@@ -562,6 +562,9 @@ class QueueCheck(StatusCheck):
         return valued("pass", outgoing, required="not growing", message=message)
 
 
+# The status run's checks, in report order. Another check of the framework joins by one line here (its facts come
+# from a status_gather collector whose answer is a section named in status_probe.SECTIONS, e.g. security.actuator:
+# actuator_checks.ActuatorCheck with an "actuator" collector).
 STATUS_CHECKS = (
     RunningCheck,
     HealthCheck,
