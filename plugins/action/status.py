@@ -15,6 +15,7 @@ import re
 import traceback
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.action.preflight import gather_failure
@@ -96,6 +97,14 @@ def keystore_path(settings, raw):
     return "%s/keystore.%s" % (settings["directories"]["install"].rstrip("/"), "jks" if kind == "JKS" else "p12")
 
 
+def flag(args, name):
+    """A yes/no argument as Ansible reads one ("false" from -e is false); ValueError naming status_<name>."""
+    try:
+        return boolean(args.get(name) or False, strict=True)
+    except TypeError:
+        raise ValueError("status_%s=%r is not allowed: true or false" % (name, args.get(name))) from None
+
+
 def probe_timeout(args):
     """status_probe_timeout in seconds (default 5); ValueError naming it outside (0, 60]."""
     value = args.get("probe_timeout")
@@ -123,7 +132,9 @@ def gather_args(settings, raw, args, now):
         "log_since": since_epoch(args.get("log_since"), now),
         "ntp_host": settings["ntp_host"] or "",
         "ntp_port": int(args.get("ntp_port") or 123),
-        "releases_url": "" if args.get("releases_offline") else (args.get("releases_url") or status_probe.RELEASES_URL),
+        "releases_url": ""
+        if flag(args, "releases_offline")
+        else (args.get("releases_url") or status_probe.RELEASES_URL),
         "timeout": probe_timeout(args),
     }
     if settings["run_mode"] == "docker":
@@ -161,7 +172,7 @@ def judgement_context(gathered, settings, raw, limits, args, previous, now):
     ctx = {name: gathered.get(name) for name in status_probe.SECTIONS if name not in ("keystore", "releases")}
     ctx.update(
         errors=gathered.get("errors") or {},
-        releases=None if args.get("releases_offline") else (gathered.get("releases") or {}),
+        releases=None if flag(args, "releases_offline") else (gathered.get("releases") or {}),
         keystore_read=keystore_read(gathered, raw, keystore_path(settings, raw)),
         settings=settings,
         thresholds=limits,
@@ -237,6 +248,8 @@ class ActionModule(ActionBase):
             checks.validate_only(args.get("only"), valid)
             since_epoch(args.get("log_since"), now)
             probe_timeout(args)
+            flag(args, "strict")
+            flag(args, "releases_offline")
             previous = previous_results(args.get("previous_report"), task_vars.get("inventory_hostname"))
         except ValueError as exc:
             raise AnsibleActionFail(_status_wording(exc)) from exc
@@ -247,8 +260,8 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         args = settings_source.plain(dict(self._task.args))
         now = datetime.datetime.now(datetime.timezone.utc)
-        strict = bool(args.get("strict"))
         limits, valid, previous = self._validated(args, task_vars, now)
+        strict = flag(args, "strict")
         settings, problems, _unknown, raw = settings_source.host_settings(task_vars, self._templar.template, "probe")
         if settings is None:  # nothing is sent to a host whose settings are refused
             results = [input_checks.result(problems)]

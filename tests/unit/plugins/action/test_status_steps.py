@@ -107,6 +107,8 @@ def test_refused_settings_send_nothing_to_the_host():
         ({"thresholds": {"nope": 1}}, "status_thresholds"),
         ({"probe_timeout": 0}, "status_probe_timeout"),
         ({"previous_report": "/nonexistent/status.json"}, "status_previous_report"),
+        ({"strict": "sometimes"}, "status_strict"),
+        ({"releases_offline": "perhaps"}, "status_releases_offline"),
     ],
 )
 def test_bad_input_fails_before_the_host_is_asked_naming_the_variable(args, variable):
@@ -114,6 +116,15 @@ def test_bad_input_fails_before_the_host_is_asked_naming_the_variable(args, vari
     with pytest.raises(AnsibleActionFail, match=variable):
         action(args, {}, calls).run(task_vars=dict(HOST_VARS))
     assert calls == []
+
+
+def test_false_from_the_command_line_is_false():
+    calls = []
+    result = action({"releases_offline": "false", "strict": "false"}, {"errors": {}}, calls).run(
+        task_vars=dict(HOST_VARS)
+    )
+    assert calls[0][1]["releases_url"] == st.status_probe.RELEASES_URL
+    assert result["strict"] is False
 
 
 def test_since_accepts_a_duration_or_a_time():
