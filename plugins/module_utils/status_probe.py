@@ -122,8 +122,8 @@ def health(url, timeout, opener=None):
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-        opener = build_opener(ProxyHandler({}))
-        opener.add_handler(_https_handler(context))
+        # Handed to build_opener, so it replaces the default (verifying) HTTPS handler instead of joining it.
+        opener = build_opener(ProxyHandler({}), _https_handler(context))
     try:
         with opener.open(Request(url, headers={"Accept": "application/json"}), timeout=timeout) as response:
             return {"url": url, "http_status": response.status, "body": _read_json(response)}

@@ -7,6 +7,8 @@ import http.server
 import json
 import os
 import socketserver
+import ssl
+import subprocess
 import threading
 import time
 
@@ -51,6 +53,27 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 def server():
     Handler.hang = False
     srv = Server(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """The health endpoint over HTTPS with a self-signed certificate, as the integrasjonspunkt serves it."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=ip.example",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    Handler.hang = False
+    srv = Server(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    srv.socket = context.wrap_socket(srv.socket, server_side=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield srv
@@ -116,3 +139,9 @@ def test_a_health_endpoint_that_never_answers_is_a_timeout_reason(run_module, se
     assert result["health"]["body"] is None
     assert "timed out" in result["health"]["reason"]
     assert "health" not in result["errors"]
+
+
+def test_health_over_https_with_a_self_signed_certificate_is_read(run_module, tls_server, install):
+    url = "https://127.0.0.1:%d/manage/health" % tls_server.server_address[1]
+    result = run_module("status_gather", args(tls_server, install, health_url=url, releases_url=""))
+    assert result["health"]["body"] == HEALTH, result["health"]
