@@ -318,9 +318,12 @@ def apply_waiver(result, waivers):
     return result
 
 
-def run_checks(ctx, ignore=None, valid_ids=None, only=None, today=None):
-    """Run every applicable (and selected) check; return the list of results."""
-    checks = [c() for c in registry()]
+def run_checks(ctx, ignore=None, valid_ids=None, only=None, today=None, classes=None):
+    """Run every applicable (and selected) check; return the list of results.
+
+    `classes`: the check classes to run (the status run's STATUS_CHECKS); None: preflight's registry().
+    """
+    checks = [c() for c in (registry() if classes is None else classes)]
     checks += [EndpointCheck(e, "runtime") for e in ctx.get("endpoints") or []]
     # A mirror or another registry gets its own judgement (imported here: it builds on this module).
     from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import install_source  # noqa: PLC0415

@@ -45,6 +45,12 @@ public class StandIn {
         "difi.security.enable", "difi.datasource.url", "difi.activemq.broker-url", "difi.move.ntp.host",
     };
 
+    // The health components the status run reads (issue 22): database, queue, disk space, and the NextMove
+    // queue's outgoing count, as v4.0.8 shows them with management.endpoint.health.show-details=always.
+    static final String HEALTH_UP = "{\"status\":\"UP\",\"components\":{\"db\":{\"status\":\"UP\"},"
+        + "\"diskSpace\":{\"status\":\"UP\"},\"jms\":{\"status\":\"UP\"},"
+        + "\"nextMoveQueue\":{\"status\":\"UP\",\"details\":{\"outgoing\":0,\"incoming\":0}}}}";
+
     static Properties load(Path p, Properties into) throws IOException {
         if (Files.isReadable(p)) {
             try (Reader r = Files.newBufferedReader(p, StandardCharsets.ISO_8859_1)) { into.load(r); }
@@ -167,7 +173,7 @@ public class StandIn {
         HttpServer server = listen(new InetSocketAddress(port), context);
         HttpServer management = separate ? listen(new InetSocketAddress(
             InetAddressOf(props.getProperty("management.server.address", "0.0.0.0")), Integer.parseInt(managementPort)), context) : server;
-        final String body = missing.isEmpty() ? "{\"status\":\"UP\"}"
+        final String body = missing.isEmpty() ? HEALTH_UP
             : "{\"status\":\"DOWN\",\"missing\":[\"" + String.join("\",\"", missing) + "\"]}";
         final int code = missing.isEmpty() ? 200 : 503;
         Actuator actuator = new Actuator(props, code, body, version);
