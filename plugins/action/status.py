@@ -23,6 +23,7 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils impo
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
     checks,
     input_checks,
+    management,
     paths,
     settings_source,
     status_checks,
@@ -125,6 +126,8 @@ def gather_args(settings, raw, args, now):
         "unit": UNIT,
         "container_name": settings["container_name"],
         "health_url": health_url(settings),
+        "port": settings["port"],
+        "actuator_targets": management.probe_targets(settings),
         "install_dir": directories["install"],
         "keystore_path": keystore_path(settings, raw),
         "data_dir": directories["data"],

@@ -19,7 +19,10 @@ from urllib.request import ProxyHandler, Request, build_opener
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import lifecycle_records, noproxy
 
 # The sections a status_gather call returns (a collector's answer each); the engine judges every one of them.
-SECTIONS = ("service", "health", "version", "releases", "blocklist", "keystore", "ntp_probe", "disk", "memory", "log")
+SECTIONS = (
+    "service", "health", "version", "releases", "blocklist", "keystore", "ntp_probe", "disk", "memory", "log",
+    "actuator",
+)  # fmt: skip
 # GitHub's releases API for the integrasjonspunkt: the release list status.version compares against.
 RELEASES_URL = "https://api.github.com/repos/felleslosninger/efm-integrasjonspunkt/releases?per_page=100"
 # A keystore is small; anything larger is not one (certificates.KEYSTORE_MAX_BYTES says the same on the controller).

@@ -41,6 +41,19 @@ options:
     description: The URL of C(/manage/health) on the host (loopback). Empty skips it.
     type: str
     default: ""
+  port:
+    description: The integrasjonspunkt's API port (C(integrasjonspunkt_port)); the actuator is asked only while the
+      role's unit or container holds it.
+    type: int
+    default: 9093
+  actuator_targets:
+    description:
+      - Where the actuator answers (C(host), C(port), C(scheme)), as the preflight gather takes them; each is asked
+        from the host without credentials, never in a way that dumps the heap or shuts it down (RV(actuator)).
+        Empty skips it.
+    type: list
+    elements: dict
+    default: []
   install_dir:
     description: The install directory (the current JAR link, the lifecycle records).
     type: path
@@ -120,6 +133,11 @@ keystore:
   description: The keystore's bytes as C(data_b64), or C(reason). The engine drops them from its result.
   returned: when O(keystore_path) is set and the collector finished
   type: dict
+actuator:
+  description: What the actuator answered without credentials, per endpoint (security.actuator), or why it was not
+    asked.
+  returned: when O(actuator_targets) is given and the collector finished
+  type: dict
 ntp_probe:
   description: The probe of O(ntp_host).
   returned: when O(ntp_host) is set and the probe finished
@@ -163,6 +181,8 @@ ARGUMENT_SPEC = {
     "container_name": {"type": "str", "default": "integrasjonspunkt"},
     "docker_host": {"type": "str"},
     "health_url": {"type": "str", "default": ""},
+    "port": {"type": "int", "default": 9093},
+    "actuator_targets": {"type": "list", "elements": "dict", "default": []},
     "install_dir": {"type": "path", "required": True},
     "keystore_path": {"type": "path"},
     "data_dir": {"type": "path", "required": True},
@@ -213,6 +233,8 @@ def service_and_process(run, which, params, proc_root="/proc"):
 def build_jobs(module, params, deadline):
     """[(name, function, args, kwargs)] of every collector of this call."""
     from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
+        actuator_probe,
+        listening,
         resources,
         sntp,
         status_logs,
@@ -228,6 +250,22 @@ def build_jobs(module, params, deadline):
     ]
     if params["health_url"]:
         jobs.append(("health", status_probe.health, (params["health_url"], timeout), {}))
+    if params["actuator_targets"]:
+        # The same collector as preflight's security.actuator: asked only while the role's unit or container holds
+        # the port.
+        owner = listening.owner_for(params["run_mode"], params["container_name"], params["docker_host"], run, which)
+
+        def port_info():
+            return listening.collect(params["port"], owner=owner)
+
+        jobs.append(
+            (
+                "actuator",
+                actuator_probe.collect,
+                (port_info, params["actuator_targets"]),
+                {"timeout": timeout, "deadline": deadline},
+            )
+        )
     if params["releases_url"]:
         kwargs = {"proxy": params["proxy"], "no_proxy": params["no_proxy"], "ca_file": params["ca_file"]}
         jobs.append(("releases", status_probe.fetch_releases, (params["releases_url"], timeout), kwargs))

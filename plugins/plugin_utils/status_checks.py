@@ -17,6 +17,7 @@ import datetime
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import lifecycle_records, releases
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
+    actuator_checks,
     certificate_checks,
     certificates,
     lifecycle_checks,
@@ -24,7 +25,7 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.check_base import GB, Check, outcome
 
 # The playbook that renews the enterprise certificate (the certificate renewal work, issue 21).
-RENEWAL_PLAYBOOK = "playbooks/renew_certificate.yml"
+RENEWAL_PLAYBOOK = "playbooks/renew-certificate.yml"
 # The integrasjonspunkt stops itself when its clock is more than 5 s off the NTP host
 # (IntegrasjonspunktApplication.checkNtpSync, v4.0.8); the warn/fail margins are thresholds.py's.
 APP_CLOCK_LIMIT_SECONDS = 5.0
@@ -577,4 +578,5 @@ STATUS_CHECKS = (
     MemoryCheck,
     LogErrorsCheck,
     QueueCheck,
+    actuator_checks.ActuatorCheck,
 )

@@ -59,7 +59,19 @@ def test_one_gather_call_with_the_settings_and_no_secret():
     assert module_args["proxy"] == "http://proxy.example:3128"
     assert PASSWORD not in json.dumps(module_args)
     assert result["changed"] is False
-    assert {r["id"] for r in result["results"]} == {c.id for c in st.status_checks.STATUS_CHECKS}
+    assert module_args["port"] == 9093
+    assert module_args["actuator_targets"] == [{"host": "127.0.0.1", "port": 9093, "scheme": "https"}]
+    # security.actuator is judged from the gather's "actuator" answer (or its error); this fake gave neither.
+    assert {r["id"] for r in result["results"]} == {c.id for c in st.status_checks.STATUS_CHECKS} - {
+        "security.actuator"
+    }
+
+
+def test_the_actuator_answer_is_judged_by_security_actuator():
+    gathered = {"errors": {"actuator": {"message": "collecting actuator failed: RuntimeError: injected"}}}
+    result = action({"releases_offline": True}, gathered).run(task_vars=dict(HOST_VARS))
+    [actuator] = [r for r in result["results"] if r["id"] == "security.actuator"]
+    assert actuator["status"] == "error"
 
 
 def test_the_keystore_bytes_and_password_are_in_no_result():

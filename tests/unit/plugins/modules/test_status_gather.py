@@ -26,6 +26,8 @@ PARAMS = {
     "no_proxy": None,
     "ca_file": None,
     "timeout": 5.0,
+    "port": 9093,
+    "actuator_targets": [],
 }
 
 
@@ -38,6 +40,9 @@ def test_every_collector_is_planned_and_the_offline_option_skips_the_release_lis
     assert names == ["process", "blocklist", "disk", "health", "releases", "keystore", "log", "ntp_probe"]
     offline = dict(PARAMS, releases_url="", ntp_host="", keystore_path=None, log_file=None, health_url="")
     assert [job[0] for job in sg.build_jobs(module(), offline, 0.0)] == ["process", "blocklist", "disk"]
+    targets = [{"host": "127.0.0.1", "port": 9093, "scheme": "https"}]
+    names = [job[0] for job in sg.build_jobs(module(), dict(PARAMS, actuator_targets=targets), 0.0)]
+    assert names == ["process", "blocklist", "disk", "health", "actuator", "releases", "keystore", "log", "ntp_probe"]
 
 
 def test_a_failed_process_collector_is_an_error_of_each_section_it_feeds():

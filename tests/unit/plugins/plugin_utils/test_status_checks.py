@@ -11,6 +11,8 @@ from tests.helpers import seid_test_ca as ca
 
 NOW = datetime.datetime(2026, 12, 7, 1, 0, tzinfo=datetime.timezone.utc)
 PASSWORD = "Pw-status-keystore"
+from tests.unit.plugins.plugin_utils.test_actuator_checks import running
+
 IDS = [
     "status.running",
     "status.health",
@@ -23,6 +25,7 @@ IDS = [
     "status.memory",
     "status.log_errors",
     "status.queue",
+    "security.actuator",
 ]
 HEALTH = {
     "status": "UP",
@@ -72,6 +75,8 @@ def healthy(keystore_bytes=None):
             ],
         },
         "blocklist": {"available": True, "present": False, "entries": []},
+        # security.actuator: the role's unit holds the port; health answers, every dangerous endpoint is 404.
+        "actuator": running({"health": 200}),
         "keystore_read": {
             "available": keystore_bytes is not None,
             "reason": "not given",
@@ -129,9 +134,12 @@ def test_every_check_is_error_when_its_collector_failed(check_id, keystore_bytes
 def test_every_check_is_error_when_it_crashes(check_id, keystore_bytes):
     ctx = healthy(keystore_bytes)
     ctx["thresholds"] = None  # a check that reads it crashes; the others get broken sections below
-    for name in ("service", "health", "version", "blocklist", "disk", "memory", "log", "ntp_probe", "keystore_read"):
+    for name in (
+        "service", "health", "version", "blocklist", "disk", "memory", "log", "ntp_probe", "keystore_read", "actuator",
+    ):  # fmt: skip
         ctx[name] = 42
-    assert one(ctx, check_id)["status"] == "error"
+    # security.actuator reads a broken answer as no probe result: unknown (no verdict), never a pass.
+    assert one(ctx, check_id)["status"] == ("unknown" if check_id == "security.actuator" else "error")
 
 
 @pytest.mark.parametrize(
