@@ -123,3 +123,47 @@ def test_failover_brokers_are_judged_each_by_its_own_probe():
 )
 def test_h2_file_path(url, path):
     assert config_checks.h2_file_path(url) == path
+
+
+def whole(check_id, **changes):
+    r = by_id(checks.run_checks(ctx(**changes)))[check_id]
+    return r["status"], r["measured"], r["required"], r["unit"], r["message"], r["fix"]
+
+
+def test_a_version_below_the_floor_fails_naming_why_and_the_fix():
+    assert whole("config.version", settings__version="4.0.0") == (
+        "fail", "4.0.0", ">= 4.0.1", None,
+        "integrasjonspunkt 4.0.0 has no JAR, .sha1 and .asc on GitHub Releases (published from v4.0.1; v3 went to"
+        " GitHub Packages), and 4.0.0 in production still called platform.tt02.altinn.no for DPO",
+        "Set integrasjonspunkt_version to 4.0.1 or newer (the latest is listed on the download page).",
+    )  # fmt: skip
+    assert whole("config.version") == ("pass", "4.0.8", ">= 4.0.1", None, "integrasjonspunkt 4.0.8", None)
+
+
+def test_the_api_without_tls_and_auth_warns_naming_the_port_and_both_fixes():
+    status, measured, required, unit, message, fix = whole(
+        "config.api_security", settings__ssl_enabled=False, settings__auth_enabled=False, settings__port=9443
+    )
+    assert (status, measured, required, unit) == (
+        "warn",
+        "TLS off, basic auth off",
+        "TLS on, basic auth on (the integrasjonspunkt's own defaults)",
+        None,
+    )
+    assert message == (
+        "integrasjonspunkt_ssl_enabled=false: the API on port 9443 answers plain HTTP, so documents and credentials"
+        " cross the network unencrypted; integrasjonspunkt_auth_enabled=false: anyone who reaches port 9443 can send"
+        " and read messages without a user name and password; the integrasjonspunkt's SecureDefaultsLogger warns"
+        " about this at start-up"
+    )
+    assert fix.startswith(
+        "Set integrasjonspunkt_ssl_enabled: true (HTTPS with the keystore's certificate; clients connect with https)"
+        " and integrasjonspunkt_auth_enabled: true with integrasjonspunkt_auth_user"
+    )
+    assert whole("config.api_security")[2] == "TLS on, basic auth on (the integrasjonspunkt's own defaults)"
+
+
+def test_a_setting_that_is_no_boolean_is_our_bug_and_an_error():
+    status, _m, _r, _u, message, _f = whole("config.api_security", settings__ssl_enabled="yes")
+    assert status == "error"
+    assert message == "no verdict: the check itself crashed: TypeError: settings['ssl_enabled'] is 'yes', not a boolean"
