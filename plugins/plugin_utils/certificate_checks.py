@@ -121,6 +121,15 @@ class KeystoreCheck(CertificateCheck):
                 else "Report this as a bug in eformidling.integrasjonspunkt, with the keystore's type."
             )
             return outcome(found["verdict"], "not inspected", self.REQUIRED, message=found["reason"], fix=fix)
+        if not found.get("opened") and found.get("type") in ("unknown", "JCEKS"):
+            # No password opens it: the file is no keystore the integrasjonspunkt loads (certificate.jks says which).
+            return outcome(
+                "fail",
+                "not a keystore",
+                self.REQUIRED,
+                message="%s cannot be opened: %s" % (where, found.get("reason") or "not a keystore"),
+                fix="Point integrasjonspunkt_keystore_src at the PKCS12 file (.p12) of the enterprise certificate.",
+            )
         if not found.get("opened"):
             return outcome(
                 "fail",

@@ -6,7 +6,8 @@ certificate.validity is pinned in test_certificates_checks.py (its messages name
 
 import pytest
 
-from tests.unit.plugins.plugin_utils.test_certificates_checks import ORGNR, ctx_for, keystore, make_pki, run
+from tests.helpers import seid_test_ca as ca
+from tests.unit.plugins.plugin_utils.test_certificates_checks import ORGNR, PASSWORD, ctx_for, keystore, make_pki, run
 
 WRONG_ORG = "910076787"
 
@@ -120,4 +121,72 @@ def test_a_certificate_without_a_seid_policy_fails_with_the_issuer_data_fix(pki)
         "the certificate is without a SEID v1/v2 enterprise certificate policy (known: data/certificate_issuers.yml)",
         "Use a virksomhetssertifikat from Buypass or Commfides (SEID v1/v2). If your issuer is new, add its policy OID"
         " with a source to data/certificate_issuers.yml.",
+    )  # fmt: skip
+
+
+REQUIRED_KEYSTORE = (
+    "opens with integrasjonspunkt_keystore_password; alias is a private key; key password = store password"
+)
+
+
+def test_a_wrong_password_fails_naming_the_variable_not_the_value(pki):
+    r = run(ctx_for(keystore(pki), pki["test_issuers"], password="nope"))
+    assert whole(r["certificate.keystore"]) == (
+        "fail", "does not open", REQUIRED_KEYSTORE, None,
+        "integrasjonspunkt_keystore_password (value hidden) does not open the keystore %s: the password does not"
+        " open the keystore (wrong password, or not a PKCS12 file)" % WHERE,
+        "Set integrasjonspunkt_keystore_password to the keystore's store password.",
+    )  # fmt: skip
+
+
+def test_a_missing_alias_lists_the_entries(pki):
+    r = run(ctx_for(keystore(pki), pki["test_issuers"], alias="feil-alias"))
+    assert whole(r["certificate.keystore"]) == (
+        "fail", "alias missing", REQUIRED_KEYSTORE, None,
+        "integrasjonspunkt_keystore_alias='feil-alias' is not in %s; entries found: virksomhet" % WHERE,
+        "Set integrasjonspunkt_keystore_alias to the private-key entry's alias (one of: virksomhet).",
+    )  # fmt: skip
+
+
+def test_bytes_that_are_no_keystore_fail_both_checks_pointing_at_the_file(pki):
+    r = run(ctx_for(b"\x01\x02garbage-bytes", pki["test_issuers"]))
+    fix = "Point integrasjonspunkt_keystore_src at the PKCS12 file (.p12) of the enterprise certificate."
+    assert whole(r["certificate.keystore"]) == (
+        "fail", "not a keystore", REQUIRED_KEYSTORE, None,
+        "%s cannot be opened: the file is neither a PKCS12 nor a JKS keystore" % WHERE, fix,
+    )  # fmt: skip
+    assert whole(r["certificate.jks"]) == (
+        "fail", "not a keystore", "PKCS12", None,
+        "%s is not a keystore: neither PKCS12 (an ASN.1 SEQUENCE), JKS (0xFEEDFEED) nor JCEKS (0xCECECECE)" % WHERE,
+        fix,
+    )  # fmt: skip
+
+
+def test_a_jceks_file_fails_with_the_conversion(pki):
+    r = run(ctx_for(b"\xce\xce\xce\xce" + b"\x00" * 40, pki["test_issuers"], kind="JKS"))
+    status, measured, required, _unit, message, fix = whole(r["certificate.jks"])
+    assert (status, measured, required) == ("fail", "JCEKS", "PKCS12")
+    assert message == (
+        "%s is a JCEKS keystore, which the integrasjonspunkt does not open (it loads JKS or PKCS12)" % WHERE
+    )
+    assert fix.startswith(
+        "Convert it: keytool -importkeystore -srckeystore /secure/ip/keystore.p12 -srcstoretype JCEKS"
+    )
+    assert r["certificate.keystore"]["measured"] == "not a keystore"
+
+
+def test_a_jks_keystore_warns_with_the_conversion_and_a_declared_type_that_is_wrong_is_named(pki):
+    key, leaf = ca.make_leaf(pki["inter"], orgnr=ORGNR)
+    data = ca.jks(key, leaf, PASSWORD, "virksomhet", [pki["inter"].cert])
+    r = run(ctx_for(data, pki["test_issuers"], kind="JKS", path="/secure/ip/keystore.jks"))
+    status, measured, required, _unit, message, _fix = whole(r["certificate.jks"])
+    assert (status, measured, required) == ("warn", "JKS", "PKCS12")
+    assert message == (
+        "integrasjonspunkt_keystore_src='/secure/ip/keystore.jks' is a JKS keystore; the integrasjonspunkt v4 logs a"
+        " warning for JKS (SecureDefaultsLogger) and recommends PKCS12"
+    )
+    declared = run(ctx_for(keystore(pki), pki["test_issuers"], kind="JKS"))
+    assert whole(declared["certificate.jks"]) == (
+        "warn", "PKCS12", "PKCS12", None, "integrasjonspunkt_keystore_type=JKS, but the file is PKCS12",
+        "Set integrasjonspunkt_keystore_type: PKCS12.",
     )  # fmt: skip
