@@ -18,6 +18,11 @@
    Target: preflight's controller CPU per host at the largest point within 2x the one-wait playbook's there
    (one stock module round trip per host, measured in the same rounds).
 3. The connectivity_info module alone: 17 endpoints reachable, then 3 blackholed.
+4. The status run (playbooks/status.yml, issue 22) over the same scale points, beside the floor (the empty
+   playbook: the same three plays without tasks) measured in the same rounds. The bench hosts have no
+   integrasjonspunkt installed, so every collector answers at once (nothing listens, no unit, no files); the
+   release list is not fetched (status_releases_offline), the NTP host is the simulated one.
+   `python bench/run.py --status-only` measures just this part and writes bench/results/<date>-status.md.
 
 Every playbook runs once, untimed, before the measured runs, with Python's bytecode cache on (as for an
 installed collection: the Makefile's PYTHONDONTWRITEBYTECODE would have the controller compile the
@@ -188,6 +193,11 @@ class Lab:
                 "preflight_probe_timeout": self.timeout,
                 "preflight_fail_hosts": False,
                 "preflight_report_dir": os.path.join(self.dir, "reports"),
+                "status_probe_timeout": self.timeout,
+                "status_fail_hosts": False,
+                "status_report_dir": os.path.join(self.dir, "status-reports"),
+                "status_releases_offline": True,
+                "status_ntp_port": self.vars.get("preflight_ntp_port", 123),
                 "bench_timeout": self.timeout,
                 "bench_endpoints": lab_selected(self),
             }
@@ -350,9 +360,16 @@ def main():
     parser.add_argument("--timeout", type=float, default=5.0, help="probe timeout (preflight) and stock timeouts")
     parser.add_argument("--scale", default="1,10,30")
     parser.add_argument("--scale-runs", type=int, default=3, help="rounds over the scale points")
+    parser.add_argument("--status-only", action="store_true", help="only the status run's scale points (4.)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("make bench needs root (network namespace, nftables)")
+    if args.status_only:
+        with Lab(args.timeout) as lab:
+            lab.blackhole(True)
+            status = status_scale(lab, args)
+        write_status_results(status, args)
+        return
 
     rows = {"load_start": loadavg(), "cgroup": None}
     with Lab(args.timeout) as lab:
@@ -402,6 +419,7 @@ def main():
         rows["gather_elapsed"] = gather_elapsed(lab, playbooks["preflight"])
         print("module's own elapsed_seconds in one -v run: %s" % rows["gather_elapsed"], flush=True)
         rows["scale"] = scale
+        rows["status"] = status_scale(lab, args)
 
         alone = []
         for label, on in (("17 reachable", False), ("17, 3 blackholed", True)):
@@ -413,6 +431,65 @@ def main():
     rows["load_end"] = loadavg()
 
     write_results(rows, args)
+
+
+STATUS_PLAYBOOK = os.path.join(REPO, "playbooks", "status.yml")
+EMPTY_PLAYBOOK = os.path.join(REPO, "bench", "empty.yml")
+
+
+def status_scale(lab, args):
+    """[(hosts, status run, empty playbook)] medians over rounds of the scale points (4.)."""
+    sizes = [int(x) for x in args.scale.split(",")]
+    timed(lab, playbook(lab, STATUS_PLAYBOOK, 1), 1)  # untimed: bytecode and page cache
+    samples = {n: ([], []) for n in sizes}
+    for r in range(args.scale_runs):
+        for n in sizes:
+            empty = timed(lab, playbook(lab, EMPTY_PLAYBOOK, n), n)
+            status = timed(lab, playbook(lab, STATUS_PLAYBOOK, n), n)
+            samples[n][0].append(status)
+            samples[n][1].append(empty)
+            print(
+                "status round %d %2d hosts %.2f s, controller %.2f CPU-s/host, modules %.2f CPU-s/host;"
+                " empty playbook %.2f s" % (r + 1, n, status.wall, status.controller_cpu / n, status.module_cpu / n,
+                                            empty.wall),
+                flush=True,
+            )  # fmt: skip
+    return [(n, median_measurement(samples[n][0]), median_measurement(samples[n][1])) for n in sizes]
+
+
+def status_lines(status, args):
+    """The status run's table: wall time beside the floor (the empty playbook) per scale point."""
+    lines = [
+        "",
+        "Status run (playbooks/status.yml), %d rounds over the scale points (medians); the floor is the empty"
+        " playbook (the same three plays, no tasks) in the same rounds. The gather call's budget is one probe"
+        " timeout (%g s) + 2 s; on these hosts nothing waits for it." % (args.scale_runs, args.timeout),
+        "",
+        "| Hosts (forks) | Status run | Floor (empty playbook) | Status - floor | Controller CPU per host"
+        " | Modules' CPU per host | Controller peak PSS |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, m, e in status:
+        lines.append(
+            "| %d (%d) | %.2f s | %.2f s | %.2f s | %.2f s | %.2f s | %.0f MiB |"
+            % (n, n, m.wall, e.wall, m.wall - e.wall, m.controller_cpu / n, m.module_cpu / n, m.controller_mib)
+        )
+    return lines
+
+
+def write_status_results(status, args):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    lines = [
+        "### Status run benchmark %s" % now.strftime("%Y-%m-%d %H:%M UTC"),
+        "",
+        "Machine: %s. Load average (1, 5, 15 min) %s at the end: other work shared the CPUs." % (machine(), loadavg()),
+    ] + status_lines(status, args)
+    table = "\n".join(lines) + "\n"
+    results = os.path.join(REPO, "bench", "results")
+    os.makedirs(results, exist_ok=True)
+    with open(os.path.join(results, now.strftime("%Y-%m-%d-%H%M-status.md")), "w") as fh:
+        fh.write(table)
+    print(table)
 
 
 def median_measurement(ms):
@@ -575,6 +652,7 @@ def write_results(rows, args):
             % (label, median(walls[name]), median([m.controller_cpu for m in ms]),
                median([m.module_cpu for m in ms]), median([m.controller_mib for m in ms]))
         )  # fmt: skip
+    lines += status_lines(rows["status"], args)
     lines += ["", "Raw runs (s): %s; scale rounds (preflight) %s; preflight - floor per run %s." % (
         "; ".join("%s %s" % (name, ", ".join("%.2f" % t for t in ts)) for name, ts in walls.items()),
         "; ".join("%d hosts %s" % (n, ", ".join("%.2f" % t for t in ts)) for n, ts in rows["scale_walls"].items()),

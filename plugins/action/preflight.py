@@ -15,6 +15,7 @@ import shlex
 import traceback
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
@@ -25,6 +26,7 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
     identity,
     input_checks,
     install_source,
+    management,
     plan,
     settings_source,
     thresholds,
@@ -149,6 +151,9 @@ def gather_args(settings, args, endpoints, timeout, only):
         # The user the install role runs the service as (java mode): directories.writable judges its access.
         "service_user": settings.get("service_user") or "",
     }
+    if checks.selected("security.actuator", only) and settings.get("management"):
+        # Asked only where the role's integrasjonspunkt holds the port (security.actuator; i22-actuator).
+        module_args["actuator_targets"] = management.probe_targets(settings)
     if settings["run_mode"] == "docker":  # the container whose processes may hold the port (inbound.port)
         module_args["container_name"] = settings["container_name"]
     if settings["proxy"]:
@@ -548,6 +553,7 @@ class ActionModule(ActionBase):
             "timesync": gathered.get("timesync") or {},
             "port": gathered.get("port") or {},
             "directories": gathered.get("directories"),
+            "actuator": gathered.get("actuator"),
             "connectivity": {e.get("name"): e for e in (gathered.get("connectivity") or {}).get("endpoints") or []},
             "ntp_probe": gathered.get("ntp_probe") or {},
             "errors": gathered.get("errors") or {},
@@ -558,8 +564,28 @@ class ActionModule(ActionBase):
             "thresholds": inputs["limits"],
         }
 
+    def _role_variables_refused(self, task_vars):
+        """The preflight role's own variables checked against its argument spec (entry point `checks`).
+
+        The check Ansible adds as a task of its own when a role is imported (one more task per host); the
+        bundled playbook imports with `rolespec_validate: false` and this step checks the same spec with
+        Ansible's validator. Returns the error text, or None.
+        """
+        options = settings_source.role_options("preflight", "checks")
+        given = {name: task_vars[name] for name in options if name in (task_vars or {})}
+        outcome = ArgumentSpecValidator(options).validate(
+            _plain(self._templar.template(given)), validate_role_argument_spec=True
+        )
+        if not outcome.error_messages:
+            return None
+        return "Validation of the preflight role's variables failed:\n%s" % "\n".join(outcome.error_messages)
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
+        refused = self._role_variables_refused(task_vars)
+        if refused:
+            result.update(failed=True, msg=refused)
+            return result
         args = _plain(dict(self._task.args))
         # The settings: judged by the model, every problem a config.inputs result; too broken to probe, the
         # host gets that one result and nothing is sent to it.

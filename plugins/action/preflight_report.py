@@ -22,6 +22,8 @@ FORMATS = {
     "markdown": ("preflight.md", report.markdown_report),
     "html": ("preflight.html", report.html_report),
 }
+# The runs these reports are of; each writes its own file names (status.json, status-junit.xml, ...).
+RUNS = ("preflight", "status")
 
 ARGUMENT_SPEC = {
     "hosts": {"type": "list", "elements": "str", "required": True},
@@ -29,6 +31,7 @@ ARGUMENT_SPEC = {
     "formats": {"type": "list", "elements": "str", "default": list(FORMATS), "choices": list(FORMATS)},
     "meta": {"type": "dict"},
     "result_var": {"type": "str", "default": "preflight_result"},
+    "run": {"type": "str", "default": "preflight", "choices": list(RUNS)},
 }
 
 
@@ -54,18 +57,23 @@ def host_record(hostvars, host, result_var):
     return None if record is None else plain(record)
 
 
-def write_reports(report_dir, formats, per_host, meta, rows):
+def file_name(name, run="preflight"):
+    """The file of one format for a run: preflight.json, status.json, status-junit.xml ..."""
+    return FORMATS[name][0].replace("preflight", run, 1)
+
+
+def write_reports(report_dir, formats, per_host, meta, rows, run="preflight"):
     """Write the chosen formats as one set (report_files.write_set): all of them, or none and a clear failure."""
     renderers = [
-        (FORMATS[name][0], functools.partial(FORMATS[name][1], per_host, meta, rows=rows))
+        (file_name(name, run), functools.partial(FORMATS[name][1], per_host, meta, rows=rows))
         for name in dict.fromkeys(formats)
     ]
-    all_filenames = [filename for filename, _render in FORMATS.values()]
+    all_filenames = [file_name(name, run) for name in FORMATS]
     report_dir = paths.controller_path(report_dir)
     try:
         return report_files.write_set(report_dir, renderers, all_filenames)
     except report_files.ReportWriteError as exc:
-        raise AnsibleActionFail("the preflight reports were not written: %s" % exc) from exc
+        raise AnsibleActionFail("the %s reports were not written: %s" % (run, exc)) from exc
 
 
 class ActionModule(ActionBase):
@@ -79,9 +87,15 @@ class ActionModule(ActionBase):
         hostvars = (task_vars or {}).get("hostvars", {})
         per_host = {host: host_record(hostvars, host, args["result_var"]) for host in args["hosts"]}
         meta = plain(args.get("meta") or {})
+        if args["run"] != "preflight":
+            meta.setdefault("run", args["run"])
         meta.setdefault("generated_at", datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
         rows = report.host_rows(per_host, meta)
-        files = write_reports(args["report_dir"], args["formats"], per_host, meta, rows) if args["report_dir"] else []
+        files = (
+            write_reports(args["report_dir"], args["formats"], per_host, meta, rows, args["run"])
+            if args["report_dir"]
+            else []
+        )
         by_state = {state: [r["host"] for r in rows if r["state"] == state] for state in report.HOST_STATES}
         result.update(
             changed=False,

@@ -24,9 +24,14 @@ import subprocess
 import threading
 import time
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import sntp, timesync, tzif
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (
+    sntp,
+    timesync,
+    tzif,
+    upstream_defaults,
+)
 
-DEFAULT_CHECK_HOST = "time.google.com"
+DEFAULT_CHECK_HOST = upstream_defaults.NTP_HOST
 DEFAULT_COMMAND_TIMEOUT = 5.0
 CHRONY_CONFS = ("/etc/chrony/chrony.conf", "/etc/chrony.conf")
 NTP_CONFS = ("/etc/ntpsec/ntp.conf", "/etc/ntp.conf")

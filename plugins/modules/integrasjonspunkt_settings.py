@@ -26,7 +26,8 @@ description:
     (explicit booleans; user and password when basic auth is on); identity (organisation number with its mod-11
     check digit, keystore path, type and password, alias characters as a warning); download (java mode: URL,
     fingerprint, armored key); service account, health timeout, releases kept; extra properties; JVM options;
-    Docker (image, digest, container name, uid/gid, heap inside the memory limit); removed variables (refused,
+    Docker (image, digest, container name, uid/gid, heap inside the memory limit); actuator (exposure, a
+    management port other than the API port, its IP address, metrics only on that port); removed variables (refused,
     naming the replacement).'
   - Collection-prefixed variables (C(integrasjonspunkt_*), C(preflight_*), C(prepare_*)) that no role reads are
     reported as warnings, with the closest known name (most likely a typo). The known names are read from every

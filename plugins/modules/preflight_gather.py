@@ -119,6 +119,15 @@ options:
         O(proxy), looks up C(<registry_url>/virksert/<org_number>) with the token, and with a signed answer
         reads C(<registry_url>/jwk). The access token never leaves this process.
     type: dict
+  actuator_targets:
+    description:
+      - Where the integrasjonspunkt's actuator answers (C(host), C(port), C(scheme) http or https): the API port and
+        the separate management port, if any. Asked only when the role's integrasjonspunkt holds O(port), from this
+        host, without credentials, and never in a way that dumps the heap or shuts it down (RV(actuator)). Empty
+        asks nothing.
+    type: list
+    elements: dict
+    default: []
   identity_grant:
     description:
       - The signed Maskinporten JWT grant (made by the engine on the controller, valid for at most 120 s).
@@ -157,6 +166,12 @@ directories:
     - C(user) (name, exists, uid, gids) and, per O(paths) role, the directory's C(path), C(exists), C(owner_uid),
       C(owner_gid), C(mode), C(writable) (by the mode bits; null when not decidable) and C(reason).
   returned: when O(service_user) is set and the collector finished
+  type: dict
+actuator:
+  description:
+    - C(running) (whether the role's integrasjonspunkt holds O(port); null when that cannot be told), C(reason) when
+      it was not asked, and per target C(answers), each C(endpoint), C(method), C(path) and C(status) or C(error).
+  returned: when O(actuator_targets) is given and the collector finished
   type: dict
 connectivity:
   description: C(endpoints), one result per O(endpoints) entry, as M(eformidling.integrasjonspunkt.connectivity_info).
@@ -228,6 +243,7 @@ ARGUMENT_SPEC = {
     "command_timeout": {"type": "float", "default": 5.0},
     "identity": {"type": "dict"},
     "identity_grant": {"type": "str", "no_log": True},
+    "actuator_targets": {"type": "list", "elements": "dict", "default": []},
 }
 
 
@@ -301,6 +317,7 @@ def build_jobs(module, params, plan):
     """[(name, function, args, kwargs)] of every collector this call starts, in start order."""
     # Imported here, after parse_args checked the interpreter: these need Python 3.8.
     from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
+        actuator_probe,
         dirperms,
         identity_probe,
         listening,
@@ -373,6 +390,17 @@ def build_jobs(module, params, plan):
         )
     )
     jobs.append(("port", listening.collect, (params["port"],), {"owner": port_owner(module, params, command_timeout)}))
+    if params.get("actuator_targets"):
+        # Its own owner lookup: listening.collect consumes the one it is given.
+        owner = port_owner(module, params, command_timeout)
+        jobs.append(
+            (
+                "actuator",
+                actuator_probe.collect,
+                (lambda: listening.collect(params["port"], owner=owner), params["actuator_targets"]),
+                {"timeout": timeout, "deadline": probe_deadline},
+            )
+        )
     if params.get("service_user"):
         jobs.append(("directories", dirperms.collect, (params["paths"] or {}, params["service_user"]), {}))
     identity = params["identity"] or {}
@@ -438,7 +466,7 @@ def shape_result(answers, errors, plan):
     collector failed is kept, as an `error` naming why, never dropped."""
     registry, ntp_entries, pending = plan["registry"], plan["ntp_entries"], plan["pending"]
     out = {"changed": False, "errors": errors}
-    for name in ("resources", "timesync", "port", "identity", "directories"):
+    for name in ("resources", "timesync", "port", "identity", "directories", "actuator"):
         if name in answers:
             out[name] = answers[name]
     probe = answers.get("ntp_probe")

@@ -42,6 +42,13 @@ options:
       - A host without it is reported as C(error) (its preflight task did not run).
     type: str
     default: preflight_result
+  run:
+    description:
+      - Which run the results are of. C(status) (the M(eformidling.integrasjonspunkt.status) engine's results) names
+        the files C(status.json), C(status-junit.xml), C(status.md) and C(status.html) and titles the reports so.
+    type: str
+    choices: [preflight, status]
+    default: preflight
   report_dir:
     description: Directory on the controller for the report files. Nothing is written when empty.
     type: path

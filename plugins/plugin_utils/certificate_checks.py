@@ -122,6 +122,15 @@ class KeystoreCheck(CertificateCheck):
                 else "Report this as a bug in eformidling.integrasjonspunkt, with the keystore's type."
             )
             return outcome(found["verdict"], "not inspected", self.REQUIRED, message=found["reason"], fix=fix)
+        if not found.get("opened") and found.get("type") in ("unknown", "JCEKS"):
+            # No password opens it: the file is no keystore the integrasjonspunkt loads (certificate.jks says which).
+            return outcome(
+                "fail",
+                "not a keystore",
+                self.REQUIRED,
+                message="%s cannot be opened: %s" % (where, found.get("reason") or "not a keystore"),
+                fix="Point integrasjonspunkt_keystore_src at the PKCS12 file (.p12) of the enterprise certificate.",
+            )
         if not found.get("opened"):
             return outcome(
                 "fail",
@@ -275,7 +284,7 @@ class TypeCheck(CertificateCheck):
         if not seid:
             return self._bad(
                 measured,
-                "no SEID v1/v2 enterprise certificate policy (known: data/certificate_issuers.yml)",
+                "without a SEID v1/v2 enterprise certificate policy (known: data/certificate_issuers.yml)",
                 "Use a virksomhetssertifikat from Buypass or Commfides (SEID v1/v2). If your issuer is new, add its"
                 " policy OID with a source to data/certificate_issuers.yml.",
             )

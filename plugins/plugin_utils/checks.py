@@ -178,6 +178,7 @@ def registry():
     Those modules build on this module's Check, so they are imported when the registry is asked for.
     """
     from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (  # noqa: PLC0415
+        actuator_checks,
         certificate_checks,
         directory_checks,
         identity_checks,
@@ -194,6 +195,7 @@ def registry():
         + identity_checks.IDENTITY_CHECKS
         + lifecycle_checks.LIFECYCLE_CHECKS
         + directory_checks.DIRECTORY_CHECKS
+        + actuator_checks.ACTUATOR_CHECKS
     )
 
 
@@ -317,9 +319,12 @@ def apply_waiver(result, waivers):
     return result
 
 
-def run_checks(ctx, ignore=None, valid_ids=None, only=None, today=None):
-    """Run every applicable (and selected) check; return the list of results."""
-    checks = [c() for c in registry()]
+def run_checks(ctx, ignore=None, valid_ids=None, only=None, today=None, classes=None):
+    """Run every applicable (and selected) check; return the list of results.
+
+    `classes`: the check classes to run (the status run's STATUS_CHECKS); None: preflight's registry().
+    """
+    checks = [c() for c in (registry() if classes is None else classes)]
     checks += [EndpointCheck(e, "runtime") for e in ctx.get("endpoints") or []]
     # A mirror or another registry gets its own judgement (imported here: it builds on this module).
     from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import install_source  # noqa: PLC0415

@@ -94,7 +94,12 @@ def _external_store(ctx, what, names):
     down = [r for _n, r in results if r is not None and not r.get("ok")]
     if down:
         described = [
-            "%s:%s %s" % (r.get("host") or _host_of(ctx, r), r.get("port") or "", r.get("message") or r.get("status"))
+            "%s:%s %s"
+            % (
+                r.get("host") or _entry_of(ctx, r).get("host") or r.get("name"),
+                r.get("port") or _entry_of(ctx, r).get("port") or "",
+                r.get("message") or r.get("status"),
+            )
             for r in down
         ]
         return "fail", "%s is unreachable: %s" % (what, "; ".join(described))
@@ -103,9 +108,9 @@ def _external_store(ctx, what, names):
     return "pass", "%s answers (connectivity.%s)" % (what, ", connectivity.".join(names))
 
 
-def _host_of(ctx, result):
-    entry = next((e for e in ctx.get("endpoints") or [] if e.get("name") == result.get("name")), {})
-    return entry.get("host") or result.get("name")
+def _entry_of(ctx, result):
+    """The catalogue entry a connectivity result belongs to ({} when it has none)."""
+    return next((e for e in ctx.get("endpoints") or [] if e.get("name") == result.get("name")), {})
 
 
 def _volume_finding(ctx, data_dir, what):

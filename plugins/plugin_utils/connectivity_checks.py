@@ -158,7 +158,8 @@ class EndpointCheck(Check):
             "proto": "UDP" if e.get("protocol") == "udp-ntp" else "TCP",
             "ips": ips,
         }
-        via = " via proxy %s" % result["proxy"]["url"] if (result.get("proxy") or {}).get("used") else ""
+        proxy = result.get("proxy") or {}
+        via = " via proxy %s" % (proxy.get("url") or "(no URL reported)") if proxy.get("used") else ""
         extra = []
         if result.get("undocumented_addresses"):
             extra.append(

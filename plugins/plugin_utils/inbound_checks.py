@@ -33,7 +33,12 @@ def addresses_clash(listening, bind):
 
 
 def _holder_text(holders):
-    return ", ".join("%s (pid %s: %s)" % (h.get("cmdline"), h.get("pid"), h.get("why")) for h in holders)
+    return ", ".join(
+        "%s (pid %s: %s)" % (h.get("cmdline"), h.get("pid"), h.get("why"))
+        if h.get("pid") is not None
+        else "%s (%s)" % (h.get("cmdline"), h.get("why"))
+        for h in holders
+    )
 
 
 class PortCheck(Check):

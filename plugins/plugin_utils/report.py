@@ -45,6 +45,11 @@ EXIT_NOTE = (
 )
 
 
+def run_name(meta):
+    """Which run the reports are of: `preflight` (the default) or `status` (meta["run"])."""
+    return str((meta or {}).get("run") or "preflight")
+
+
 # Secrets ----------------------------------------------------------------------------------------
 
 
@@ -393,7 +398,7 @@ def hosts_without_verdict(rows):
 
 def summary_lines(per_host, meta=None, rows=None):
     rows = host_rows(per_host, meta) if rows is None else rows
-    lines = ["eFormidling preflight: %d host(s); %s" % (len(rows), header_line(rows, meta)), EXIT_NOTE, ""]
+    lines = ["eFormidling %s: %d host(s); %s" % (run_name(meta), len(rows), header_line(rows, meta)), EXIT_NOTE, ""]
     width = max([len(r["host"]) for r in rows] + [4])
     lines.append("  %-*s  %s  verdict" % (width, "host", "  ".join("%7s" % s for s in STATUSES)))
     for row in rows:
@@ -473,7 +478,7 @@ def _junit_text(r):
 def junit_report(per_host, meta=None, rows=None):
     rows = host_rows(per_host, meta) if rows is None else rows
     m = run_meta(rows, meta)
-    suites = ET.Element("testsuites", name="eformidling preflight")
+    suites = ET.Element("testsuites", name="eformidling %s" % run_name(meta))
     for row in rows:
         suite = ET.SubElement(suites, "testsuite", name=row["host"])
         props = ET.SubElement(suite, "properties")
@@ -484,7 +489,9 @@ def junit_report(per_host, meta=None, rows=None):
             ET.SubElement(props, "property", name="count.%s" % s, value=str(row["counts"][s]))
         errors = row["counts"]["error"]
         if row["state"] in ("error", "unreachable") and row["reason"]:
-            case = ET.SubElement(suite, "testcase", classname=row["host"], name="preflight.%s" % row["state"])
+            case = ET.SubElement(
+                suite, "testcase", classname=row["host"], name="%s.%s" % (run_name(meta), row["state"])
+            )
             ET.SubElement(case, "error", message=row["reason"], type=row["state"]).text = row["reason"]
             errors += 1
         for r in row["results"]:
@@ -526,7 +533,7 @@ def _md(text):
 def markdown_report(per_host, meta=None, rows=None):
     rows = host_rows(per_host, meta) if rows is None else rows
     m = run_meta(rows, meta)
-    out = ["# eFormidling preflight report", ""]
+    out = ["# eFormidling %s report" % run_name(meta), ""]
     out.append(
         "Generated %s for environment %s, services %s, integrasjonspunkt %s."
         % (_md(m.get("generated_at")), _md(m["environment"]), _md(m["services"]), _md(m["version"]))
@@ -939,9 +946,9 @@ def html_report(per_host, meta=None, rows=None):
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta http-equiv="Content-Security-Policy" content="%s">' % _e(csp),
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>eFormidling preflight: %s</title>" % _e(verdict_line),
+        "<title>eFormidling %s: %s</title>" % (_e(run_name(meta)), _e(verdict_line)),
         "<style>%s</style></head><body>" % css,
-        "<header><h1>eFormidling preflight report</h1>",
+        "<header><h1>eFormidling %s report</h1>" % _e(run_name(meta)),
         "<p>Environment <strong>%s</strong> &middot; services <strong>%s</strong> &middot; integrasjonspunkt "
         "<strong>%s</strong></p>" % (_e(m["environment"]), _e(m["services"]), _e(m["version"])),
         "<p>%d host(s): %s &middot; generated %s</p>" % (len(rows), _e(verdict_line), _e(m.get("generated_at") or "")),

@@ -14,6 +14,7 @@ import posixpath
 import re
 from urllib.parse import urlsplit
 
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import upstream_defaults
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import thresholds
 
 ENVIRONMENTS = ("production", "test")
@@ -39,8 +40,7 @@ DEFAULTS = {
     "integrasjonspunkt_tmp_dir": "/tmp",
     "integrasjonspunkt_port": 9093,
     "integrasjonspunkt_inbound_sources": [],
-    # difi.move.ntp.host's default in upstream application.properties (v4.0.8).
-    "integrasjonspunkt_ntp_host": "time.google.com",
+    "integrasjonspunkt_ntp_host": upstream_defaults.NTP_HOST,
     "integrasjonspunkt_proxy": "",
     "integrasjonspunkt_no_proxy": [],
     "integrasjonspunkt_external_database": False,
@@ -105,6 +105,17 @@ DEFAULTS = {
     "integrasjonspunkt_container_read_only": True,
     "integrasjonspunkt_skip_preflight": False,
     "integrasjonspunkt_skip_preflight_reason": "",
+    # --- Actuator and management port (issue 22, i22-actuator; docs/management-port.md) ---
+    # locked: only health and info (and, opted in, prometheus) are exposed, everything else closed; upstream:
+    # v4.0.8's own defaults (every endpoint but env exposed, /manage/* without auth), a choice preflight warns about.
+    "integrasjonspunkt_actuator_exposure": "locked",
+    # /manage/prometheus, only on a separate management port (the API port leaves /manage/* open to anyone).
+    "integrasjonspunkt_metrics_enabled": False,
+    # None: the actuator stays on the API port; a number: the actuator moves to that port (management.server.port).
+    "integrasjonspunkt_management_port": None,
+    # The address the separate management port listens on (Java) or is published on (Docker).
+    "integrasjonspunkt_management_address": "127.0.0.1",
+    # --- end actuator ---
 }
 # Variables that were removed or renamed: set in an inventory they are refused, naming the replacement.
 REMOVED = {

@@ -10,6 +10,7 @@ A family that needs a value another family refused leaves that rule out (the ref
 
 import re
 
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import management as actuator
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as model
 
 SYSTEM_DIRS = ("/", "/usr", "/etc", "/var", "/opt", "/home", "/tmp", "/srv", "/root", "/bin", "/sbin", "/lib")
@@ -36,7 +37,10 @@ MANAGED_PROPERTY_PREFIXES = (
     "logging.file.",
     "difi.move.nextmove.filedir",
     "difi.move.fiks.ut.type",
-)
+    # The actuator's exposure and port: integrasjonspunkt_actuator_exposure and _management_* (i22-actuator).
+    "management.endpoints.",
+    "management.server.",
+) + tuple("management.endpoint.%s." % name for name in actuator.CLOSED + actuator.OPEN + (actuator.METRICS,))
 # The JVM heap must leave this much of the container's limit for the rest of the JVM (metaspace, threads).
 CONTAINER_NON_HEAP_MB = 512
 UID_MAX = 2147483647
@@ -516,8 +520,69 @@ def removed(c, out):
             c.refuse(var, "nothing: it was removed; set %s (%s) instead" % (replacement, what), value="set")
 
 
+# --- Actuator and management port (issue 22, i22-actuator; docs/management-port.md) ---
+def _management_port(var, value):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return model._int(var, value, 1, 65535)
+
+
+def management(c, out):
+    """Which actuator endpoints are exposed, and where: the management.* properties both run modes write."""
+    exposure = c.take(_choice, "integrasjonspunkt_actuator_exposure", actuator.EXPOSURES)
+    metrics = c.take(model._bool, "integrasjonspunkt_metrics_enabled")
+    port = c.take(_management_port, "integrasjonspunkt_management_port")
+    address = actuator.parse_address(c.values.get("integrasjonspunkt_management_address"))
+    if address is None:
+        c.refuse(
+            "integrasjonspunkt_management_address",
+            "an IP address of this host for the separate management port, such as 127.0.0.1 (the default: this"
+            " host only) or an internal interface's address; 0.0.0.0 for every interface",
+        )
+    if port is not None and port == out.get("port"):
+        c.refuse(
+            "integrasjonspunkt_management_port",
+            "a port other than integrasjonspunkt_port (%d), or null to keep the actuator on the API port" % port,
+        )
+        return
+    if c.refused(
+        "integrasjonspunkt_actuator_exposure",
+        "integrasjonspunkt_metrics_enabled",
+        "integrasjonspunkt_management_port",
+        "integrasjonspunkt_management_address",
+    ) or None in (out.get("port"), out.get("run_mode")):
+        return
+    out["management"] = actuator.model(
+        exposure,
+        metrics,
+        port,
+        address,
+        out["run_mode"],
+        out["port"],
+        _text(c.values, "integrasjonspunkt_bind_address"),
+    )
+
+
+def management_policy(c, out):
+    """Metrics only on a separate port: on the API port /manage/prometheus would be open to anyone (upstream
+    permits /manage/* without credentials, so basic auth cannot cover it)."""
+    settings = out.get("management")
+    if settings and settings["metrics"] and not settings["separate"]:
+        c.refuse(
+            "integrasjonspunkt_metrics_enabled",
+            "true only with integrasjonspunkt_management_port set (a port of its own, on"
+            " integrasjonspunkt_management_address, 127.0.0.1 by default): on the API port the integrasjonspunkt"
+            " lets /manage/* through without credentials, so basic auth cannot protect /manage/prometheus",
+        )
+
+
+# --- end actuator ---
+
+
 PROBE = (release, run_mode, directories, network, proxy, inbound_sources, java, engine, external, api_switches)
+PROBE += (management,)  # actuator (i22-actuator)
 INSTALL = PROBE + (
+    management_policy,
     release_support,
     svarut,
     directory_layout,

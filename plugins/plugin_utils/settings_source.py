@@ -44,6 +44,14 @@ def known_names(root=ROOT):
     return frozenset(n for n in names if n.startswith(PREFIXES))
 
 
+@functools.lru_cache(maxsize=8)
+def role_options(role, entry_point, root=ROOT):
+    """The options of one entry point of a role's meta/argument_specs.yml (the role's own argument spec)."""
+    path = os.path.join(root, "roles", role, "meta", "argument_specs.yml")
+    spec = (yaml.safe_load(_read(path)) or {}).get("argument_specs", {})
+    return dict((spec.get(entry_point) or {}).get("options") or {})
+
+
 def unknown(names, known=None):
     """[{variable, suggestion}] for the collection-prefixed names the collection does not know (typos)."""
     known = known_names() if known is None else known

@@ -1,12 +1,17 @@
-"""playbooks/preflight.yml validates each host's preflight_* variables once per run: in the checks play.
-The verdict play runs on the same hosts with the same variables, so it does not repeat the pass (a task per
-host); the report play runs on localhost, whose variables it validates."""
+"""playbooks/preflight.yml checks each host's preflight_* variables once per run, in Python: the preflight action
+(the checks play's one task per host) validates them against the role's argument spec, so the playbook turns off
+the check Ansible would add as a task of its own. The verdict play runs on the same hosts with the same
+variables; the report play on localhost uses only the report action's arguments, which that action validates."""
 
 import pathlib
 
 import yaml
 
-PLAYBOOK = pathlib.Path(__file__).resolve().parents[2] / "playbooks" / "preflight.yml"
+from ansible_collections.eformidling.integrasjonspunkt.plugins.action import preflight_report
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings_source
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+PLAYBOOK = ROOT / "playbooks" / "preflight.yml"
 
 
 def role_import(play):
@@ -14,10 +19,22 @@ def role_import(play):
     return task["ansible.builtin.import_role"]
 
 
-def test_the_checks_and_report_plays_validate_and_the_verdict_play_does_not_repeat_it():
+def test_no_play_repeats_a_validation_the_actions_make():
     checks, report, verdict = yaml.safe_load(PLAYBOOK.read_text())
-    assert role_import(checks).get("rolespec_validate", True) is True
-    assert role_import(report).get("rolespec_validate", True) is True
+    assert role_import(checks)["tasks_from"] == "checks"
+    assert role_import(checks)["rolespec_validate"] is False
+    assert role_import(report)["rolespec_validate"] is False
     assert role_import(verdict)["rolespec_validate"] is False
-    # The premise: the verdict play's hosts are the checks play's, which validated them in this run.
+    # The premise: the verdict play's hosts are the checks play's, whose action validated them in this run.
     assert verdict["hosts"] == checks["hosts"]
+
+
+def test_the_checks_entry_point_runs_the_validating_action_first():
+    first = yaml.safe_load((ROOT / "roles" / "preflight" / "tasks" / "checks.yml").read_text())[0]
+    assert "eformidling.integrasjonspunkt.preflight" in first
+
+
+def test_the_report_action_allows_exactly_the_role_spec_formats():
+    options = settings_source.role_options("preflight", "checks")
+    assert options["preflight_report_formats"]["choices"] == list(preflight_report.FORMATS)
+    assert preflight_report.ARGUMENT_SPEC["formats"]["choices"] == list(preflight_report.FORMATS)

@@ -61,6 +61,9 @@ def values(**overrides):
     ctx["__integrasjonspunkt_all_services"] = derived["__integrasjonspunkt_all_services"]
     for name in DERIVED:
         ctx[name] = env.from_string(str(derived[name])).render(**ctx).strip()
+    # The actuator's properties come from the settings model (validate.yml registers them; i22-actuator).
+    raw = {k: v for k, v in ctx.items() if k.startswith("integrasjonspunkt_")}
+    ctx["__integrasjonspunkt_management"] = model.evaluate(raw, "install")[0]["management"]
     return ctx
 
 

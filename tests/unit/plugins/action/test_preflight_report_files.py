@@ -124,3 +124,23 @@ def test_a_run_with_fewer_formats_leaves_no_file_of_the_previous_run(tmp_path):
 def test_a_new_directory_is_created(tmp_path):
     res = run(tmp_path / "new" / "reports", formats=["json"])
     assert listing(tmp_path / "new" / "reports") == ["preflight.json"] and len(res["files"]) == 1
+
+
+def test_a_status_run_writes_its_own_files_and_titles_and_leaves_preflight_reports_alone(tmp_path):
+    previous_run(tmp_path)
+    hostvars = {"good": {"status_result": PER_HOST["good"]}}
+    res = run_action(
+        {"hosts": ["good"], "report_dir": str(tmp_path), "result_var": "status_result", "run": "status"}, hostvars
+    )
+    assert sorted(os.path.basename(p) for p in res["files"]) == [
+        "status-junit.xml",
+        "status.html",
+        "status.json",
+        "status.md",
+    ]
+    for name in REPORTS:  # the preflight run's files are another set: untouched
+        assert (tmp_path / name).read_text() == "PREVIOUS RUN " + name
+    assert (tmp_path / "status.md").read_text().startswith("# eFormidling status report")
+    assert "<h1>eFormidling status report</h1>" in (tmp_path / "status.html").read_text()
+    assert 'name="eformidling status"' in (tmp_path / "status-junit.xml").read_text()
+    assert res["summary"][0].startswith("eFormidling status: 1 host(s)")

@@ -212,3 +212,32 @@ def test_gather_refused_by_ansible_core_for_an_old_target_python_gets_the_interp
     _gathered, results = action(gathered=failed)._gather({}, {})
     assert [(r["id"], r["status"]) for r in results] == [(checks.GATHER_ID, "error")]
     assert results[0]["fix"] == pf.INTERPRETER_FIX
+
+
+def test_the_role_variables_are_checked_against_the_role_argument_spec(no_base_run):
+    act = action()
+    result = act.run(task_vars={"preflight_probe_timeout": "soon", "preflight_report_formats": ["json", "pdf"]})
+    assert result["failed"] is True
+    assert result["msg"].startswith("Validation of the preflight role's variables failed:")
+    assert "preflight_probe_timeout" in result["msg"]
+    assert "preflight_report_formats" in result["msg"]
+    assert "pdf" in result["msg"]
+
+
+def test_valid_role_variables_pass_the_role_spec_step():
+    act = action()
+    assert act._role_variables_refused({"preflight_probe_timeout": 5, "preflight_fail_hosts": True}) is None
+    assert act._role_variables_refused({}) is None
+    refused = act._role_variables_refused({"preflight_fail_hosts": "maybe"})
+    assert "preflight_fail_hosts" in refused
+
+
+def test_gather_args_asks_the_actuator_on_the_api_and_the_management_port_when_selected():
+    both = settings(integrasjonspunkt_management_port=9094, integrasjonspunkt_ssl_enabled=False)
+    got = pf.gather_args(both, {}, [], 5.0, [])
+    assert got["actuator_targets"] == [
+        {"host": "127.0.0.1", "port": 9093, "scheme": "http"},
+        {"host": "127.0.0.1", "port": 9094, "scheme": "http"},
+    ]
+    assert "actuator_targets" not in pf.gather_args(both, {}, [], 5.0, ["connectivity.web"])
+    assert pf.gather_args(both, {}, [], 5.0, ["security.*"])["actuator_targets"]

@@ -184,3 +184,17 @@ def test_main_hides_the_proxy_password(capsys, monkeypatch):
     out = run_main(capsys, {"proxy": "http://user:Pw-secret-proxy@proxy.example:3128"})
     assert "Pw-secret-proxy" in seen["no_log"]
     assert "Pw-secret-proxy" not in json.dumps(out)
+
+
+def test_the_actuator_is_asked_only_when_targets_are_given_and_its_answer_is_returned():
+    assert "actuator" not in [j[0] for j in pg.build_jobs(FakeModule(), params(), plan())]
+    targets = [{"host": "127.0.0.1", "port": 9093, "scheme": "https"}]
+    asked = params(actuator_targets=targets)
+    got = pg.plan_run(asked, 100.0, probe_budget)
+    jobs = {j[0]: j for j in pg.build_jobs(FakeModule(), asked, got)}
+    assert jobs["actuator"][2][1] == targets and jobs["actuator"][3]["deadline"] == got["probe_deadline"]
+    answer = {"running": False, "port": 9093, "reason": "the port is free", "targets": []}
+    assert pg.shape_result({"actuator": answer}, {}, plan())["actuator"] == answer
+    # A crashed or late actuator collector is reported under errors, never as an answer.
+    shaped = pg.shape_result({}, {"actuator": {"message": "collecting actuator failed"}}, plan())
+    assert "actuator" not in shaped and "actuator" in shaped["errors"]

@@ -27,8 +27,8 @@ IDS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def pki():
+def make_pki():
+    """A test root and intermediate, and the issuer data with them as test or production SEID CAs."""
     real = certs.load_issuers()
     root = ca.make_root()
     inter = ca.make_intermediate(root)
@@ -39,6 +39,11 @@ def pki():
         "test_issuers": ca.issuers_with(real, root, inter, environment="test"),
         "prod_issuers": ca.issuers_with(real, root, inter, environment="production"),
     }
+
+
+@pytest.fixture(scope="module")
+def pki():
+    return make_pki()
 
 
 def ctx_for(data, issuers, kind="PKCS12", environment="test", password=PASSWORD, alias="virksomhet", **over):
@@ -182,8 +187,8 @@ def test_validity_threshold_is_read_from_ctx(pki):
         ({"usage": ca.SIGN_USAGE}, "the signing part"),
         ({"usage": {"digital_signature": True, "content_commitment": True}}, "the signing part"),
         ({"usage": {"key_encipherment": True, "data_encipherment": True}}, "the encryption part"),
-        ({"policy": None}, "no SEID v1/v2 enterprise certificate policy"),
-        ({"policy": "1.2.3.4.5"}, "no SEID v1/v2 enterprise certificate policy"),
+        ({"policy": None}, "without a SEID v1/v2 enterprise certificate policy"),
+        ({"policy": "1.2.3.4.5"}, "without a SEID v1/v2 enterprise certificate policy"),
         ({"policy": "0.4.0.194112.1.1"}, "eSegl"),
         ({"policy": "2.23.140.1.2.2"}, "SSL/TLS"),
         ({"policy": None, "dns": ["ip.example.no"]}, "an SSL/TLS certificate"),
@@ -192,6 +197,9 @@ def test_validity_threshold_is_read_from_ctx(pki):
 def test_type_wrong_key_usage_and_policies(pki, leaf_args, words):
     result = run(ctx_for(keystore(pki, **leaf_args), pki["test_issuers"]))["certificate.type"]
     assert result["status"] == "fail" and words in result["message"], result
+    assert result["required"] == (
+        "an RSA key (RS256); keyUsage digitalSignature without nonRepudiation; a SEID v1/v2 enterprise policy OID"
+    )
 
 
 def test_type_accepts_a_commfides_seid2_policy(pki):

@@ -83,6 +83,8 @@ HEALTHY = {
         "ntp": {"name": "ntp", "ok": True, "status": "ok"},
     },
     "port": {"port": 9093, "readable": True, "in_use": False, "listeners": [], "holders": [], "holders_complete": True},
+    # The actuator probe's answer on a host where the integrasjonspunkt does not run yet (security.actuator).
+    "actuator": {"running": False, "port": 9093, "reason": "the port is free", "targets": []},
     # The one probe of integrasjonspunkt_ntp_host (the settings model's default, time.google.com).
     "ntp_probe": {"server": "time.google.com", "reachable": True, "offset_seconds": -0.0005, "delay_seconds": 0.01},
     "directories": {

@@ -45,7 +45,7 @@ def test_a_port_that_was_not_inspected_is_unknown_with_the_reason():
 
 def test_a_taken_port_names_the_holder_and_the_fix():
     res = result("inbound.port", port__listeners=[{"address": "127.0.0.1", "pids": []}])
-    assert fields(res) == ("fail", "in use by an unnamed holder (pid None: on 127.0.0.1)", "free", None)
+    assert fields(res) == ("fail", "in use by an unnamed holder (on 127.0.0.1)", "free", None)
     assert res["message"].startswith("port 9093 is already taken on 0.0.0.0 by ")
     assert res["fix"] == "Stop the process on port 9093, or choose another port with integrasjonspunkt_port."
 

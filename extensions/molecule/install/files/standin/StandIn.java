@@ -14,6 +14,13 @@
 //  * difi.security.enable=true: GET /api/statuses needs HTTP basic auth with difi.security.user.name/.password
 //    (401 and WWW-Authenticate otherwise), while /manage/* stays open, as Oauth2ClientSecurityConfig does in
 //    v4.0.8; false: /api/statuses answers anyone;
+//  * the actuator (/manage/*) as v4.0.8's Spring Boot 3.5 serves it (Actuator below): upstream's defaults
+//    (application.properties: every endpoint exposed but env, all enabled) unless the properties restrict them
+//    (management.endpoints.web.exposure.include/exclude, management.endpoints.access.max-permitted,
+//    management.endpoint.<id>.access); an exposed heapdump answers a heap-dump-like binary, threaddump JSON, and
+//    POST /manage/shutdown really exits; an endpoint that is not exposed is 404, a wrong method 405; with
+//    management.server.port the actuator answers on that port (and address) only, with the same TLS. Basic auth
+//    applies to every path except the one-segment /manage/* and /error, as Oauth2ClientSecurityConfig's matchers;
 //  * creates the H2 file in the data directory if it is missing (never rewrites it) and appends
 //    "Started IntegrasjonspunktApplication" to logging.file.name.
 // A build whose embedded standin-build.properties says healthy=false is the "never healthy" release.
@@ -37,6 +44,12 @@ public class StandIn {
         "difi.move.org.keystore.path", "difi.move.org.keystore.type", "difi.ssl.enabled",
         "difi.security.enable", "difi.datasource.url", "difi.activemq.broker-url", "difi.move.ntp.host",
     };
+
+    // The health components the status run reads (issue 22): database, queue, disk space, and the NextMove
+    // queue's outgoing count, as v4.0.8 shows them with management.endpoint.health.show-details=always.
+    static final String HEALTH_UP = "{\"status\":\"UP\",\"components\":{\"db\":{\"status\":\"UP\"},"
+        + "\"diskSpace\":{\"status\":\"UP\"},\"jms\":{\"status\":\"UP\"},"
+        + "\"nextMoveQueue\":{\"status\":\"UP\",\"details\":{\"outgoing\":0,\"incoming\":0}}}}";
 
     static Properties load(Path p, Properties into) throws IOException {
         if (Files.isReadable(p)) {
@@ -143,9 +156,10 @@ public class StandIn {
         if (auth && (user.isEmpty() || password.isEmpty())) missing.add("difi.security.user.name/password");
 
         int port = Integer.parseInt(props.getProperty("server.port", "9093"));
-        HttpServer server;
+        String managementPort = props.getProperty("management.server.port", "");
+        boolean separate = !managementPort.isEmpty() && !managementPort.equals(String.valueOf(port));
+        SSLContext context = null;
         if (ssl) {
-            SSLContext context;
             try {
                 context = tls(props);
             } catch (Exception e) {
@@ -154,28 +168,142 @@ public class StandIn {
                 System.exit(1);
                 return;
             }
-            HttpsServer https = HttpsServer.create(new InetSocketAddress(port), 0);
-            https.setHttpsConfigurator(new HttpsConfigurator(context));
-            server = https;
-        } else {
-            server = HttpServer.create(new InetSocketAddress(port), 0);
         }
-        final String body = missing.isEmpty() ? "{\"status\":\"UP\"}"
+        // Spring Boot copies server.ssl to the management server unless management.server.ssl.* is set.
+        HttpServer server = listen(new InetSocketAddress(port), context);
+        HttpServer management = separate ? listen(new InetSocketAddress(
+            InetAddressOf(props.getProperty("management.server.address", "0.0.0.0")), Integer.parseInt(managementPort)), context) : server;
+        final String body = missing.isEmpty() ? HEALTH_UP
             : "{\"status\":\"DOWN\",\"missing\":[\"" + String.join("\",\"", missing) + "\"]}";
         final int code = missing.isEmpty() ? 200 : 503;
-        server.createContext("/manage/health", ex -> send(ex, code, body));
-        server.createContext("/manage/info", ex ->
-            send(ex, 200, "{\"build\":{\"version\":\"" + version + "\",\"standin\":true}}"));
-        server.createContext("/api/statuses", ex -> {
-            if (auth && !authorised(ex, user, password)) {
+        Actuator actuator = new Actuator(props, code, body, version);
+        // The security filter chain: one-segment /manage/* and /error open, the rest behind basic auth (auth on).
+        final boolean authOn = auth;
+        server.createContext("/", ex -> {
+            String path = ex.getRequestURI().getPath();
+            boolean open = !authOn || path.matches("/manage/[^/]*") || path.equals("/error");
+            if (!open && !authorised(ex, user, password)) {
                 ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"Realm\"");
                 send(ex, 401, "{\"error\":\"Unauthorized\"}");
                 return;
             }
-            send(ex, 200, "{\"content\":[],\"standin\":true}");
+            if (path.equals("/api/statuses")) send(ex, 200, "{\"content\":[],\"standin\":true}");
+            else if (!separate && path.startsWith("/manage/")) actuator.handle(ex, path);
+            else send(ex, 404, "{\"status\":404,\"error\":\"Not Found\"}");
         });
+        if (separate) {
+            management.createContext("/", ex -> {
+                String path = ex.getRequestURI().getPath();
+                boolean open = !authOn || path.matches("/manage/[^/]*") || path.equals("/error");
+                if (!open && !authorised(ex, user, password)) {
+                    ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"Realm\"");
+                    send(ex, 401, "{\"error\":\"Unauthorized\"}");
+                    return;
+                }
+                if (path.startsWith("/manage/")) actuator.handle(ex, path);
+                else send(ex, 404, "{\"status\":404,\"error\":\"Not Found\"}");
+            });
+            management.start();
+        }
         server.start();
         System.out.println("Stand-in integrasjonspunkt " + version + " on port " + port + (ssl ? " (https" : " (http")
-            + (auth ? ", basic auth): " : ", no auth): ") + body);
+            + (auth ? ", basic auth" : ", no auth") + (separate ? ", actuator on " + managementPort : "") + "): " + body
+            + "; actuator exposes " + actuator.exposed());
+    }
+
+    static java.net.InetAddress InetAddressOf(String text) throws IOException {
+        return java.net.InetAddress.getByName(text);
+    }
+
+    static HttpServer listen(InetSocketAddress address, SSLContext context) throws IOException {
+        if (context == null) return HttpServer.create(address, 0);
+        HttpsServer https = HttpsServer.create(address, 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(context));
+        return https;
+    }
+
+    // The endpoints v4.0.8 has, as Spring Boot 3.5 maps them: each with its read (GET) and write (POST) operations.
+    static class Actuator {
+        static final String[] READ = {"health", "info", "heapdump", "threaddump", "configprops", "env", "beans",
+            "mappings", "loggers", "prometheus", "metrics"};
+        static final String[] WRITE = {"shutdown", "loggers"};
+        final Properties props;
+        final int healthCode;
+        final String healthBody;
+        final String version;
+
+        Actuator(Properties props, int healthCode, String healthBody, String version) {
+            this.props = props;
+            this.healthCode = healthCode;
+            this.healthBody = healthBody;
+            this.version = version;
+        }
+
+        // Upstream's application.properties: include=*, exclude=env; the local file may override both.
+        boolean isExposed(String id) {
+            List<String> include = Arrays.asList(props.getProperty("management.endpoints.web.exposure.include", "*").split("\\s*,\\s*"));
+            List<String> exclude = Arrays.asList(props.getProperty("management.endpoints.web.exposure.exclude", "env").split("\\s*,\\s*"));
+            return (include.contains("*") || include.contains(id)) && !exclude.contains(id);
+        }
+
+        // management.endpoint.<id>.access capped by management.endpoints.access.max-permitted (Spring Boot 3.4+);
+        // upstream's enabled-by-default=true makes every endpoint unrestricted, shutdown included.
+        String access(String id) {
+            String own = props.getProperty("management.endpoint." + id + ".access", "unrestricted");
+            String max = props.getProperty("management.endpoints.access.max-permitted", "unrestricted");
+            List<String> order = Arrays.asList("none", "read-only", "unrestricted");
+            return order.get(Math.min(Math.max(order.indexOf(own), 0), Math.max(order.indexOf(max), 0)));
+        }
+
+        boolean operation(String id, String method) {
+            if (!isExposed(id) || access(id).equals("none")) return false;
+            if (method.equals("GET")) return Arrays.asList(READ).contains(id);
+            return method.equals("POST") && Arrays.asList(WRITE).contains(id) && access(id).equals("unrestricted");
+        }
+
+        String exposed() {
+            List<String> out = new ArrayList<>();
+            for (String id : new TreeSet<>(Arrays.asList("health", "info", "heapdump", "threaddump", "configprops",
+                    "env", "beans", "mappings", "loggers", "prometheus", "metrics", "shutdown"))) {
+                if (operation(id, "GET") || operation(id, "POST")) out.add(id);
+            }
+            return out.toString();
+        }
+
+        void handle(HttpExchange ex, String path) throws IOException {
+            String[] parts = path.substring("/manage/".length()).split("/", 2);
+            String id = parts[0];
+            String method = ex.getRequestMethod();
+            if (!operation(id, "GET") && !operation(id, "POST")) {
+                send(ex, 404, "{\"status\":404,\"error\":\"Not Found\"}");
+                return;
+            }
+            if (!operation(id, method)) {
+                send(ex, 405, "{\"status\":405,\"error\":\"Method Not Allowed\"}");
+                return;
+            }
+            switch (id) {
+                case "health": send(ex, healthCode, healthBody); break;
+                case "info": send(ex, 200, "{\"build\":{\"version\":\"" + version + "\",\"standin\":true}}"); break;
+                case "heapdump": {
+                    // An HPROF header and "memory" holding what a real heap would: the keystore password.
+                    ByteArrayOutputStream dump = new ByteArrayOutputStream();
+                    dump.write("JAVA PROFILE 1.0.2\0".getBytes(StandardCharsets.ISO_8859_1));
+                    dump.write(("difi.move.org.keystore.password=" + props.getProperty("difi.move.org.keystore.password", "")).getBytes(StandardCharsets.UTF_8));
+                    byte[] b = dump.toByteArray();
+                    ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
+                    ex.sendResponseHeaders(200, b.length);
+                    try (OutputStream os = ex.getResponseBody()) { os.write(b); }
+                    break;
+                }
+                case "threaddump": send(ex, 200, "{\"threads\":[{\"threadName\":\"main\",\"threadState\":\"RUNNABLE\"}]}"); break;
+                case "shutdown":
+                    send(ex, 200, "{\"message\":\"Shutting down, bye...\"}");
+                    // As the real endpoint: the context closes right after the answer, and the JVM exits.
+                    new Thread(() -> { try { Thread.sleep(200); } catch (InterruptedException e) { } System.exit(0); }).start();
+                    break;
+                default: send(ex, 200, "{\"standin\":true,\"endpoint\":\"" + id + "\"}");
+            }
+        }
     }
 }
