@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ask a running integrasjonspunkt's actuator (/manage/*), from its own host and without credentials, which
 endpoints answer. Runs on the managed host (Python 3.8+); the verdict is plugin_utils/actuator_checks.judge().
 

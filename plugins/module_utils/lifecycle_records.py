@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The lifecycle records the collection keeps on a managed host: the blocklist and the history.
 
 Both live in ``<integrasjonspunkt_install_dir>/lifecycle/`` (a directory the collection owns; the backup,

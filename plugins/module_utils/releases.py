@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Which integrasjonspunkt release to take: release versions, and the newest one within a major version.
 
 Releases are tagged ``vX.Y.Z`` (felleslosninger/efm-integrasjonspunkt); a pre-release or draft is never taken.

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """ERROR lines of the integrasjonspunkt's application log since a time, counted without their text.
 
 The file is Spring Boot's logback file appender (upstream logback-spring.xml includes Boot's file-appender.xml;

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The status run's host-side collectors: the service, its health, its version, its process, its files.
 
 Each collector is read-only and returns a plain dict; a collector that cannot read what it needs says why

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The actuator (/manage/*) checks: security.actuator judges a running integrasjonspunkt from its host,
 config.actuator warns when the settings keep upstream's open defaults. docs/management-port.md.
 

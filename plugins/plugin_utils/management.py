@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The Spring Boot actuator (/manage/*) of the integrasjonspunkt: which management.* properties the install writes.
 
 One source for both run modes: the properties template renders `properties` in Java mode and in Docker mode

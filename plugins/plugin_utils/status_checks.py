@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The status.* checks: is the installed integrasjonspunkt healthy, and what needs doing?
 
 Pure judgement over the facts of one status_gather call (ctx), on the preflight framework (check_base.Check):
