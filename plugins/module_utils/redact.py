@@ -70,7 +70,7 @@ _ORACLE = re.compile(r"(?i)(jdbc:oracle:[a-z0-9]+:)[^\s/@\"']+/[^\s@\"']+@")
 # http_proxy=user:pass@proxy:3128 (no scheme)
 _BARE_PROXY_USERINFO = re.compile(r"(?i)(proxy[A-Za-z0-9_.-]*[\"']?\s*[=:]\s*[\"']?)[^\s\"'@/:]+:[^\s\"'@/]+@")
 _QUERY_SECRET = re.compile(r"(?i)([?&;](?:%s)[A-Za-z0-9_.-]*=)[^&;\s\"'#]*" % _SECRET_WORDS)
-_SYSPROP = re.compile(r"(-D[A-Za-z0-9_.\-]+=)(\"(?:[^\"\\]|\\.)*\"|'[^']*'|\S*)")
+_SYSPROP = re.compile(r"(-D[A-Za-z0-9_.\-]+=)(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"']*)")
 # key = value / key: value in free text (logs, unit files, systemctl show, env strings)
 _KEY_VALUE = re.compile(
     r"(?P<key>[A-Za-z_][A-Za-z0-9_.\-\[\]]*)(?P<sep>\s*(?::|=)\s*)"
@@ -365,6 +365,14 @@ def known_secrets(items):
         if fmt == "properties":
             users |= users_in_properties(text)
     return secrets | basic_tokens(users, secrets)
+
+
+def format_of(name):
+    """The format a file name implies (.properties, .json, .jsonl), else text."""
+    for suffix, fmt in ((".properties", "properties"), (".jsonl", "jsonl"), (".json", "json")):
+        if str(name).endswith(suffix):
+            return fmt
+    return "text"
 
 
 def redact_all(items, extra_secrets=()):

@@ -59,6 +59,11 @@ path:
   description: The archive written.
   returned: always
   type: str
+lines:
+  description: One line per host, its state and reason (for a debug task).
+  returned: always
+  type: list
+  elements: str
 hosts:
   description: Per host, its state (C(ok), C(partial), C(error), C(unreachable)), the reason and the number of files.
   returned: always

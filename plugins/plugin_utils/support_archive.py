@@ -74,7 +74,7 @@ def members(per_host, generated_at, collection_version):
         hosts[host] = {k: record[k] for k in ("state", "reason", "items", "secrets_found") if k in record}
         for name, text in sorted((record.get("files") or {}).items()):
             # Once more on the controller: a host's module of another version, or a report, must not slip by.
-            data = redact.redact(str(text), "text").encode("utf-8")
+            data = redact.redact(str(text), redact.format_of(name)).encode("utf-8")
             path = "%s/%s/%s" % (root, safe_name(host), safe_name(name))
             out.append((path, data))
             manifest_files[path[len(root) + 1 :]] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}

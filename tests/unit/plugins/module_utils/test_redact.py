@@ -246,3 +246,14 @@ def test_every_seeded_file_together():
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError, match="unknown format"):
         redact.redact("x", "yaml")
+
+
+def test_redacted_json_stays_json_when_redacted_again_as_text():
+    """The controller redacts every file once more: a -D option inside a JSON string must keep its quote."""
+    doc = json.dumps({"Config": {"Env": seeds.docker_env()}}, indent=2)
+    once = redact.redact_json(doc)
+    assert json.loads(redact.redact_shapes(once)) == json.loads(once)
+    assert redact.format_of("docker/inspect.json") == "json"
+    assert redact.format_of("lifecycle/history.jsonl") == "jsonl"
+    assert redact.format_of("properties/a.properties") == "properties"
+    assert redact.format_of("application.log") == "text"
