@@ -51,8 +51,9 @@ JDBC = "jdbc:postgresql://dbuser:%s@db.example:5432/ip?sslmode=require&password=
     S["password in a JDBC query"],
 )
 ORACLE = "jdbc:oracle:thin:scott/%s@db.example:1521:xe" % S["Oracle JDBC password"]
-JAVA_TOOL_OPTIONS = "-Xmx2g -Dhttps.proxyHost=proxy.example -Dhttps.proxyUser=bob -Dhttps.proxyPassword=%s" % (
-    S["-D proxy password (JAVA_TOOL_OPTIONS)"]
+JAVA_TOOL_OPTIONS = (
+    "-Xmx2g -Dhttps.proxyHost=proxy.example -Dhttps.proxyUser=bob -Dhttps.proxyPassword=%s"
+    % (S["-D proxy password (JAVA_TOOL_OPTIONS)"])
 )
 
 
@@ -125,8 +126,10 @@ def log_text():
             "2026-12-07 00:00:08 DEBUG nested %s" % json.dumps({"payload": escaped}),
             "2026-12-07 00:00:09 ERROR loaded key",
             PEM,
-            "2026-12-07 00:00:10 WARN keystore password was %s, queue %s" % (S["keystore password"], S["queue password"]),
-            "2026-12-07 00:00:11 DEBUG db pw %s%s" % (
+            "2026-12-07 00:00:10 WARN keystore password was %s, queue %s"
+            % (S["keystore password"], S["queue password"]),
+            "2026-12-07 00:00:11 DEBUG db pw %s%s"
+            % (
                 S["database password (continuation line, first half)"],
                 S["database password (continuation line, second half)"],
             ),

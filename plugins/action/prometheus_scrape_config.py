@@ -7,9 +7,8 @@ value is ever a task argument. Nothing secret is read into the result: basic aut
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import scrape_config
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import scrape_config, settings_source
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as model
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings_source
 
 ARGUMENT_SPEC = {
     "hosts": {"type": "list", "elements": "str", "required": True},

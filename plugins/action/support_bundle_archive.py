@@ -66,13 +66,21 @@ class ActionModule(ActionBase):
             record.setdefault("files", {}).update(support_archive.report_files(report_dirs, host))
             per_host[host] = record
         try:
-            path = support_archive.write(paths.controller_path(args["bundle_dir"]), per_host, args["collection_version"])
+            path = support_archive.write(
+                paths.controller_path(args["bundle_dir"]), per_host, args["collection_version"]
+            )
         except support_archive.ArchiveError as exc:
             raise AnsibleActionFail(str(exc)) from exc
         result.update(
             changed=False,
             path=path,
-            hosts={h: {"state": r["state"], "reason": r.get("reason"), "files": len(r["files"])} for h, r in per_host.items()},
-            lines=["%s: %s%s" % (h, r["state"], ", " + r["reason"] if r.get("reason") else "") for h, r in sorted(per_host.items())],
+            hosts={
+                h: {"state": r["state"], "reason": r.get("reason"), "files": len(r["files"])}
+                for h, r in per_host.items()
+            },
+            lines=[
+                "%s: %s%s" % (h, r["state"], ", " + r["reason"] if r.get("reason") else "")
+                for h, r in sorted(per_host.items())
+            ],
         )
         return result

@@ -305,7 +305,7 @@ def _secrets_by_shape(text):
 
 
 def _forms(secret):
-    """The spellings a secret value takes in other files: as is, JSON-escaped (once, twice), URL-encoded, .properties-escaped."""
+    """A secret's spellings in other files: as is, JSON-escaped (once, twice), URL-encoded, .properties-escaped."""
     once = json.dumps(secret)[1:-1]
     forms = {secret, once, json.dumps(once)[1:-1], quote(secret, safe=""), secret.replace("\\", "\\\\")}
     return sorted((f for f in forms if len(f) >= MIN_SECRET_LEN), key=len, reverse=True)

@@ -48,10 +48,10 @@ def _read_bytes(path, limit=None):
                 if size > limit:
                     fh.seek(size - limit)
             return fh.read()
-    except FileNotFoundError:
-        raise Missing("%s does not exist" % path)
+    except FileNotFoundError as exc:
+        raise Missing("%s does not exist" % path) from exc
     except OSError as exc:
-        raise CollectError("cannot read %s: %s" % (path, exc.strerror or exc))
+        raise CollectError("cannot read %s: %s" % (path, exc.strerror or exc)) from exc
 
 
 def _decode(data):
@@ -92,13 +92,15 @@ def keystores(install_dir, properties_texts):
     try:
         names = os.listdir(install_dir)
     except OSError as exc:
-        raise CollectError("cannot list %s: %s" % (install_dir, exc.strerror or exc))
+        raise CollectError("cannot list %s: %s" % (install_dir, exc.strerror or exc)) from exc
     paths.update(os.path.join(install_dir, n) for n in names if n.lower().endswith(KEYSTORE_SUFFIXES))
     for text in properties_texts:
         for line in text.splitlines():
             key, sep, value = line.partition("=")
-            if sep and ("keystore" in key.lower() or "key-store" in key.lower()) and key.strip().endswith(
-                ("path", "key-store", "location")
+            if (
+                sep
+                and ("keystore" in key.lower() or "key-store" in key.lower())
+                and key.strip().endswith(("path", "key-store", "location"))
             ):
                 value = value.strip()
                 value = value[len("file:") :] if value.startswith("file:") else value
@@ -108,10 +110,14 @@ def keystores(install_dir, properties_texts):
     for path in sorted(paths):
         try:
             st = os.stat(path)
-            out.append({"path": path, "size": st.st_size, "mtime": int(st.st_mtime), "mode": oct(stat.S_IMODE(st.st_mode))})
+            out.append(
+                {"path": path, "size": st.st_size, "mtime": int(st.st_mtime), "mode": oct(stat.S_IMODE(st.st_mode))}
+            )
         except OSError as exc:
             out.append({"path": path, "error": exc.strerror or str(exc)})
-    return json.dumps({"note": "keystore files are never included; their contents stay on the host", "files": out}, indent=2), "json"
+    return json.dumps(
+        {"note": "keystore files are never included; their contents stay on the host", "files": out}, indent=2
+    ), "json"
 
 
 def _meminfo():
@@ -168,7 +174,7 @@ def docker_inspect(docker_host, name, timeout=15):
         resp = conn.getresponse()
         body = resp.read()
     except (OSError, http_client.HTTPException) as exc:
-        raise CollectError("the Docker engine at %s did not answer: %s" % (docker_host, exc))
+        raise CollectError("the Docker engine at %s did not answer: %s" % (docker_host, exc)) from exc
     finally:
         conn.close()
     if resp.status == 404:
@@ -209,36 +215,84 @@ def _item(items, status, name, source, fn, *args):
     except CollectError as exc:
         status.append({"name": name, "source": source, "status": "error", "detail": str(exc)})
     except Exception as exc:  # a reader that crashed is an error of that item, never a silent gap
-        status.append({"name": name, "source": source, "status": "error", "detail": "%s: %s" % (type(exc).__name__, exc)})
+        status.append(
+            {"name": name, "source": source, "status": "error", "detail": "%s: %s" % (type(exc).__name__, exc)}
+        )
 
 
 def collect(params, run):
     """{name: redacted text} and the status of every item, for one host. Reads only."""
     items, status = {}, []
     install, logs = params["install_dir"], params["log_dir"]
-    _item(items, status, "application.log", os.path.join(logs, LOG_FILE), log_tail, os.path.join(logs, LOG_FILE), params["log_bytes"])
+    _item(
+        items,
+        status,
+        "application.log",
+        os.path.join(logs, LOG_FILE),
+        log_tail,
+        os.path.join(logs, LOG_FILE),
+        params["log_bytes"],
+    )
     try:
         props = sorted(n for n in os.listdir(install) if n.endswith(".properties"))
     except OSError as exc:
         props = []
-        status.append({"name": "properties", "source": install, "status": "error", "detail": "cannot list: %s" % (exc.strerror or exc)})
+        status.append(
+            {
+                "name": "properties",
+                "source": install,
+                "status": "error",
+                "detail": "cannot list: %s" % (exc.strerror or exc),
+            }
+        )
     for name in props:
-        _item(items, status, "properties/" + name, os.path.join(install, name), read_file, os.path.join(install, name), "properties")
+        _item(
+            items,
+            status,
+            "properties/" + name,
+            os.path.join(install, name),
+            read_file,
+            os.path.join(install, name),
+            "properties",
+        )
     prop_texts = [items[k][0] for k in items if k.startswith("properties/")]
     _item(items, status, "keystores.json", install, keystores, install, prop_texts)
     if params["run_mode"] == "docker":
-        _item(items, status, "docker/inspect.json", params["docker_host"], docker_inspect, params["docker_host"], params["container_name"])
+        _item(
+            items,
+            status,
+            "docker/inspect.json",
+            params["docker_host"],
+            docker_inspect,
+            params["docker_host"],
+            params["container_name"],
+        )
         java = java_from_inspect(items["docker/inspect.json"][0]) if "docker/inspect.json" in items else None
         text = "Java %s (JAVA_VERSION of the image, from docker inspect)\n" % java if java else None
         if text:
             items["java-version.txt"] = (text, "text")
             status.append({"name": "java-version.txt", "source": "docker inspect", "status": "ok"})
         else:
-            status.append({"name": "java-version.txt", "source": "docker inspect", "status": "missing", "detail": "the container's environment names no JAVA_VERSION"})
+            status.append(
+                {
+                    "name": "java-version.txt",
+                    "source": "docker inspect",
+                    "status": "missing",
+                    "detail": "the container's environment names no JAVA_VERSION",
+                }
+            )
     else:
         unit_path = os.path.join(params.get("unit_dir") or UNIT_DIR, params["unit_name"])
         _item(items, status, "systemd/" + params["unit_name"], unit_path, read_file, unit_path, "text")
-        _item(items, status, "systemd/systemctl-show.txt", "systemctl show", run_text, run, ["systemctl", "show", "--no-pager", params["unit_name"]])
+        _item(
+            items,
+            status,
+            "systemd/systemctl-show.txt",
+            "systemctl show",
+            run_text,
+            run,
+            ["systemctl", "show", "--no-pager", params["unit_name"]],
+        )
         unit = items.get("systemd/" + params["unit_name"], ("", "text"))[0]
         java = params.get("java_path") or java_from_unit(unit) or "java"
         _item(items, status, "java-version.txt", java + " -version", run_text, run, [java, "-version"])
@@ -247,7 +301,14 @@ def collect(params, run):
             items["version.txt"] = ("%s -> %s\n" % (link, os.readlink(link)), "text")
             status.append({"name": "version.txt", "source": link, "status": "ok"})
         except OSError as exc:
-            status.append({"name": "version.txt", "source": link, "status": "missing" if isinstance(exc, FileNotFoundError) else "error", "detail": exc.strerror or str(exc)})
+            status.append(
+                {
+                    "name": "version.txt",
+                    "source": link,
+                    "status": "missing" if isinstance(exc, FileNotFoundError) else "error",
+                    "detail": exc.strerror or str(exc),
+                }
+            )
     for name, fmt in LIFECYCLE_FILES:
         path = os.path.join(install, "lifecycle", name)
         _item(items, status, "lifecycle/" + name, path, read_file, path, fmt)

@@ -30,7 +30,8 @@ options:
     type: path
     required: true
   report_dirs:
-    description: Controller directories of JSON reports (C(preflight-reports), C(status-reports)); missing ones are skipped.
+    description:
+      - Controller directories of JSON reports (C(preflight-reports), C(status-reports)); missing ones are skipped.
     type: list
     elements: path
     default: []

@@ -85,7 +85,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 files:
-  description: Each item's redacted text, by its name in the archive (for example C(properties/integrasjonspunkt-local.properties)).
+  description:
+    - Each item's redacted text, by its name in the archive (for example
+      C(properties/integrasjonspunkt-local.properties)).
   returned: always
   type: dict
 items:

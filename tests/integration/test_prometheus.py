@@ -48,7 +48,10 @@ def test_promtool_test_rules_sees_a_wrong_expectation(promtool, tmp_path):
     shutil.copy(os.path.join(RULES_DIR, "eformidling-alerts.yml"), tmp_path)
     with open(os.path.join(RULES_DIR, "eformidling-alerts.test.yml"), encoding="utf-8") as fh:
         text = fh.read()
-    broken = text.replace("{severity: critical, report: status, host: ip1, check: status.clock", "{severity: warning, report: status, host: ip1, check: status.clock")
+    broken = text.replace(
+        "{severity: critical, report: status, host: ip1, check: status.clock",
+        "{severity: warning, report: status, host: ip1, check: status.clock",
+    )
     assert broken != text
     (tmp_path / "t.yml").write_text(broken)
     rc, out = run([promtool, "test", "rules", "t.yml"], cwd=str(tmp_path))
@@ -70,7 +73,9 @@ def test_report_prometheus_text_passes_promtool_check_metrics(promtool, tmp_path
         },
     }
     text = report_metrics.render(doc)
-    proc = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60, check=False
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -95,7 +100,15 @@ def inventory(tmp_path, extra=None):
 def run_playbook(tmp_path, inv, extra_vars):
     env = harness.ansible_env({"ANSIBLE_STDOUT_CALLBACK": "default"})
     env.pop("ANSIBLE_LOAD_CALLBACK_PLUGINS", None)
-    argv = [os.path.join(harness.VENV_BIN, "ansible-playbook"), "-vvv", "-i", inv, PLAYBOOK, "-e", json.dumps(extra_vars)]
+    argv = [
+        os.path.join(harness.VENV_BIN, "ansible-playbook"),
+        "-vvv",
+        "-i",
+        inv,
+        PLAYBOOK,
+        "-e",
+        json.dumps(extra_vars),
+    ]
     argv += ["-e", "ansible_python_interpreter=" + os.path.join(harness.VENV_BIN, "python")]
     started = time.monotonic()
     proc = subprocess.run(argv, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300, check=False)
@@ -109,7 +122,10 @@ def test_scrape_config_from_the_inventory_passes_promtool_check_config(promtool,
     rc, out = run_playbook(
         tmp_path,
         inventory(tmp_path),
-        {"prometheus_config_dir": str(tmp_path / "out"), "prometheus_config_password_file": str(tmp_path / "{user}.password")},
+        {
+            "prometheus_config_dir": str(tmp_path / "out"),
+            "prometheus_config_password_file": str(tmp_path / "{user}.password"),
+        },
     )
     assert rc == 0, out[-5000:]
     scrape = tmp_path / "out" / "integrasjonspunkt-scrape.yml"
@@ -122,7 +138,9 @@ def test_scrape_config_from_the_inventory_passes_promtool_check_config(promtool,
     https = jobs["integrasjonspunkt-2"] if jobs["integrasjonspunkt"]["scheme"] == "http" else jobs["integrasjonspunkt"]
     http = jobs["integrasjonspunkt"] if https is jobs["integrasjonspunkt-2"] else jobs["integrasjonspunkt-2"]
     assert https["metrics_path"] == "/manage/prometheus"
-    assert https["static_configs"] == [{"targets": ["10.0.0.1:9094"], "labels": {"host": "ip1", "environment": "production"}}]
+    assert https["static_configs"] == [
+        {"targets": ["10.0.0.1:9094"], "labels": {"host": "ip1", "environment": "production"}}
+    ]
     assert https["basic_auth"] == {"username": "apiuser", "password_file": str(tmp_path / "apiuser.password")}
     assert http["static_configs"][0]["targets"] == ["10.0.0.4:9093"]
     assert http["basic_auth"]["username"] == "other"

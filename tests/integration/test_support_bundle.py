@@ -45,7 +45,11 @@ def seed_host(root, run_mode):
         write(out, seeds.program_output(name), 0o644)
         write(os.path.join(fake_bin, name), "#!/bin/sh\ncat %s\n" % out, 0o755)
     # The controller's latest reports, with a secret in a message, as a broken check might print it.
-    report = {"statuses": [], "meta": {}, "hosts": {"ip-host": {"results": [{"id": "status.health", "message": seeds.HTTP_PROXY}]}}}
+    report = {
+        "statuses": [],
+        "meta": {},
+        "hosts": {"ip-host": {"results": [{"id": "status.health", "message": seeds.HTTP_PROXY}]}},
+    }
     write(os.path.join(root, "preflight-reports", "preflight.json"), json.dumps(report), 0o600)
     write(os.path.join(root, "status-reports", "status.json"), json.dumps(report), 0o600)
     hostvars = {
@@ -154,7 +158,9 @@ def _tiny_image(docker_host, workdir):
     rootfs = os.path.join(workdir, "rootfs")
     write(os.path.join(rootfs, "etc", "hostname"), "x\n", 0o644)
     tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
-    subprocess.run(["docker", "-H", docker_host, "import", "-", "eft/bundle:1"], stdin=tar.stdout, check=True, capture_output=True)
+    subprocess.run(
+        ["docker", "-H", docker_host, "import", "-", "eft/bundle:1"], stdin=tar.stdout, check=True, capture_output=True
+    )
     tar.wait(timeout=60)
 
 

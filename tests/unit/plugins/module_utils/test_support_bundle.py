@@ -83,7 +83,10 @@ def test_collect_reads_every_item_and_nothing_secret_comes_back(host):
     assert own["size"] == len(seeds.S["keystore file contents"])
     assert own["mode"] == "0o600"
     # the path the properties name (not on this test host): listed, with why it has no figures
-    assert ks["/opt/integrasjonspunkt/keystore.p12"] == {"path": "/opt/integrasjonspunkt/keystore.p12", "error": "No such file or directory"}
+    assert ks["/opt/integrasjonspunkt/keystore.p12"] == {
+        "path": "/opt/integrasjonspunkt/keystore.p12",
+        "error": "No such file or directory",
+    }
     # the java of the unit's ExecStart was asked
     assert files["java-version.txt"].startswith("$ /usr/bin/java -version")
     assert "integrasjonspunkt-v4.0.8.jar" in files["version.txt"]
@@ -143,14 +146,18 @@ def test_java_from_inspect_and_unit():
 
 
 def test_archive_is_0600_with_manifest_checksums_and_no_secret(host, tmp_path):
-    files, items, found = support_bundle.collect(host, fake_run)
+    files, items, _found = support_bundle.collect(host, fake_run)
     reports = tmp_path / "preflight-reports"
     write(
         str(reports / "preflight.json"),
         json.dumps({"statuses": [], "hosts": {"h1": {"results": [{"id": "x", "message": seeds.HTTP_PROXY}]}}}),
     )
     per_host = {
-        "h1": {"state": "ok", "files": dict(files, **support_archive.report_files([str(reports)], "h1")), "items": items},
+        "h1": {
+            "state": "ok",
+            "files": dict(files, **support_archive.report_files([str(reports)], "h1")),
+            "items": items,
+        },
         "h2": {"state": "unreachable", "reason": "no route"},
     }
     out_dir = tmp_path / "bundles"

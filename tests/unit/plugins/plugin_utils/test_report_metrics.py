@@ -25,7 +25,7 @@ STATUS_DOC = {
         "ip2": {"state": "unreachable", "counts": {}, "results": []},
     },
 }
-SAMPLE = re.compile(r'^(eformidling_[a-z_]+)\{(.*)\} (\S+)$')
+SAMPLE = re.compile(r"^(eformidling_[a-z_]+)\{(.*)\} (\S+)$")
 
 
 def samples(text):
