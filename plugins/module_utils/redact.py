@@ -15,11 +15,7 @@ A text is then checked: when a known secret value still occurs, the whole text i
 import base64
 import json
 import re
-
-try:  # Python 3
-    from urllib.parse import quote
-except ImportError:  # pragma: no cover
-    from urllib import quote  # type: ignore
+from urllib.parse import quote
 
 REDACTED = "<redacted>"
 WITHHELD = "<withheld: a secret could not be removed from this text>"

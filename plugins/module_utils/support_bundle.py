@@ -8,17 +8,13 @@ collect(): the raw texts never leave this module. Readers take `run(argv) -> (rc
 programs. Python 3.8+ (managed hosts).
 """
 
+import http.client as http_client
 import json
 import os
 import socket
 import stat
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import redact
-
-try:  # Python 3
-    import http.client as http_client
-except ImportError:  # pragma: no cover
-    import httplib as http_client  # type: ignore
 
 # The file names the integrasjonspunkt role writes (roles/integrasjonspunkt/vars/main.yml and templates).
 LOG_FILE = "application.log"
