@@ -115,7 +115,7 @@ def test_proxy_credentials_without_scheme():
 def test_pem_private_key_multi_line_and_json_escaped_and_truncated():
     assert_clean(redact.redact_shapes("x\n%s\ny" % seeds.PEM), S["PEM private key body"])
     assert_clean(redact.redact_shapes(json.dumps({"k": seeds.PEM})), S["PEM private key body"])
-    truncated = seeds.PEM.split("-----END")[0]
+    truncated = seeds.PEM.split("-----END", maxsplit=1)[0]
     assert_clean(redact.redact_shapes("log tail ends inside a key\n" + truncated), S["PEM private key body"])
     for kind in ("RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY"):
         text = "-----BEGIN %s-----\nSecretBody42\n-----END %s-----" % (kind, kind)
