@@ -196,3 +196,67 @@ def test_docker_mode_inspect_of_a_real_container_is_redacted(root, engine):
     for name, text in files.items():
         assert_no_secret("archive " + name, text)
     assert_no_secret("ansible-playbook -vvv output", output)
+
+
+# A booted systemd host (tests/helpers/nspawn_host.sh): the real unit loaded by systemd, `systemctl show` of it,
+# the role's default paths, over the nsenter connection.
+NSPAWN_HOST = os.path.join(harness.REPO, "tests", "helpers", "nspawn_host.sh")
+MACHINE = "i22-bundle"
+BOOTED_OK = (
+    "application.log",
+    "systemd/integrasjonspunkt.service",
+    "systemd/systemctl-show.txt",
+    "lifecycle/blocklist.json",
+    "lifecycle/history.jsonl",
+    "keystores.json",
+    "system/resources.json",
+)
+
+
+def put(path, text, mode):
+    script = 'mkdir -p "$(dirname "$1")" && cat > "$1" && chmod %o "$1"' % mode
+    proc = subprocess.run([NSPAWN_HOST, "exec", MACHINE, "sh", "-c", script, "put", path], input=text,
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture
+def booted():
+    started = subprocess.run([NSPAWN_HOST, "start", MACHINE], capture_output=True, text=True, timeout=600, check=False)
+    try:
+        assert started.returncode == 0, started.stderr
+        hostvars = subprocess.run([NSPAWN_HOST, "hostvars", MACHINE], capture_output=True, text=True, timeout=60,
+                                  check=True).stdout  # fmt: skip
+        yield json.loads(hostvars)
+    finally:
+        subprocess.run([NSPAWN_HOST, "destroy", MACHINE], capture_output=True, timeout=300, check=False)
+
+
+def test_booted_host_real_systemctl_show_of_a_seeded_unit_is_redacted(root, booted):
+    install = "/opt/integrasjonspunkt"
+    put(install + "/integrasjonspunkt-local.properties", seeds.local_properties(), 0o600)
+    put(install + "/integrasjonspunkt-secrets.properties", seeds.secrets_properties(), 0o600)
+    put(install + "/keystore.p12", seeds.S["keystore file contents"], 0o600)
+    put(install + "/lifecycle/blocklist.json", seeds.blocklist_json(), 0o640)
+    put(install + "/lifecycle/history.jsonl", seeds.history_jsonl(), 0o640)
+    put("/var/log/integrasjonspunkt/application.log", seeds.log_text(), 0o640)
+    put("/etc/systemd/system/integrasjonspunkt.service", seeds.unit_text(), 0o644)
+    reload = subprocess.run([NSPAWN_HOST, "exec", MACHINE, "systemctl", "daemon-reload"], capture_output=True,
+                            text=True, timeout=120, check=False)  # fmt: skip
+    assert reload.returncode == 0, reload.stderr
+    report = {"statuses": [], "hosts": {"ip-host": {"results": [{"id": "x", "message": seeds.SOCKS_PROXY}]}}}
+    write(os.path.join(root, "status-reports", "status.json"), json.dumps(report), 0o600)
+    hostvars = dict(booted, integrasjonspunkt_auth_password=seeds.S["API basic-auth password"])
+    archive, output = run_bundle(root, hostvars, "/nonexistent", "/etc/systemd/system")
+    manifest, files = read_archive(archive)
+    status = {i["name"]: i["status"] for i in manifest["hosts"]["ip-host"]["items"]}
+    for name in BOOTED_OK:
+        assert status.get(name) == "ok", (name, status)
+    # what the base image lacks is named, never an empty file that looks fine
+    assert status["chrony/tracking.txt"] == "error" and status["java-version.txt"] == "error", status
+    assert manifest["hosts"]["ip-host"]["state"] == "partial"
+    show = files["ip-host/systemd/systemctl-show.txt"]
+    assert "SPRING_DATASOURCE_PASSWORD=<redacted>" in show and "ExecStart=" in show, show
+    for name, text in files.items():
+        assert_no_secret("archive " + name, text)
+    assert_no_secret("ansible-playbook -vvv output", output)
