@@ -16,7 +16,7 @@ ARGUMENT_SPEC = {
     "ca_file": {"type": "str"},
     "scrape_interval": {"type": "str"},
 }
-MODEL_KEYS = ("port", "ssl_enabled", "auth_enabled", "environment")
+MODEL_KEYS = ("port", "ssl_enabled", "auth_enabled", "environment", "management")
 
 
 def host_settings(host, host_vars, template):
@@ -33,9 +33,6 @@ def host_settings(host, host_vars, template):
     out = {k: settings[k] for k in MODEL_KEYS}
     out["auth_user"] = str(raw.get("integrasjonspunkt_auth_user", model.DEFAULTS["integrasjonspunkt_auth_user"]))
     metrics = {}
-    for name in scrape_config.METRICS_DEFAULTS:
-        if name in host_vars:
-            metrics[name] = settings_source.plain(template(host_vars[name]))
     if "ansible_host" in host_vars:
         metrics["ansible_host"] = str(template(host_vars["ansible_host"]))
     return metrics, out
@@ -55,12 +52,9 @@ class ActionModule(ActionBase):
             if host not in hostvars:
                 raise AnsibleActionFail("%s is not in the inventory" % host)
             hosts[host] = host_settings(host, hostvars[host], self._templar.template)
-        try:
-            config, skipped = scrape_config.scrape_config(
-                hosts, args["password_file"], args.get("ca_file"), args.get("scrape_interval")
-            )
-        except scrape_config.ScrapeConfigError as exc:
-            raise AnsibleActionFail(str(exc)) from exc
+        config, skipped = scrape_config.scrape_config(
+            hosts, args["password_file"], args.get("ca_file"), args.get("scrape_interval")
+        )
         targets = [t for job in config["scrape_configs"] for s in job["static_configs"] for t in s["targets"]]
         lines = ["targets: " + (", ".join(targets) or "none")]
         lines += ["left out %s: %s" % (host, why) for host, why in sorted(skipped.items())]

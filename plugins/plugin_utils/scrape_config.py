@@ -10,49 +10,21 @@ import ipaddress
 
 JOB = "integrasjonspunkt"
 METRICS_PATH = "/manage/prometheus"
-# The metrics settings (issue 22, the actuator part) and their defaults, read here and nowhere else until they
-# are in the settings model (plugins/plugin_utils/settings.py); then read them from there.
-METRICS_DEFAULTS = {
-    "integrasjonspunkt_metrics_enabled": False,
-    "integrasjonspunkt_management_port": None,
-    "integrasjonspunkt_management_address": "127.0.0.1",
-}
 # Where the Prometheus server keeps each API user's password (one file per user); {user} is replaced.
 DEFAULT_PASSWORD_FILE = "/etc/prometheus/integrasjonspunkt-{user}.password"
 
 
-class ScrapeConfigError(ValueError):
-    """A host's value the scrape configuration cannot use; the message names the variable and what is allowed."""
-
-
-def metrics_settings(host_vars):
-    """The metrics variables of one host with their defaults, checked (ScrapeConfigError names a bad one)."""
-    out = {k: host_vars.get(k, v) for k, v in METRICS_DEFAULTS.items()}
-    enabled = out["integrasjonspunkt_metrics_enabled"]
-    if not isinstance(enabled, bool):
-        raise ScrapeConfigError("integrasjonspunkt_metrics_enabled=%r is not allowed: true or false" % (enabled,))
-    port = out["integrasjonspunkt_management_port"]
-    if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
-        raise ScrapeConfigError(
-            "integrasjonspunkt_management_port=%r is not allowed: a port 1-65535, or null for the API port" % (port,)
-        )
-    address = str(out["integrasjonspunkt_management_address"] or "")
-    try:
-        ipaddress.ip_address(address)
-    except ValueError as exc:
-        raise ScrapeConfigError(
-            "integrasjonspunkt_management_address=%r is not allowed: an IP address the management port listens on"
-            % (address,)
-        ) from exc
-    return out
-
-
 def target(host, host_vars, settings):
-    """(address:port, None) for a host to scrape, or (None, why not)."""
-    metrics = metrics_settings(host_vars)
-    if not metrics["integrasjonspunkt_metrics_enabled"]:
+    """(address:port, None) for a host to scrape, or (None, why not).
+
+    settings["management"] is the settings model's (plugin_utils/management.py: metrics, port, address), which
+    validated integrasjonspunkt_metrics_enabled, _management_port and _management_address; host_vars gives
+    only ansible_host.
+    """
+    metrics = settings["management"]
+    if not metrics["metrics"]:
         return None, "integrasjonspunkt_metrics_enabled is false"
-    listen = ipaddress.ip_address(metrics["integrasjonspunkt_management_address"])
+    listen = ipaddress.ip_address(metrics["address"])
     if listen.is_loopback:
         return None, (
             "the management port listens on %s only, which no Prometheus on another machine reaches; set "
@@ -61,7 +33,7 @@ def target(host, host_vars, settings):
     address = str(host_vars.get("ansible_host") or host) if listen.is_unspecified else str(listen)
     if ":" in address and not address.startswith("["):
         address = "[%s]" % address
-    port = metrics["integrasjonspunkt_management_port"] or settings["port"]
+    port = metrics["port"] or settings["port"]
     return "%s:%d" % (address, port), None
 
 

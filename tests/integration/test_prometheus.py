@@ -85,10 +85,12 @@ def inventory(tmp_path, extra=None):
         "ip1": dict(common, ansible_host="10.0.0.1", integrasjonspunkt_metrics_enabled=True,
                     integrasjonspunkt_management_address="0.0.0.0", integrasjonspunkt_management_port=9094,
                     integrasjonspunkt_auth_user="apiuser"),
-        "ip2": dict(common, integrasjonspunkt_metrics_enabled=True, integrasjonspunkt_auth_user="apiuser"),
+        "ip2": dict(common, integrasjonspunkt_metrics_enabled=True, integrasjonspunkt_management_port=9094,
+                    integrasjonspunkt_auth_user="apiuser"),
         "ip3": dict(common, integrasjonspunkt_auth_user="apiuser"),
         "ip4": dict(common, integrasjonspunkt_metrics_enabled=True, integrasjonspunkt_management_address="10.0.0.4",
-                    integrasjonspunkt_ssl_enabled=False, integrasjonspunkt_auth_user="other"),
+                    integrasjonspunkt_management_port=9095, integrasjonspunkt_ssl_enabled=False,
+                    integrasjonspunkt_auth_user="other"),
     }  # fmt: skip
     for host, values in (extra or {}).items():
         hosts[host].update(values)
@@ -142,7 +144,7 @@ def test_scrape_config_from_the_inventory_passes_promtool_check_config(promtool,
         {"targets": ["10.0.0.1:9094"], "labels": {"host": "ip1", "environment": "production"}}
     ]
     assert https["basic_auth"] == {"username": "apiuser", "password_file": str(tmp_path / "apiuser.password")}
-    assert http["static_configs"][0]["targets"] == ["10.0.0.4:9093"]
+    assert http["static_configs"][0]["targets"] == ["10.0.0.4:9095"]
     assert http["basic_auth"]["username"] == "other"
     # ip2 (loopback only) and ip3 (metrics off) are left out, with the reason
     assert "left out ip2: the management port listens on 127.0.0.1 only" in out
@@ -155,5 +157,7 @@ def test_a_bad_management_port_fails_naming_the_variable(tmp_path):
     inv = inventory(tmp_path, {"ip1": {"integrasjonspunkt_management_port": "nine"}})
     rc, out = run_playbook(tmp_path, inv, {"prometheus_config_dir": str(tmp_path / "out")})
     assert rc != 0
-    assert "integrasjonspunkt_management_port='nine' is not allowed: a port 1-65535, or null for the API port" in out
+    # The settings model refuses it (the one validation), naming the variable, the value and what is allowed.
+    assert "ip1: the scrape configuration needs management" in out
+    assert "integrasjonspunkt_management_port='nine' is not allowed: a whole number from 1 to 65535" in out
     assert not (tmp_path / "out").exists()
