@@ -13,7 +13,7 @@ description:
     file and the keystore) from the directories the settings model names, into a dated tar.gz with a manifest of
     every entry (type, size, sha256, mode, uid, gid), written inside the archive and beside it with the archive's
     own sha256.
-  - It never stops or starts the service: the role does that around O(state=create) and O(state=restore).
+  - It never stops or starts the service; the role does that around O(state=create) and O(state=restore).
   - No result, message or log holds a file's contents; only names, counts, sizes and checksums.
 options:
   state:
@@ -38,7 +38,7 @@ options:
     type: path
   archive:
     description:
-      - The archive to verify or restore (its sidecar C(<archive>.manifest.json) must be beside it): a path, a name
+      - The archive to verify or restore (its sidecar C(<archive>.manifest.json) must be beside it); a path, a name
         in O(backup_dir), or V(latest) for the newest archive there.
     type: str
   keep:

@@ -3,6 +3,7 @@
 """Backup archives: create, verify (with injected tampering), restore byte-identically, prune only our own."""
 
 import datetime
+import hashlib
 import io
 import json
 import os
@@ -161,6 +162,10 @@ def _tamper_member(m, d):
     return (m, b"tampered") if m.name == "data/integrasjonspunkt.mv.db" else (m, d)
 
 
+def _same_size_member(m, d):
+    return (m, bytes(b ^ 0x5A for b in d)) if m.name == "data/integrasjonspunkt.mv.db" else (m, d)
+
+
 def _drop_member(m, d):
     return None if m.name == "data/activemq-data/kahadb/db-1.log" else (m, d)
 
@@ -175,6 +180,7 @@ def _wrong_mode(m, d):
     ("change", "expect"),
     [
         (_tamper_member, "data/integrasjonspunkt.mv.db has 8 bytes in the archive"),
+        (_same_size_member, "data/integrasjonspunkt.mv.db: its sha256 differs from the manifest's"),
         (_drop_member, "data/activemq-data/kahadb/db-1.log is in the manifest but missing from the archive"),
         (_wrong_mode, "install/keystore.p12 has mode 0644 in the archive, 0600 in the manifest"),
     ],
@@ -301,6 +307,57 @@ def test_restore_never_writes_through_a_symlinked_directory(host, tmp_path):
     br.restore(path, sidecar, host["trees"])
     assert list(outside.iterdir()) == []
     assert _state(host) == before
+
+
+def test_restore_alone_still_never_follows_a_symlink_out_of_its_tree(host, tmp_path):
+    # restore() is called after verify(), which refuses names below a symlink; this archive skips verify, so
+    # the restore's own check is what keeps the write inside the data directory.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    data = b"payload"
+    entries = [
+        {
+            "name": "data",
+            "type": "dir",
+            "mode": "0750",
+            "uid": 0,
+            "gid": 0,
+            "owner": "root",
+            "group": "root",
+            "mtime": 0,
+        },
+        {
+            "name": "data/x",
+            "type": "symlink",
+            "target": str(outside),
+            "mode": "0777",
+            "uid": 0,
+            "gid": 0,
+            "owner": "root",
+            "group": "root",
+            "mtime": 0,
+        },
+        {
+            "name": "data/x/f",
+            "type": "file",
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "mode": "0600",
+            "uid": 0,
+            "gid": 0,
+            "owner": "root",
+            "group": "root",
+            "mtime": 0,
+        },
+    ]
+    path = str(tmp_path / "evil.tar.gz")
+    with tarfile.open(path, "w:gz") as tar:
+        for entry in entries:
+            tar.addfile(ba._tarinfo(entry), io.BytesIO(data) if entry["type"] == "file" else None)
+    manifest = {"trees": [{"name": "data", "path": host["data"], "recurse": True}], "entries": entries}
+    with pytest.raises(ba.BackupError, match="resolves outside"):
+        br.restore(path, manifest, host["trees"])
+    assert list(outside.iterdir()) == []
 
 
 def test_restore_refuses_a_tree_the_settings_no_longer_name(host):
