@@ -17,6 +17,7 @@ The temp directory is never copied. An external database or broker is never copi
 operator's DBA must back up.
 """
 
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import config_checks
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as model
 
 # (tree name, recurse) in archive order.
@@ -40,18 +41,35 @@ def trees(directories):
     return [t for t in out if not any(o is not t and o["recurse"] and inside(t["path"], o["path"]) for o in out)]
 
 
-def _database_note(url, data_dir):
+def _h2_host_path(url, settings):
+    """The host path of an H2 file URL, or None (no H2 file, or a file inside the container, not on a volume).
+
+    In Docker mode the URL names the container's path: the role mounts <data dir>/h2-data on the image's
+    /workspace/h2-data (config_checks.DockerStorageCheck.VOLUME, the integrasjonspunkt role's vars).
+    """
+    path = config_checks.h2_file_path(url)
+    if path is None or settings.get("run_mode") != "docker":
+        return path
+    volume = config_checks.DockerStorageCheck.VOLUME
+    if not inside(path, volume):
+        return None
+    return settings["directories"]["data"].rstrip("/") + "/h2-data" + path[len(volume) :]
+
+
+def _database_note(url, settings):
+    data_dir = (settings.get("directories") or {}).get("data") or "/"
     try:
         endpoint = model.database_endpoint(url)
     except model.SettingsError:
         endpoint = ("(a host that cannot be read from the URL)", 0, "external")
     if endpoint is None:
-        path = url.split(":", 3)[-1].split(";")[0]
-        if path.startswith("/") and inside(path, data_dir):
+        path = _h2_host_path(url, settings)
+        if path is not None and inside(path, data_dir):
             return None
+        where = model.shown("url", path) if path else "inside the container (on no volume)"
         return (
-            "NOT COPIED: the H2 file database %s is outside integrasjonspunkt_data_dir; back it up with the"
-            " service stopped, or move it into the data directory" % model.shown("url", path)
+            "NOT COPIED: the H2 file database of %s is %s, outside integrasjonspunkt_data_dir; back it up with the"
+            " service stopped, or move it into the data directory" % (model.shown("url", url), where)
         )
     host, port, kind = endpoint
     return (
@@ -72,9 +90,8 @@ def _broker_note(url):
 def not_copied(settings, extra_properties=None):
     """Sentences naming what this backup does not hold (external database, broker), never a credential."""
     notes = []
-    data_dir = (settings.get("directories") or {}).get("data") or "/"
     if settings.get("external_database") and settings.get("database_url"):
-        note = _database_note(settings["database_url"], data_dir)
+        note = _database_note(settings["database_url"], settings)
         if note:
             notes.append(note)
     if settings.get("external_queue") and settings.get("queue_broker_url"):
@@ -82,7 +99,7 @@ def not_copied(settings, extra_properties=None):
     props = extra_properties if isinstance(extra_properties, dict) else {}
     for key in DATASOURCE_KEYS:
         if props.get(key):
-            note = _database_note(str(props[key]), data_dir)
+            note = _database_note(str(props[key]), settings)
             if note:
                 notes.append("integrasjonspunkt_extra_properties sets %s. %s" % (key, note))
     for key in BROKER_KEYS:

@@ -70,7 +70,15 @@ def test_an_h2_file_inside_the_data_dir_is_copied_outside_it_is_named():
     )
     outside = _plan(integrasjonspunkt_external_database=True, integrasjonspunkt_database_url="jdbc:h2:file:/srv/h2/ip")
     assert len(inside["not_copied"]) == 1
-    assert "H2 file database /srv/h2/ip is outside integrasjonspunkt_data_dir" in outside["not_copied"][0]
+    assert "H2 file database of jdbc:h2:file:/srv/h2/ip is /srv/h2/ip, outside" in outside["not_copied"][0]
+
+
+def test_docker_mode_maps_the_h2_volume_to_the_data_dir():
+    docker = {"integrasjonspunkt_run_mode": "docker", "integrasjonspunkt_external_database": True}
+    on_volume = _plan(**docker, integrasjonspunkt_database_url="jdbc:h2:file:/workspace/h2-data/integrasjonspunkt")
+    in_container = _plan(**docker, integrasjonspunkt_database_url="jdbc:h2:file:/workspace/other/ip")
+    assert len(on_volume["not_copied"]) == 1
+    assert "inside the container (on no volume)" in in_container["not_copied"][0]
 
 
 @pytest.mark.parametrize(
