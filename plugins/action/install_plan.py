@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The install role's plan for one host (Java, heap, JVM options), from the facts preflight uses.
 
 The settings are the host's own variables as the settings model reads them (the same path as preflight and

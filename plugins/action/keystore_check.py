@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Controller-side keystore inspection: the certificate.* checks of plugin_utils.certificate_checks.
 
 The keystore is read on the controller, or slurped from the host with remote_src. The password only

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Gather every host's registered preflight result and write the JSON, JUnit, Markdown and HTML reports.
 
 Runs on the controller only. The per-host record is read from hostvars[host][result_var], the variable the

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The Prometheus scrape configuration of the inventory's hosts with metrics on (doc:
 plugins/modules/prometheus_scrape_config.py). Runs on the controller; reads each host's variables itself, so no
 value is ever a task argument. Nothing secret is read into the result: basic auth is a password_file path."""

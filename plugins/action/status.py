@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The status engine: one task per installed host, built like the preflight engine.
 
 Read the host's settings through the settings model (settings_source.host_settings), make ONE target-side call

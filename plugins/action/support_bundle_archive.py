@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Write every host's redacted support material and its reports into one archive on the controller (doc:
 plugins/modules/support_bundle_archive.py). Runs on the controller only."""
 

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """support_bundle_collect: the host's directories, run mode and container from the settings model, then the
 module on the host (doc: plugins/modules/support_bundle_collect.py).
 

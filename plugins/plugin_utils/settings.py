@@ -115,7 +115,16 @@ DEFAULTS = {
     # The address the separate management port listens on (Java) or is published on (Docker).
     "integrasjonspunkt_management_address": "127.0.0.1",
     # --- end actuator ---
+    # Backup and restore (roles/backup, docs/backup-restore.md): where archives go on the host, how many are
+    # kept, an optional directory on the controller they are fetched to, and the archive a restore puts back.
+    "integrasjonspunkt_backup_dir": "/var/backups/integrasjonspunkt",
+    "integrasjonspunkt_backup_keep": 5,
+    "integrasjonspunkt_backup_fetch_dir": "",
+    "integrasjonspunkt_restore_archive": "",
 }
+# The systemd unit the install role writes in Java mode (its vars/main.yml __integrasjonspunkt_unit_name says the
+# same; tests/unit/plugins/plugin_utils/test_backup_plan.py checks it): the backup stops and starts it.
+SERVICE_UNIT = "integrasjonspunkt.service"
 # Variables that were removed or renamed: set in an inventory they are refused, naming the replacement.
 REMOVED = {
     "preflight_proxy": ("integrasjonspunkt_proxy", "the proxy the integrasjonspunkt's JVM uses, probed by preflight"),

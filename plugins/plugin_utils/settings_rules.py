@@ -512,6 +512,48 @@ def docker(c, out):
         )
 
 
+def backup(c, out):
+    """Backup and restore (roles/backup): the backup directory, retention, fetch and restore archive, and the plan."""
+    # Imported here: backup_plan builds on the settings model, as this module does.
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import backup_archive  # noqa: PLC0415
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import backup_plan  # noqa: PLC0415
+
+    dirs = out.get("directories") or {}
+    backup_dir = c.take(model._directory, "integrasjonspunkt_backup_dir")
+    owned = [d for d in (dirs.get("install"), dirs.get("data"), dirs.get("logs")) if d]
+    if backup_dir in SYSTEM_DIRS or any(
+        backup_plan.inside(backup_dir, d) or backup_plan.inside(d, backup_dir) for d in owned if backup_dir
+    ):
+        c.refuse(
+            "integrasjonspunkt_backup_dir",
+            "a directory of its own (made 0700), neither a system directory nor inside or around the install, data"
+            " or log directory (%s)" % ", ".join(owned),
+        )
+        backup_dir = None
+    keep = c.take(model._int, "integrasjonspunkt_backup_keep", 1, 1000)
+    fetch = c.values.get("integrasjonspunkt_backup_fetch_dir")
+    if not isinstance(fetch, str) or _multiline(fetch):
+        c.refuse("integrasjonspunkt_backup_fetch_dir", "empty (no copy on the controller) or a directory there")
+    archive = _text(c.values, "integrasjonspunkt_restore_archive")
+    if archive not in ("", "latest") and not backup_archive.ARCHIVE_RE.match(archive.rsplit("/", 1)[-1]):
+        c.refuse(
+            "integrasjonspunkt_restore_archive",
+            "latest, an archive name in integrasjonspunkt_backup_dir or its absolute path on the host"
+            " (integrasjonspunkt-backup-YYYYMMDDTHHMMSSZ.tar.gz)",
+        )
+    if archive and not archive.startswith("/") and "/" in archive:
+        c.refuse("integrasjonspunkt_restore_archive", "a name in integrasjonspunkt_backup_dir or an absolute path")
+    out["backup"] = {
+        "dir": backup_dir,
+        "keep": keep,
+        "fetch_dir": fetch.strip() if isinstance(fetch, str) else "",
+        "restore_archive": archive,
+        "trees": backup_plan.trees(dirs),
+        "not_copied": backup_plan.not_copied(out, c.values.get("integrasjonspunkt_extra_properties")),
+        "service_unit": model.SERVICE_UNIT,
+    }
+
+
 def removed(c, out):
     """Removed or renamed variables, named with their replacement."""
     for var, (replacement, what) in sorted(model.REMOVED.items()):
@@ -603,6 +645,20 @@ SCOPES = {
     "preflight": INSTALL,
     # What the prepare role consumes: the port, the inbound networks, the NTP host and what selects endpoints.
     "prepare": (release, network, inbound_sources, removed),
+    # What the backup role needs: the directories, the service (unit or container, port, TLS for the health
+    # wait), the external database and queue it must not copy, and its own variables.
+    "backup": (
+        run_mode,
+        directories,
+        directory_layout,
+        network,
+        engine,
+        external,
+        api_switches,
+        account,
+        backup,
+        removed,
+    ),
 }
 
 
