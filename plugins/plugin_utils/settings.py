@@ -104,6 +104,9 @@ DEFAULTS = {
     "integrasjonspunkt_container_read_only": True,
     "integrasjonspunkt_skip_preflight": False,
     "integrasjonspunkt_skip_preflight_reason": "",
+    # Docker mode, the container's resolvers (issue 24, i24-podman): empty leaves them to the engine, which
+    # substitutes 8.8.8.8/8.8.4.4 when the host's only resolvers are on loopback (runtime.container_dns).
+    "integrasjonspunkt_container_dns": [],
 }
 # Variables that were removed or renamed: set in an inventory they are refused, naming the replacement.
 REMOVED = {

@@ -464,7 +464,8 @@ def test_docker_port_is_judged_on_the_publish_address():
     listeners = [{"address": "127.0.0.1", "port": 9093, "uid": 0, "inode": 1, "pids": [7]}]
     holders = [{"pid": 7, "cmdline": "nginx", "ours": False, "why": "not in the role's container"}]
     port = {"port": 9093, "readable": True, "in_use": True, "listeners": listeners, "holders": holders,
-            "holders_complete": True}  # fmt: skip
+            "holders_complete": True,
+            "owner": {"mode": "docker", "container_name": "ip", "published": {"containers": []}}}  # fmt: skip
     c = _docker(settings__bind_address="10.0.0.5")
     c["port"] = port
     assert by_id(checks.run_checks(c))["inbound.port"]["status"] == "pass"
