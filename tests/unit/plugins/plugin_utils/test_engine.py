@@ -27,7 +27,9 @@ def _boom(self, context):
 def test_a_check_that_raises_is_error_never_pass_or_fail(monkeypatch, cls):
     monkeypatch.setattr(cls, "evaluate", _boom)
     context = (
-        ctx(settings__run_mode="docker") if cls in (checks.ContainerEngineCheck, checks.DockerStorageCheck) else ctx()
+        ctx(settings__run_mode="docker")
+        if cls in (checks.ContainerEngineCheck, checks.ContainerDnsCheck, checks.DockerStorageCheck)
+        else ctx()
     )
     results = checks.run_checks(context)
     hit = [r for r in results if r["status"] == "error"]
