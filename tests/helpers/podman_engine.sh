@@ -165,7 +165,7 @@ cmd_destroy() {
   fi
   # conmon of a container the rm missed: only those of this engine (their command line names its root).
   for p in $(pgrep -x conmon || true); do
-    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "$d/" && kill -KILL "$p" 2>/dev/null || true
+    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "$d/"; then kill -KILL "$p" 2>/dev/null || true; fi
   done
   local m
   awk -v a="$d/" 'index($2, a) == 1 {print $2}' /proc/self/mounts \
