@@ -110,7 +110,9 @@ class PortCheck(Check):
                 None,
                 "nothing listens on port %d on %s, but whether a container publishes it through the engine's NAT"
                 " rules cannot be told: %s" % (port, bind, nat_problem),
-                ENGINE_FIX if (published or {}).get("denied") else None,
+                ENGINE_FIX
+                if (published or {}).get("denied")
+                else "Make the engine answer at integrasjonspunkt_docker_host (see runtime.container_engine).",
             )
         if ours or nat_ours:
             return outcome(
