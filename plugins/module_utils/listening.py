@@ -205,7 +205,8 @@ def inspect_container(run, binary, docker_host, name):
 
 
 # Engine processes that hold a published host port for a container instead of the container itself:
-# Docker 28+ without the userland proxy (dockerd), rootful Podman (conmon), rootless Podman (rootlessport).
+# dockerd without the userland proxy (libnetwork's "dummy proxy" reserves the port; seen with 20.10),
+# rootful Podman (conmon), rootless Podman (rootlessport).
 ENGINE_HOLDERS = ("dockerd", "conmon", "rootlessport", "rootlessport-child", "docker-proxy")
 
 
@@ -243,6 +244,13 @@ def identify(holder, owner, port, proc_root="/proc"):
                 ours=True,
                 why="the engine's %s holds it for the role's container %s, the only one publishing it"
                 % (os.path.basename(holder["cmdline"].split()[0]), container.get("name")),
+            )
+        elif _engine_process(holder.get("cmdline")):
+            others = [c.get("name") for c in (owner.get("published") or {}).get("containers") or []]
+            holder.update(
+                ours=False,
+                why="the engine holds it for %s, not only for the role's container %s"
+                % (", ".join(str(o) for o in others) or "a container the engine did not name", container.get("name")),
             )
         else:
             holder.update(ours=False, why="not in the role's container %s" % (container.get("name") or ""))

@@ -271,3 +271,10 @@ def test_owner_for_uses_the_engine_api_on_a_unix_socket():
     assert owner["publishers"]()["port"] == 9093
     cli = listening.owner_for("docker", "ip", "tcp://h:2375", None, lambda name: None, port=9093, api=Api)
     assert "publishers" not in cli and "not on PATH" in cli["lookup"]()["reason"]
+
+
+def test_an_engine_process_holding_it_for_another_container_names_that_container(tmp_path):
+    owner = _engine(OURS, PUBLISHED_OTHER)
+    result = held_by([(400, "/usr/sbin/dockerd -H fd://", "0::/system.slice/docker.service\n", True)], tmp_path, owner)
+    assert result["holders"][0]["ours"] is False
+    assert "web" in result["holders"][0]["why"]
