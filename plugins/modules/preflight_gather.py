@@ -249,13 +249,16 @@ ARGUMENT_SPEC = {
 def port_owner(module, params, command_timeout):
     """What holds the port when it is the integrasjonspunkt: the role's unit, or in Docker mode its container."""
     from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
+        engine_api,
         listening,
         resources,
     )
 
     run, which = resources.module_tools(module, command_timeout)
     mode = "docker" if params["docker_host"] else "java"
-    return listening.owner_for(mode, params["container_name"], params["docker_host"], run, which)
+    return listening.owner_for(
+        mode, params["container_name"], params["docker_host"], run, which, port=params["port"], api=engine_api
+    )
 
 
 def parse_args():

@@ -58,6 +58,7 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.reso
     required_disk_gb,
 )
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.runtime_checks import (
+    ContainerDnsCheck,
     ContainerEngineCheck,
     JavaCheck,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "WILDCARDS",
     "ApiSecurityCheck",
     "Check",
+    "ContainerDnsCheck",
     "ContainerEngineCheck",
     "CpuCheck",
     "DiskCheck",
@@ -153,6 +155,7 @@ STATIC_CHECKS = (
     DiskCheck,
     JavaCheck,
     ContainerEngineCheck,
+    ContainerDnsCheck,
     DockerStorageCheck,
     PortCheck,
     TimeServiceCheck,

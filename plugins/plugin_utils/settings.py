@@ -121,6 +121,9 @@ DEFAULTS = {
     "integrasjonspunkt_backup_keep": 5,
     "integrasjonspunkt_backup_fetch_dir": "",
     "integrasjonspunkt_restore_archive": "",
+    # Docker mode, the container's resolvers (issue 24, i24-podman): empty leaves them to the engine, which
+    # substitutes 8.8.8.8/8.8.4.4 when the host's only resolvers are on loopback (runtime.container_dns).
+    "integrasjonspunkt_container_dns": [],
 }
 # The systemd unit the install role writes in Java mode (its vars/main.yml __integrasjonspunkt_unit_name says the
 # same; tests/unit/plugins/plugin_utils/test_backup_plan.py checks it): the backup stops and starts it.

@@ -248,6 +248,28 @@ def engine(c, out):
     )
 
 
+CONTAINER_DNS_ALLOWED = (
+    "a list of resolver IP addresses the container can reach (not loopback: a container's loopback is its own);"
+    " empty leaves them to the engine"
+)
+
+
+def container_dns(c, out):
+    """Docker mode: the resolvers the role gives its container (runtime.container_dns judges the engine's choice)."""
+    value = c.values.get("integrasjonspunkt_container_dns")
+    out["container_dns"] = []
+    if value in (None, "", []):
+        return
+    items = value if isinstance(value, list) else None
+    good = items is not None and all(
+        model._is_ip(str(i)) and not model.ipaddress.ip_address(str(i).strip("[]")).is_loopback for i in items
+    )
+    if not good:
+        c.refuse("integrasjonspunkt_container_dns", CONTAINER_DNS_ALLOWED)
+        return
+    out["container_dns"] = [str(model.ipaddress.ip_address(str(i).strip("[]"))) for i in items]
+
+
 def external(c, out):
     """The external database and queue: switches, and the endpoints preflight probes."""
     database = c.take(model._bool, "integrasjonspunkt_external_database")
@@ -622,6 +644,7 @@ def management_policy(c, out):
 
 PROBE = (release, run_mode, directories, network, proxy, inbound_sources, java, engine, external, api_switches)
 PROBE += (management,)  # actuator (i22-actuator)
+PROBE = PROBE + (container_dns,)  # Docker mode's container resolvers (issue 24, i24-podman)
 INSTALL = PROBE + (
     management_policy,
     release_support,
