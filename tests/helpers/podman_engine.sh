@@ -66,15 +66,20 @@ cmd_start() {
   ip netns list | grep -qx "$ns\( .*\)\?" || ip netns add "$ns"
   ip netns exec "$ns" ip link set lo up
   # Podman's default nofile/nproc limits (1048576; 4194304) are above the hard limits of some CI sandboxes,
-  # where crun then fails with "setrlimit RLIMIT_NOFILE: Operation not permitted": containers get this
-  # shell's hard limits instead.
-  local nofile nproc; nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
+  # where the runtime then fails with "setrlimit RLIMIT_NOFILE/RLIMIT_NPROC: Operation not permitted":
+  # containers get this shell's hard limits instead, nproc at most the kernel's pid_max (podman lowers its
+  # own RLIMIT_NPROC to that, and a container may not ask for more than its engine has).
+  local nofile nproc pid_max; nofile=$(ulimit -Hn); nproc=$(ulimit -Hu); pid_max=$(cat /proc/sys/kernel/pid_max)
   [ "$nofile" = unlimited ] && nofile=1048576
   [ "$nproc" = unlimited ] && nproc=4194304
+  [ "$nproc" -gt "$pid_max" ] && nproc=$pid_max
   cat >"$d/containers.conf" <<C
 [containers]
 default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 [engine]
+# runc, not Debian 12's default crun 1.8: crun refuses the hybrid cgroup layout of these machines ("cgroups in
+# hybrid mode not supported").
+runtime = "runc"
 tmp_dir = "$d/tmp"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
