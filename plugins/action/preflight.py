@@ -541,6 +541,7 @@ class ActionModule(ActionBase):
             "timesync": gathered.get("timesync") or {},
             "port": gathered.get("port") or {},
             "directories": gathered.get("directories"),
+            "lifecycle": gathered.get("lifecycle"),
             "connectivity": {e.get("name"): e for e in (gathered.get("connectivity") or {}).get("endpoints") or []},
             "ntp_probe": gathered.get("ntp_probe") or {},
             "errors": gathered.get("errors") or {},

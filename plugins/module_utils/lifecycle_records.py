@@ -216,3 +216,11 @@ def write_atomic(path, text, gid):
             os.unlink(temporary)
         raise
     return True
+
+
+def collect(install_dir):
+    """What preflight gathers of the records: the blocklist entries (log tails left out) and the file's path.
+    An unreadable blocklist raises (RecordError, OSError): the gather reports an error, never "no entries"."""
+    path = os.path.join(directory(install_dir), BLOCKLIST_FILE)
+    entries = parse_blocklist(read_text(path))
+    return {"path": path, "entries": [dict((k, v) for k, v in e.items() if k != "log_tail") for e in entries]}

@@ -12,6 +12,7 @@ releases.json or its directory index) through the configured proxy, on the manag
 neither, on the controller. Python 3.8 compatible; standard library only.
 """
 
+import datetime
 import json
 import re
 import ssl
@@ -173,3 +174,31 @@ def installed_from_jar(path):
     """The version of an installed release JAR path (…/integrasjonspunkt-vX.Y.Z.jar); None for anything else."""
     match = _JAR_NAME.match(str(path or "").rstrip("/").rsplit("/", 1)[-1])
     return match.group(1) if match else None
+
+
+def promoted(records, now, min_days):
+    """The versions that ran healthy for at least min_days by now on the promotion group's hosts, from their
+    history records: an install or upgrade to the version with result healthy at least min_days ago, and no
+    blocklist record of that version since. The records of several hosts may be mixed; unreadable ones are
+    ignored (they promote nothing)."""
+    first_healthy, blocked_at = {}, {}
+    for record in records or []:
+        if not isinstance(record, dict):
+            continue
+        try:
+            when = datetime.datetime.strptime(str(record.get("time")), "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            continue
+        when = when.replace(tzinfo=datetime.timezone.utc)
+        action = record.get("action")
+        if action in ("install", "upgrade") and record.get("result") == "healthy" and plain(record.get("to")):
+            version = plain(record.get("to"))
+            first_healthy[version] = min(when, first_healthy.get(version, when))
+        elif action == "blocklist" and plain(record.get("version")):
+            version = plain(record.get("version"))
+            blocked_at[version] = max(when, blocked_at.get(version, when))
+    cutoff = now - datetime.timedelta(days=min_days)
+    return sorted(
+        (v for v, t in first_healthy.items() if t <= cutoff and not (v in blocked_at and blocked_at[v] >= t)),
+        key=version_key,
+    )

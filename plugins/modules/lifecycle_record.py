@@ -101,6 +101,10 @@ active:
   type: list
   elements: dict
   returned: always
+log_tail:
+  description: The log tail as it was recorded (redacted); V(block) only.
+  type: str
+  returned: when action is block
 history:
   description: The history records (log tails left out), oldest first; V(read) only.
   type: list
@@ -144,7 +148,7 @@ def main():
             action=dict(type="str", default="read", choices=["read", "block", "unblock", "history"]),
             version=dict(type="str", default=""),
             reason=dict(type="str", default=""),
-            log_tail=dict(type="str", default=""),
+            log_tail=dict(type="str", default="", no_log=True),
             hold_hours=dict(type="int", default=2),
             versions=dict(type="list", elements="str", default=[]),
             history_action=dict(type="str", default="upgrade"),
@@ -165,7 +169,6 @@ def main():
         if p["action"] == "read":
             result["history"] = _summary(records.parse_history(records.read_text(history_path)))
         else:
-            gid = _gid(module, p["group"])
             tail = records.redact(p["log_tail"], p["secrets"])
             if p["action"] == "block":
                 hold = datetime.timedelta(hours=p["hold_hours"]) if p["hold_hours"] > 0 else None
@@ -185,7 +188,10 @@ def main():
                     fields["log_tail"] = tail
                 line = records.history_line(p["history_action"], now, **fields)
                 result["changed"] = True
+            if p["action"] == "block":
+                result["log_tail"] = tail
             if result["changed"] and not module.check_mode:
+                gid = _gid(module, p["group"])
                 records.ensure_directory(p["install_dir"], gid)
                 if p["action"] != "history":
                     records.write_atomic(block_path, records.render_blocklist(entries), gid)

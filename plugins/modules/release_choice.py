@@ -28,9 +28,24 @@ options:
     type: str
     default: ""
   releases_url:
-    description: The URL that lists the releases (GitHub releases API format, or a directory index).
+    description:
+      - The URL that lists the releases (GitHub releases API format, or a directory index); empty, GitHub's
+        releases API for GitHub's download URL, or C(<download_base_url>/releases.json) for a mirror.
     type: str
     default: ""
+  download_base_url:
+    description: C(integrasjonspunkt_download_base_url).
+    type: str
+    default: https://github.com/felleslosninger/efm-integrasjonspunkt/releases/download
+  promotion_min_days:
+    description: Take only versions that ran healthy this many days on the promotion group (O(promotion_records)).
+    type: int
+    default: 0
+  promotion_records:
+    description: The promotion group's history records (lifecycle_record action=read).
+    type: list
+    elements: dict
+    default: []
   versions:
     description: The release versions, fetched elsewhere (the controller-side lookup); then nothing is fetched.
     type: list
@@ -123,6 +138,9 @@ def main():
             install_dir=dict(type="path", default="/opt/integrasjonspunkt"),
             installed=dict(type="str", default=""),
             releases_url=dict(type="str", default=""),
+            download_base_url=dict(type="str", default=releases.GITHUB_DOWNLOAD_BASE),
+            promotion_min_days=dict(type="int", default=0),
+            promotion_records=dict(type="list", elements="dict", default=[]),
             versions=dict(type="list", elements="str"),
             fetch_only=dict(type="bool", default=False),
             proxy=dict(type="str", default="", no_log=False),
@@ -137,8 +155,9 @@ def main():
     p = module.params
     versions = p["versions"]
     if versions is None:
+        url = releases.list_url(p["download_base_url"], p["releases_url"])
         versions, error = releases.fetch_github(
-            p["releases_url"], p["proxy"], p["timeout"], p["no_proxy"], p["ca_file"], p["validate_certs"]
+            url, p["proxy"], p["timeout"], p["no_proxy"], p["ca_file"], p["validate_certs"]
         )
         if error:
             module.fail_json(msg="integrasjonspunkt_version=latest: %s. Nothing was changed." % error)
@@ -161,7 +180,19 @@ def main():
             msg="integrasjonspunkt_version=latest: the blocklist cannot be read (%s); nothing was changed" % err
         )
     blocked = records.active(entries, now)
-    version, reason = releases.newest_within_major(versions, installed, blocked)
+    offered = versions
+    if p["promotion_min_days"] > 0:
+        allowed = set(releases.promoted(p["promotion_records"], now, p["promotion_min_days"]))
+        offered = [v for v in versions if releases.plain(v) in allowed]
+    version, reason = releases.newest_within_major(offered, installed, blocked)
+    if p["promotion_min_days"] > 0:
+        held = [v for v in versions if releases.version_key(v) > releases.version_key(version) and v not in offered]
+        same = [v for v in held if releases.version_key(v)[0] == releases.version_key(installed)[0]]
+        if same:
+            reason += "; held for promotion (not yet %d days healthy in the promotion group): %s" % (
+                p["promotion_min_days"],
+                ", ".join(sorted(same, key=releases.version_key)),
+            )
     module.exit_json(
         changed=False,
         version=version,

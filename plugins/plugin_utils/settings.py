@@ -104,6 +104,28 @@ DEFAULTS = {
     "integrasjonspunkt_container_read_only": True,
     "integrasjonspunkt_skip_preflight": False,
     "integrasjonspunkt_skip_preflight_reason": "",
+    # --- Upgrades that pick the version (issue 21, docs/upgrades.md) ---
+    # The URL that lists the releases; empty: GitHub's releases API, or <integrasjonspunkt_download_base_url>/
+    # releases.json for a mirror (plugins/module_utils/releases.py list_url).
+    "integrasjonspunkt_releases_url": "",
+    # Where integrasjonspunkt_version=latest's release list is fetched: host, or controller for hosts that
+    # reach neither GitHub nor the mirror.
+    "integrasjonspunkt_release_lookup": "host",
+    # KOSMOS blocklists a version that failed to start for 2 hours (efm-kosmos v4.0.0); 0 = until cleared.
+    "integrasjonspunkt_blocklist_hours": 2,
+    "integrasjonspunkt_blocklist_clear": [],
+    "integrasjonspunkt_notify_mail_to": [],
+    "integrasjonspunkt_notify_mail_from": "",
+    "integrasjonspunkt_notify_mail_host": "localhost",
+    "integrasjonspunkt_notify_mail_port": 25,
+    "integrasjonspunkt_notify_mail_secure": "try",
+    "integrasjonspunkt_notify_mail_username": "",
+    "integrasjonspunkt_notify_mail_password": "",
+    "integrasjonspunkt_notify_webhook_url": "",
+    # Production takes a version only after it ran healthy this many days on the hosts of the promotion group.
+    "integrasjonspunkt_promotion_min_days": 0,
+    "integrasjonspunkt_promotion_group": "",
+    # --- end of upgrades ---
 }
 # Variables that were removed or renamed: set in an inventory they are refused, naming the replacement.
 REMOVED = {

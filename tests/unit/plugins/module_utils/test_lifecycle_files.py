@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The lifecycle records on disk (atomic writes, modes) and the redaction of a log tail before it is recorded."""
 
+import datetime
 import os
 import stat
 
@@ -72,3 +73,16 @@ def test_read_text_is_none_only_for_a_missing_file(tmp_path):
     assert records.read_text(str(tmp_path / "missing")) is None
     with pytest.raises(OSError):
         records.read_text(str(tmp_path))  # a directory: an error, never "empty"
+
+
+def test_collect_reads_the_entries_without_log_tails_and_raises_on_an_unreadable_file(tmp_path):
+    assert records.collect(str(tmp_path))["entries"] == []
+    records.ensure_directory(tmp_path, None)
+    now = datetime.datetime(2026, 12, 7, tzinfo=datetime.timezone.utc)
+    text = records.render_blocklist(records.block([], "4.0.9", now, "not UP", "secret-free log"))
+    (tmp_path / "lifecycle" / "blocklist.json").write_text(text)
+    got = records.collect(str(tmp_path))["entries"]
+    assert [e["version"] for e in got] == ["4.0.9"] and "log_tail" not in got[0]
+    (tmp_path / "lifecycle" / "blocklist.json").write_text("{")
+    with pytest.raises(records.RecordError):
+        records.collect(str(tmp_path))

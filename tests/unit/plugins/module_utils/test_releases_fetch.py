@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fetching the release list: GitHub's API format, a mirror's directory index, through a proxy, fail closed."""
 
+import datetime
 import http.server
 import json
 import threading
@@ -151,3 +152,24 @@ def test_fetch_github_refuses_an_unverified_https_server(serve):
 )
 def test_installed_from_jar(path, version):
     assert releases.installed_from_jar(path) == version
+
+
+def _record(action, days_ago, now, **fields):
+    moment = now - datetime.timedelta(days=days_ago)
+    return dict(fields, action=action, time=moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def test_promoted_needs_enough_healthy_days_and_no_later_blocklist():
+    now = datetime.datetime(2026, 12, 7, tzinfo=datetime.timezone.utc)
+    history = [
+        _record("upgrade", 10, now, to="4.0.9", result="healthy"),
+        _record("blocklist", 9, now, version="4.0.9"),  # failed on another test host after: not promoted
+        _record("upgrade", 8, now, to="4.0.10", result="healthy"),
+        _record("upgrade", 2, now, to="4.0.11", result="healthy"),  # too recent
+        _record("upgrade", 30, now, to="4.0.12", result="rolled back"),  # never healthy
+        {"action": "upgrade", "time": "garbage", "to": "4.0.13", "result": "healthy"},  # unreadable: ignored
+        "not a record",
+    ]
+    assert releases.promoted(history, now, 7) == ["4.0.10"]
+    assert releases.promoted(history, now, 1) == ["4.0.10", "4.0.11"]
+    assert releases.promoted([], now, 7) == []

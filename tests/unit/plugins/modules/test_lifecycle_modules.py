@@ -132,3 +132,18 @@ def test_an_unknown_group_is_refused(capsys, tmp_path):
         lifecycle_record, capsys, install_dir=str(tmp_path), group="no-such-group-x", action="block", version="4.0.9"
     )
     assert out["failed"] and "no-such-group-x" in out["msg"] and not (tmp_path / "lifecycle").exists()
+
+
+def test_production_takes_only_what_ran_healthy_long_enough_in_test(capsys, tmp_path):
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def upgraded(version, days):
+        when = (now - datetime.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {"action": "upgrade", "time": when, "to": version, "result": "healthy"}
+
+    args = dict(install_dir=str(tmp_path), installed="4.0.8", versions=OFFERED, promotion_min_days=7)
+    out = run(release_choice, capsys, promotion_records=[upgraded("4.0.9", 9), upgraded("4.0.10", 1)], **args)
+    assert out["version"] == "4.0.9" and "held for promotion (not yet 7 days healthy" in out["reason"]
+    assert "4.0.10" in out["reason"]
+    none = run(release_choice, capsys, promotion_records=[], **args)
+    assert none["version"] == "4.0.8" and "held for promotion" in none["reason"]
