@@ -78,7 +78,7 @@ def start_sink(directory):
         [sys.executable, os.path.join(REPO, "tests", "helpers", "smtp_sink.py"), "127.0.0.1", str(port), directory],
         env=harness.ansible_env(),
     )
-    for _ in range(100):
+    for _attempt in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return proc, port
