@@ -3,12 +3,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """STAND-IN SMTP server for the tests: accepts every message on a loopback address and stores it, nothing else.
 
-    smtp_sink.py HOST PORT DIR     serve until SIGTERM; each message is DIR/msg-<n>.eml (envelope in a header)
+    smtp_sink.py HOST PORT DIR     serve until SIGTERM; each message is DIR/msg-<n>.eml (envelope in a header),
+                                   and DIR/msg-<n>.txt its subject and decoded text parts (base64 undone, so
+                                   tests search what a reader sees)
 
 Not a mail server: no relay, no TLS, no authentication; it speaks just enough SMTP (RFC 5321: EHLO/HELO, MAIL,
 RCPT, DATA, RSET, NOOP, QUIT) for smtplib and community.general.mail with secure=never. Loopback only.
 """
 
+import email
+import email.policy
 import ipaddress
 import os
 import socketserver
@@ -73,6 +77,11 @@ class SinkServer(socketserver.ThreadingTCPServer):
         with open(path + ".tmp", "wb") as out:
             out.write(head.encode("utf-8") + data)
         os.replace(path + ".tmp", path)
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        parts = [p.get_content() for p in message.walk() if p.get_content_type() == "text/plain"]
+        text = "Subject: %s\n%s" % (message["subject"], "\n".join(parts))
+        with open(path[: -len(".eml")] + ".txt", "w", encoding="utf-8") as out:
+            out.write(text)
 
 
 def main(argv):

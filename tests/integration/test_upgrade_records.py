@@ -131,9 +131,10 @@ def test_rollback_blocklists_mails_and_posts_the_redacted_log_tail_and_no_secret
     assert '"action": "blocklist"' in history and '"action": "rollback"' in history
     assert oct((install / "lifecycle").stat().st_mode & 0o777) == "0o750"
 
-    sent = sorted(mails.iterdir())
+    sent = sorted(mails.glob("msg-*.eml"))
     assert len(sent) == 1, sent
-    mail = sent[0].read_text()
+    mail = sent[0].with_suffix(".txt").read_text()  # decoded, as a reader sees it
+    raw = sent[0].read_text()
     assert "Subject: integrasjonspunkt rollback on ip: 4.0.9" in mail
     assert "ROLLED BACK to 4.0.8" in mail and "never becomes healthy" in mail and "ops@example.invalid" in mail
     assert hook.seen and hook.seen[0]["event"] == "rollback" and "never becomes healthy" in hook.seen[0]["log_tail"]
@@ -143,6 +144,7 @@ def test_rollback_blocklists_mails_and_posts_the_redacted_log_tail_and_no_secret
         "blocklist": json.dumps(blocklist),
         "history": history,
         "mail": mail,
+        "mail as sent": raw,
         "webhook": json.dumps(hook.seen),
     }
     for where, text in everything.items():
