@@ -322,6 +322,7 @@ def build_jobs(module, params, plan):
         actuator_probe,
         dirperms,
         identity_probe,
+        lifecycle_records,
         listening,
         netprobe,
         resources,
@@ -405,6 +406,8 @@ def build_jobs(module, params, plan):
         )
     if params.get("service_user"):
         jobs.append(("directories", dirperms.collect, (params["paths"] or {}, params["service_user"]), {}))
+    if (params["paths"] or {}).get("install"):  # lifecycle.blocklist: the versions that failed to start here
+        jobs.append(("lifecycle", lifecycle_records.collect, ((params["paths"] or {})["install"],), {}))
     identity = params["identity"] or {}
     if params["identity_grant"]:
         jobs.append(
@@ -468,7 +471,7 @@ def shape_result(answers, errors, plan):
     collector failed is kept, as an `error` naming why, never dropped."""
     registry, ntp_entries, pending = plan["registry"], plan["ntp_entries"], plan["pending"]
     out = {"changed": False, "errors": errors}
-    for name in ("resources", "timesync", "port", "identity", "directories", "actuator"):
+    for name in ("resources", "timesync", "port", "identity", "directories", "actuator", "lifecycle"):
         if name in answers:
             out[name] = answers[name]
     probe = answers.get("ntp_probe")

@@ -99,7 +99,14 @@ def _services(var, value):
 def _version(var, value):
     text = str(value).strip()
     if not model.VERSION_RE.match(text):
-        raise model._bad(var, value, "a release version without the 'v' prefix, such as 4.0.8")
+        # 'latest' is resolved to a release per host (the release_choice step of the install and preflight
+        # roles) before these rules run; reaching them unresolved, it cannot be judged.
+        raise model._bad(
+            var,
+            value,
+            "a release version without the 'v' prefix, such as 4.0.8 (latest only through the install or"
+            " preflight role, which resolve it on each host first)",
+        )
     return text
 
 
@@ -576,6 +583,40 @@ def backup(c, out):
     }
 
 
+# --- Upgrades that pick the version (issue 21) -----------------------------------------------------------------
+RELEASE_LOOKUPS = ("host", "controller")
+MAIL_SECURE = ("always", "never", "starttls", "try")
+BLOCKLIST_HOURS_MAX = 24 * 365
+
+
+def upgrades(c, out):
+    """latest's release list, the blocklist hold, the notifications and the promotion hold."""
+    c.take(_choice, "integrasjonspunkt_release_lookup", RELEASE_LOOKUPS)
+    for var in ("integrasjonspunkt_releases_url", "integrasjonspunkt_notify_webhook_url"):
+        text = _text(c.values, var)
+        if text and (not re.match(r"^https?://[^\s]+$", text) or _multiline(text)):
+            c.refuse(var, "empty, or an http(s) URL")
+    c.take(model._int, "integrasjonspunkt_blocklist_hours", 0, BLOCKLIST_HOURS_MAX)
+    clear = c.values.get("integrasjonspunkt_blocklist_clear")
+    if not isinstance(clear, (list, tuple)) or any(not model.VERSION_RE.match(str(v).strip()) for v in clear):
+        c.refuse("integrasjonspunkt_blocklist_clear", "a list of release versions such as [4.0.9]")
+    mail_to = c.values.get("integrasjonspunkt_notify_mail_to")
+    if not isinstance(mail_to, (list, tuple)) or any("@" not in str(a) or _multiline(a) for a in mail_to):
+        c.refuse("integrasjonspunkt_notify_mail_to", "a list of mail addresses (empty: no mail)")
+    elif mail_to and "@" not in _text(c.values, "integrasjonspunkt_notify_mail_from"):
+        c.refuse("integrasjonspunkt_notify_mail_from", "the sender's mail address (needed with a recipient)")
+    c.take(model._int, "integrasjonspunkt_notify_mail_port", 1, 65535)
+    c.take(_choice, "integrasjonspunkt_notify_mail_secure", MAIL_SECURE)
+    c.take(model._int, "integrasjonspunkt_promotion_min_days", 0, 365)
+    if c.values.get("integrasjonspunkt_promotion_min_days") not in (0, "0", None) and not _text(
+        c.values, "integrasjonspunkt_promotion_group"
+    ):
+        c.refuse(
+            "integrasjonspunkt_promotion_group",
+            "the inventory group of the test hosts whose records decide (needed with promotion_min_days > 0)",
+        )
+
+
 def removed(c, out):
     """Removed or renamed variables, named with their replacement."""
     for var, (replacement, what) in sorted(model.REMOVED.items()):
@@ -659,6 +700,7 @@ INSTALL = PROBE + (
     extra_properties,
     jvm_options,
     docker,
+    upgrades,
     removed,
 )
 SCOPES = {

@@ -95,6 +95,7 @@ HEALTHY = {
             for role, path in (("data", "/var/lib/ip"), ("logs", "/var/log/ip"), ("temp", "/tmp"))
         },
     },
+    "lifecycle": {"path": "/opt/integrasjonspunkt/lifecycle/blocklist.json", "entries": []},
     "endpoints": [
         {"name": "eformidling", "host": "eformidling.no", "port": 443, "protocol": "https", "ips": ["139.105.36.173"]},
         {"name": "ntp", "host": "time.google.com", "port": 123, "protocol": "udp-ntp", "severity": "warn"},
