@@ -79,6 +79,7 @@ import grp
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import lifecycle_records as records
 
 ARGUMENT_SPEC = {
