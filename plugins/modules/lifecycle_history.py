@@ -14,7 +14,7 @@ description:
   - The directory is created when missing (mode 0750, owner root, group O(group)); the file is created with mode
     0640, owner root, group O(group). Earlier lines are never rewritten.
   - Anything that cannot be written fails the task, naming the path and the reason.
-  - Give only public facts in O(fields) (versions, fingerprints, results, a redacted log tail): the line is kept
+  - Give only public facts in O(fields) (versions, fingerprints, results, a redacted log tail); the line is kept
     on the host and returned.
 options:
   install_dir:
