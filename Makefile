@@ -68,7 +68,7 @@ MUTATION_SKIP_TESTS := tests/unit/plugins/module_utils/test_timesync_pythons.py 
 
 APT_PACKAGES := chrony faketime tinyproxy debootstrap systemd-container nftables iptables \
 	gnupg iproute2 util-linux rsync shellcheck openjdk-17-jdk-headless curl ca-certificates mount e2fsprogs \
-	chromium docker.io docker-registry python3-requests
+	chromium docker.io docker-registry python3-requests prometheus podman
 # What the tests leave outside the tree (`make clean` removes these and nothing else there):
 # the nspawn base rootfs cache and per-host roots, and molecule's working directories of this checkout.
 NSPAWN_CACHE ?= /var/cache/eformidling-tests

@@ -58,8 +58,8 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         scope = str(self._task.args.get("scope", "install"))
-        if scope not in ("install", "preflight", "prepare"):
-            raise AnsibleActionFail("scope=%r is not allowed: install, preflight or prepare" % scope)
+        if scope not in ("install", "preflight", "prepare", "backup"):
+            raise AnsibleActionFail("scope=%r is not allowed: install, preflight, prepare or backup" % scope)
         fail = boolean(self._task.args.get("fail_on_problems", True), strict=True)
         result.update(settings_result(task_vars, self._templar.template, scope, fail))
         return result

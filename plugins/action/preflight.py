@@ -554,6 +554,7 @@ class ActionModule(ActionBase):
             "port": gathered.get("port") or {},
             "directories": gathered.get("directories"),
             "actuator": gathered.get("actuator"),
+            "lifecycle": gathered.get("lifecycle"),
             "connectivity": {e.get("name"): e for e in (gathered.get("connectivity") or {}).get("endpoints") or []},
             "ntp_probe": gathered.get("ntp_probe") or {},
             "errors": gathered.get("errors") or {},

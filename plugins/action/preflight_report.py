@@ -14,21 +14,29 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import paths, report, report_files
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
+    paths,
+    report,
+    report_files,
+    report_metrics,
+)
 
 FORMATS = {
     "json": ("preflight.json", report.json_report),
     "junit": ("preflight-junit.xml", report.junit_report),
     "markdown": ("preflight.md", report.markdown_report),
     "html": ("preflight.html", report.html_report),
+    # Opt-in (not in the default formats): for node_exporter's textfile collector (docs/metrics.md).
+    "prom": ("preflight.prom", report_metrics.prometheus_report),
 }
 # The runs these reports are of; each writes its own file names (status.json, status-junit.xml, ...).
 RUNS = ("preflight", "status")
+DEFAULT_FORMATS = ["json", "junit", "markdown", "html"]
 
 ARGUMENT_SPEC = {
     "hosts": {"type": "list", "elements": "str", "required": True},
     "report_dir": {"type": "path"},
-    "formats": {"type": "list", "elements": "str", "default": list(FORMATS), "choices": list(FORMATS)},
+    "formats": {"type": "list", "elements": "str", "default": DEFAULT_FORMATS, "choices": list(FORMATS)},
     "meta": {"type": "dict"},
     "result_var": {"type": "str", "default": "preflight_result"},
     "run": {"type": "str", "default": "preflight", "choices": list(RUNS)},

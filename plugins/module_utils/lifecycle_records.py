@@ -20,11 +20,17 @@ Python 3.8 compatible; standard library only.
 
 import datetime
 import json
+import os
+import re
+import stat
+import tempfile
 
 SCHEMA = 1
 DIRECTORY = "lifecycle"
 BLOCKLIST_FILE = "blocklist.json"
 HISTORY_FILE = "history.jsonl"
+DIR_MODE = 0o750
+FILE_MODE = 0o640
 # What one history line or blocklist entry may hold of a log tail (the start-up log's last part).
 LOG_TAIL_MAX_CHARS = 4000
 HISTORY_ACTIONS = ("install", "upgrade", "rollback", "blocklist", "unblock", "backup", "restore", "renew")
@@ -133,3 +139,89 @@ def parse_history(text):
         parse_utc(record.get("time"))
         records.append(record)
     return records
+
+
+# --- Redaction of a log tail before it is recorded, mailed or printed (issue 21) -------------------------------
+REDACTED = "********"
+# key=value / key: value where the key names a secret (Spring properties, environment, JSON), Authorization
+# headers, and user:password in URLs. The known secret values are replaced first, whatever surrounds them.
+_SECRET_ASSIGNMENT = re.compile(
+    r"""(?P<key>[\w.\-]*(?:passw(?:or)?d|secret|token|private[_.\-]?key|credential|api[_.\-]?key)[\w.\-]*"?\s*[=:]\s*"?)"""
+    r"""(?P<value>[^\s"',;]+)""",
+    re.IGNORECASE,
+)
+_AUTHORIZATION = re.compile(r"(?P<key>\b(?:Bearer|Basic)\s+)(?P<value>[A-Za-z0-9+/=._~-]{6,})")
+_URL_USERINFO = re.compile(r"(?P<key>[a-z][a-z0-9+.-]*://)(?P<value>[^\s/@]+)@", re.IGNORECASE)
+
+
+def redact(text, secrets=()):
+    """text with every known secret value and every secret-looking assignment replaced by ********."""
+    out = str(text or "")
+    for secret in sorted({str(s) for s in secrets if s and len(str(s)) >= 3}, key=len, reverse=True):
+        out = out.replace(secret, REDACTED)
+    out = _SECRET_ASSIGNMENT.sub(lambda m: m.group("key") + REDACTED, out)
+    out = _AUTHORIZATION.sub(lambda m: m.group("key") + REDACTED, out)
+    return _URL_USERINFO.sub(lambda m: m.group("key") + REDACTED + "@", out)
+
+
+# --- Reading and writing the files on the host (the only writer; lifecycle_record and release_choice use it) ----
+def directory(install_dir):
+    """<install_dir>/lifecycle."""
+    return os.path.join(str(install_dir), DIRECTORY)
+
+
+def read_text(path):
+    """The file's text, or None when it does not exist (any other OSError propagates: fail closed)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def ensure_directory(install_dir, gid):
+    """<install_dir>/lifecycle as root:gid 0750 (created when missing, mode and group corrected). Returns
+    (path, changed)."""
+    path = directory(install_dir)
+    changed = False
+    if not os.path.isdir(path):
+        os.makedirs(path, DIR_MODE)
+        changed = True
+    info = os.stat(path)
+    if stat.S_IMODE(info.st_mode) != DIR_MODE:
+        os.chmod(path, DIR_MODE)
+        changed = True
+    if gid is not None and info.st_gid != gid:
+        os.chown(path, 0 if os.geteuid() == 0 else -1, gid)
+        changed = True
+    return path, changed
+
+
+def write_atomic(path, text, gid):
+    """Replace path with text atomically (a temporary file in the same directory, fsync, rename), mode 0640,
+    group gid. Returns True when the content changed."""
+    if read_text(path) == text:
+        return False
+    handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=os.path.dirname(path))
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, FILE_MODE)
+        if gid is not None:
+            os.chown(temporary, 0 if os.geteuid() == 0 else -1, gid)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return True
+
+
+def collect(install_dir):
+    """What preflight gathers of the records: the blocklist entries (log tails left out) and the file's path.
+    An unreadable blocklist raises (RecordError, OSError): the gather reports an error, never "no entries"."""
+    path = os.path.join(directory(install_dir), BLOCKLIST_FILE)
+    entries = parse_blocklist(read_text(path))
+    return {"path": path, "entries": [dict((k, v) for k, v in e.items() if k != "log_tail") for e in entries]}

@@ -9,6 +9,10 @@ root unless the process is our own user's (the /proc/<pid>/fd links are private)
 The integrasjonspunkt is recognised by the process the install role made, never by what it answers
 or by its command line: the socket's owner runs in the cgroup of the role's systemd unit (Java mode)
 or of the role's container (Docker mode; its docker-proxy counts when it forwards to that container).
+In Docker mode the engine is also asked which containers publish the port (its API, Docker or Podman):
+with NAT-only publishing (the userland proxy off) nothing listens on the host at all, and an engine
+process (dockerd, conmon, rootlessport) that holds the port for a container is ours only when the
+engine says the role's container, and no other, publishes it.
 """
 
 import os
@@ -141,14 +145,21 @@ def in_unit(paths, unit=UNIT):
 
 
 def in_container(paths, container_id):
-    """Whether a cgroup path is the container's: docker-<id>.scope (systemd driver) or …/<id> (cgroupfs)."""
+    """Whether a cgroup path is the container's, or its Podman conmon's.
+
+    Docker: docker-<id>.scope (systemd driver) or …/<id> (cgroupfs). Podman: libpod-<id>.scope or …/libpod-<id>
+    for the container, libpod-conmon-<id>.scope or …/conmon for its monitor (which holds published ports).
+    """
     if not container_id or len(container_id) < 12:
         return False
-    return any(
-        segment == container_id or segment == "docker-%s.scope" % container_id
-        for path in paths or []
-        for segment in path.split("/")
+    names = (
+        container_id,
+        "docker-%s.scope" % container_id,
+        "libpod-%s.scope" % container_id,
+        "libpod-%s" % container_id,
+        "libpod-conmon-%s.scope" % container_id,
     )
+    return any(segment in names for path in paths or [] for segment in path.split("/"))
 
 
 def proxied_to(cmdline, container, port):
@@ -194,6 +205,27 @@ def inspect_container(run, binary, docker_host, name):
     }
 
 
+# Engine processes that hold a published host port for a container instead of the container itself:
+# dockerd without the userland proxy (libnetwork's "dummy proxy" reserves the port; seen with 20.10),
+# rootful Podman (conmon), rootless Podman (rootlessport).
+ENGINE_HOLDERS = ("dockerd", "conmon", "rootlessport", "rootlessport-child", "docker-proxy")
+
+
+def _engine_process(cmdline):
+    words = (cmdline or "").split()
+    return bool(words) and os.path.basename(words[0]) in ENGINE_HOLDERS
+
+
+def published_by_ours_only(owner):
+    """Whether the engine says the role's container, and no other container, publishes the port."""
+    published = owner.get("published") or {}
+    name = (owner.get("container") or {}).get("name") or owner.get("container_name")
+    found = published.get("containers")
+    if "reason" in published or not found:
+        return False
+    return all(c.get("name") == name for c in found)
+
+
 def identify(holder, owner, port, proc_root="/proc"):
     """Mark a holder as the role's integrasjonspunkt (ours True), another process (False) or not known (None)."""
     paths = read_cgroup_paths(holder["pid"], proc_root)
@@ -208,6 +240,19 @@ def identify(holder, owner, port, proc_root="/proc"):
             holder.update(ours=True, why="runs in the role's container %s" % container.get("name"))
         elif proxied_to(holder.get("cmdline"), container, port):
             holder.update(ours=True, why="docker-proxy forwarding to the role's container %s" % container.get("name"))
+        elif _engine_process(holder.get("cmdline")) and published_by_ours_only(owner):
+            holder.update(
+                ours=True,
+                why="the engine's %s holds it for the role's container %s, the only one publishing it"
+                % (os.path.basename(holder["cmdline"].split()[0]), container.get("name")),
+            )
+        elif _engine_process(holder.get("cmdline")):
+            others = [c.get("name") for c in (owner.get("published") or {}).get("containers") or []]
+            holder.update(
+                ours=False,
+                why="the engine holds it for %s, not only for the role's container %s"
+                % (", ".join(str(o) for o in others) or "a container the engine did not name", container.get("name")),
+            )
         else:
             holder.update(ours=False, why="not in the role's container %s" % (container.get("name") or ""))
     elif in_unit(paths, owner.get("unit") or UNIT):
@@ -217,26 +262,40 @@ def identify(holder, owner, port, proc_root="/proc"):
     return holder
 
 
-def owner_for(run_mode, container_name, docker_host, run, which):
-    """What counts as the integrasjonspunkt: the role's unit (java), or its container (docker, looked up lazily)."""
+def owner_for(run_mode, container_name, docker_host, run, which, port=None, api=None):
+    """What counts as the integrasjonspunkt: the role's unit (java), or its container (docker, looked up lazily).
+
+    With a unix:// docker_host the engine's API is asked (Docker and Podman alike, no CLI needed), and also
+    which containers publish `port`; otherwise the docker CLI inspects the container.
+    """
     if run_mode != "docker":
         return {"mode": "java", "unit": UNIT}
     name = container_name or "integrasjonspunkt"
-    return {
-        "mode": "docker",
-        "container_name": name,
-        "lookup": lambda: inspect_container(run, which("docker"), docker_host, name),
-    }
+    owner = {"mode": "docker", "container_name": name}
+    if api is not None and api.socket_path(docker_host):
+        owner["lookup"] = lambda: api.inspect_container(docker_host, name)
+        if port is not None:
+            owner["publishers"] = lambda: api.published(docker_host, port)
+    else:
+        owner["lookup"] = lambda: inspect_container(run, which("docker"), docker_host, name)
+    return owner
 
 
 def collect(port, proc_root="/proc", owner=None):
     """Whether `port` is taken, by whom, and whether every holder is the role's integrasjonspunkt.
 
     owner: {"mode": "java", "unit": ...} (default) or {"mode": "docker", "lookup": callable returning
-    inspect_container()'s answer}; the lookup runs only when something listens.
+    inspect_container()'s answer, "publishers": callable returning engine_api.published()'s}; the lookup runs
+    only when something listens, the publishers always (NAT-only publishing has no listener).
     """
     owner = dict(owner or {"mode": "java", "unit": UNIT})
     listeners, problem = listeners_on(port, proc_root)
+    publishers = owner.pop("publishers", None)
+    if publishers is not None:
+        try:
+            owner["published"] = publishers()
+        except Exception as exc:  # our code failed: not known, never "nothing published"
+            owner["published"] = {"reason": "asking the engine what publishes port %d failed: %r" % (port, exc)}
     holders, complete = [], True
     if listeners:
         if owner.get("mode") == "docker":

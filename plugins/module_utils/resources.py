@@ -414,10 +414,52 @@ def probe_engine(name, binary, run, docker_host=None):
     return engine
 
 
-def collect_container_engine(run, which, probe=True, docker_host=None):
-    """runtimes.container_engine: docker or podman; prefers an engine that answers."""
+def ask_engine_api(api, docker_host):
+    """runtimes.container_engine from the engine's own API at docker_host (Docker or Podman, no CLI needed).
+
+    Returns (section or None, problem): the section when it answers, else the API's reason for the CLI path.
+    """
+    answer = api.get_json(docker_host, "/version")
+    if "reason" in answer:
+        return None, answer
+    data = answer["data"] if isinstance(answer.get("data"), dict) else {}
+    if answer["status"] != 200 or not data.get("Version"):
+        return None, {"reason": "the engine at %s answered %s to GET /version" % (docker_host, answer["status"])}
+    name = api.engine_name(data)
+    section = {"available": True, "name": name, "binary": None, "version": data.get("Version"), "answers": True,
+               "server_version": data.get("Version"), "api_version": data.get("ApiVersion"), "via": "api",
+               "engines": []}  # fmt: skip
+    return section, None
+
+
+def collect_container_engine(run, which, probe=True, docker_host=None, api=None):
+    """runtimes.container_engine: docker or podman; prefers an engine that answers.
+
+    With `api` (module_utils.engine_api) and a unix:// docker_host the socket the role will use is asked first:
+    that is what the install needs, and it works without any CLI (a RHEL host with podman.socket).
+    """
+    api_problem = None
+    if probe and api is not None and api.socket_path(docker_host):
+        section, api_problem = ask_engine_api(api, docker_host)
+        if section:
+            return section
     found = [(name, which(name)) for name in ("docker", "podman")]
     found = [(name, binary) for name, binary in found if binary]
+    if api_problem and (api_problem.get("denied") or not found):
+        # The socket is what the role uses: its refusal decides, whatever a CLI might say.
+        names = [name for name, _binary in found] or ["docker or podman"]
+        section = unavailable(api_problem["reason"], name=names[0], binary=found[0][1] if found else None)
+        section.update(
+            available=bool(found) or not api_problem.get("missing"),  # an engine refused us: it is there
+            version=None,
+            answers=False,
+            server_version=None,
+            permission_denied=bool(api_problem.get("denied")),
+            socket_missing=bool(api_problem.get("missing")),
+            via="api",
+            engines=[],
+        )
+        return section
     if not found:
         return unavailable("neither docker nor podman is on PATH", binary=None, name=None, version=None, answers=False)
     if not probe:
@@ -428,6 +470,9 @@ def collect_container_engine(run, which, probe=True, docker_host=None):
     best = next((e for e in engines if e["answers"]), engines[0])
     section = dict(best)
     section["engines"] = engines
+    if api_problem:
+        section["socket_missing"] = bool(api_problem.get("missing"))
+        section["api_reason"] = api_problem["reason"]
     return section
 
 
@@ -439,12 +484,18 @@ def collect_runtimes(
     probe_container_engine=True,
     jvm_dirs=java.JVM_DIRS,
     docker_host=None,
+    api=None,
 ):
     """runtimes section: Java runtimes and the container engine."""
     section = {
         "java": collect_java(run, which, java_home, java_paths, jvm_dirs),
-        "container_engine": collect_container_engine(run, which, probe_container_engine, docker_host),
+        "container_engine": collect_container_engine(run, which, probe_container_engine, docker_host, api),
     }
+    if docker_host and api is not None:  # Docker mode: the resolvers the role's container will get
+        from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import container_dns  # noqa: PLC0415
+
+        engine = "podman" if section["container_engine"].get("name") == "podman" else "docker"
+        section["container_engine"]["dns"] = guarded("the container's resolvers", container_dns.collect, engine)
     section["available"] = section["java"]["available"] or section["container_engine"]["available"]
     if not section["available"]:
         section["reason"] = "no Java runtime and no container engine found"
@@ -469,6 +520,7 @@ def collect_all(
     java_paths=None,
     probe_container_engine=True,
     docker_host=None,
+    api=None,
 ):
     """The whole eformidling_resources fact: cpu, memory, disk per path, platform and runtimes."""
     linux_only = None if system == "Linux" else f"not supported on {system}: needs Linux /proc and /sys"
@@ -486,6 +538,7 @@ def collect_all(
             java_paths or [],
             probe_container_engine,
             docker_host=docker_host,
+            api=api,
         ),
     }
 
@@ -510,6 +563,8 @@ def module_tools(module, command_timeout):
 
 def collect_for_module(module, paths, java_paths, probe_container_engine, command_timeout, docker_host=None):
     """collect_all() with an AnsibleModule's runner, distribution and environment."""
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import engine_api  # noqa: PLC0415
+
     run, which = module_tools(module, command_timeout)
     return collect_all(
         paths,
@@ -521,4 +576,5 @@ def collect_for_module(module, paths, java_paths, probe_container_engine, comman
         java_paths,
         probe_container_engine,
         docker_host,
+        api=engine_api,
     )

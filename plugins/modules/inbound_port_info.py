@@ -16,7 +16,10 @@ description:
     integrasjonspunkt the install role made, by its cgroup, never by its name or by what it answers. In Java mode
     that is the systemd unit C(integrasjonspunkt.service); in Docker mode the container O(container_name) as
     the engine at O(docker_host) names it (C(docker-<id>.scope) or C(/docker/<id>)), or a C(docker-proxy)
-    forwarding to that container's address and port.
+    forwarding to that container's address and port, or an engine process (dockerd, Podman's conmon or
+    rootlessport) holding it when the engine says the role's container, and no other, publishes the port.
+  - In Docker mode with a C(unix://) O(docker_host) the engine's API (Docker or Podman) is asked which running
+    containers publish the port (RV(owner.published)); with NAT-only publishing nothing listens on the host.
   - Linking a socket to a process needs root unless the process runs as the same user; without it the holder
     cannot be named, RV(holders_complete) is false, and nothing is taken to be the integrasjonspunkt.
 options:
@@ -111,7 +114,7 @@ held_by_integrasjonspunkt:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import listening, resources
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import engine_api, listening, resources
 
 
 def main():
@@ -130,7 +133,13 @@ def main():
         module.fail_json(msg="port must be between 1 and 65535, got %r" % port)
     run, which = resources.module_tools(module, 10.0)
     owner = listening.owner_for(
-        module.params["run_mode"], module.params["container_name"], module.params["docker_host"], run, which
+        module.params["run_mode"],
+        module.params["container_name"],
+        module.params["docker_host"],
+        run,
+        which,
+        port=port,
+        api=engine_api,
     )
     module.exit_json(changed=False, **listening.collect(port, owner=owner))
 

@@ -37,8 +37,10 @@ options:
     description:
       - Which rules apply. V(install) and V(preflight) are the same set. V(prepare) applies only what the prepare
         role consumes (environment, services, version format, port, NTP host, inbound sources, removed variables).
+      - V(backup) applies what the P(eformidling.integrasjonspunkt.backup#role) role needs (directories, service,
+        external database and queue, its own variables) and returns the plan in C(settings.backup).
     type: str
-    choices: [install, preflight, prepare]
+    choices: [install, preflight, prepare, backup]
     default: install
   fail_on_problems:
     description:

@@ -250,13 +250,16 @@ ARGUMENT_SPEC = {
 def port_owner(module, params, command_timeout):
     """What holds the port when it is the integrasjonspunkt: the role's unit, or in Docker mode its container."""
     from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
+        engine_api,
         listening,
         resources,
     )
 
     run, which = resources.module_tools(module, command_timeout)
     mode = "docker" if params["docker_host"] else "java"
-    return listening.owner_for(mode, params["container_name"], params["docker_host"], run, which)
+    return listening.owner_for(
+        mode, params["container_name"], params["docker_host"], run, which, port=params["port"], api=engine_api
+    )
 
 
 def parse_args():
@@ -320,6 +323,7 @@ def build_jobs(module, params, plan):
         actuator_probe,
         dirperms,
         identity_probe,
+        lifecycle_records,
         listening,
         netprobe,
         resources,
@@ -403,6 +407,8 @@ def build_jobs(module, params, plan):
         )
     if params.get("service_user"):
         jobs.append(("directories", dirperms.collect, (params["paths"] or {}, params["service_user"]), {}))
+    if (params["paths"] or {}).get("install"):  # lifecycle.blocklist: the versions that failed to start here
+        jobs.append(("lifecycle", lifecycle_records.collect, ((params["paths"] or {})["install"],), {}))
     identity = params["identity"] or {}
     if params["identity_grant"]:
         jobs.append(
@@ -466,7 +472,7 @@ def shape_result(answers, errors, plan):
     collector failed is kept, as an `error` naming why, never dropped."""
     registry, ntp_entries, pending = plan["registry"], plan["ntp_entries"], plan["pending"]
     out = {"changed": False, "errors": errors}
-    for name in ("resources", "timesync", "port", "identity", "directories", "actuator"):
+    for name in ("resources", "timesync", "port", "identity", "directories", "actuator", "lifecycle"):
         if name in answers:
             out[name] = answers[name]
     probe = answers.get("ntp_probe")

@@ -53,10 +53,13 @@ options:
     description: Directory on the controller for the report files. Nothing is written when empty.
     type: path
   formats:
-    description: Which files to write.
+    description:
+      - Which files to write.
+      - C(prom) (opt-in) writes C(preflight.prom), Prometheus text for node_exporter's textfile collector
+        (C(docs/metrics.md)).
     type: list
     elements: str
-    choices: [json, junit, markdown, html]
+    choices: [json, junit, markdown, html, prom]
     default: [json, junit, markdown, html]
   meta:
     description:

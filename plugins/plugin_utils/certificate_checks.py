@@ -22,6 +22,11 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.check_base import Check, outcome
 
 MASKINPORTEN_CERT_DOC = "https://docs.digdir.no/docs/Maskinporten/maskinporten_virksomhetssertifikat"
+# Where certificate.validity points an operator whose certificate expires (the margin is cert_warn_days).
+RENEWAL_HINT = (
+    "Then put it in place with playbooks/renew-certificate.yml (docs/certificate-renewal.md): it is checked first,"
+    " and the old keystore comes back if the integrasjonspunkt does not start on the new one."
+)
 NOT_CONFIGURED = "not checked: no keystore configured"
 CERTIFICATE_UNREAD = "not checked: the certificate could not be read from the keystore (see certificate.keystore)"
 
@@ -191,7 +196,10 @@ class ValidityCheck(CertificateCheck):
         v = certs.validity(found["certificate"], _now(ctx))
         days = int(v["days_left"]) if v["days_left"] >= 0 else -int(-v["days_left"] + 0.999999)
         required = ">= %g days left" % limit
-        fix = "Order a new virksomhetssertifikat (Buypass or Commfides); with DPO/DPE send it to Digdir before use."
+        fix = (
+            "Order a new virksomhetssertifikat (Buypass or Commfides); with DPO/DPE send it to Digdir before use. "
+            + RENEWAL_HINT
+        )
         if v["state"] == "expired":
             return outcome(
                 "fail",

@@ -59,6 +59,7 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.reso
     required_disk_gb,
 )
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils.runtime_checks import (
+    ContainerDnsCheck,
     ContainerEngineCheck,
     JavaCheck,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "WILDCARDS",
     "ApiSecurityCheck",
     "Check",
+    "ContainerDnsCheck",
     "ContainerEngineCheck",
     "CpuCheck",
     "DiskCheck",
@@ -154,6 +156,7 @@ STATIC_CHECKS = (
     DiskCheck,
     JavaCheck,
     ContainerEngineCheck,
+    ContainerDnsCheck,
     DockerStorageCheck,
     PortCheck,
     TimeServiceCheck,

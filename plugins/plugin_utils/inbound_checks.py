@@ -77,6 +77,11 @@ class PortCheck(Check):
             ours += [h for h in owners if h.get("ours") is True]
         if info.get("in_use") and not listeners:  # in use, addresses unknown: assume the worst
             foreign.append({"pid": None, "cmdline": "an unnamed holder", "why": "address unknown"})
+        published = (info.get("owner") or {}).get("published") if docker else None
+        nat_ours, nat_problem = [], None
+        if docker and not clashing:
+            nat_foreign, nat_ours, nat_problem = _published_elsewhere(info, bind)
+            foreign += nat_foreign
         if foreign:
             return self.failed(
                 measured="in use by %s" % _holder_text(foreign),
@@ -103,17 +108,55 @@ class PortCheck(Check):
                 % (port, bind, ours_is, _holder_text(unnamed)),
                 BECOME_FIX,
             )
-        if ours:
+        if nat_problem:
+            return outcome(
+                "unknown",
+                None,
+                "free",
+                None,
+                "nothing listens on port %d on %s, but whether a container publishes it through the engine's NAT"
+                " rules cannot be told: %s" % (port, bind, nat_problem),
+                ENGINE_FIX
+                if (published or {}).get("denied")
+                else "Make the engine answer at integrasjonspunkt_docker_host (see runtime.container_engine).",
+            )
+        if ours or nat_ours:
             return outcome(
                 "pass",
                 "held by the integrasjonspunkt",
                 "free",
                 None,
-                "port %d is held by the integrasjonspunkt (%s)" % (port, _holder_text(ours)),
+                "port %d is held by the integrasjonspunkt (%s)" % (port, _holder_text(ours + nat_ours)),
             )
         elsewhere = sorted({str(s.get("address")) for s in listeners})
         note = " (in use on %s only)" % ", ".join(elsewhere) if elsewhere else ""
         return outcome("pass", "free", "free", None, "port %d is free on %s%s" % (port, bind, note))
+
+
+def _published_elsewhere(info, bind):
+    """(foreign, ours, problem) from the engine's list of containers publishing the port (Docker mode).
+
+    With the userland proxy off (or Podman's NAT) a published port has no listener on the host: only the
+    engine knows. The role's container publishing it is ours; any other container clashing is foreign.
+    """
+    owner = info.get("owner") or {}
+    published = owner.get("published")
+    if published is None:
+        return [], [], "the engine was not asked which containers publish it"
+    if "reason" in published:
+        return [], [], published["reason"]
+    name = owner.get("container_name") or (owner.get("container") or {}).get("name")
+    foreign, ours = [], []
+    for found in published.get("containers") or []:
+        if not addresses_clash(found.get("address"), bind):
+            continue
+        holder = {
+            "pid": None,
+            "cmdline": "container %s" % found.get("name"),
+            "why": "published on %s through the engine's NAT rules, nothing listens on the host" % found.get("address"),
+        }
+        (ours if found.get("name") == name else foreign).append(holder)
+    return foreign, ours, None
 
 
 UNIT_NAME = "integrasjonspunkt.service"  # the integrasjonspunkt role's unit (roles/integrasjonspunkt/vars/main.yml)
@@ -121,4 +164,8 @@ UNIT_NAME = "integrasjonspunkt.service"  # the integrasjonspunkt role's unit (ro
 
 BECOME_FIX = (
     "Run preflight with become (root) for this check: only root may see which process holds another user's socket."
+)
+ENGINE_FIX = (
+    "Run preflight with become (root) for this check, or as a member of the engine socket's group (docker):"
+    " only they may ask the engine which containers publish the port."
 )

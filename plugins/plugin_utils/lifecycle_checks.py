@@ -172,4 +172,50 @@ class SigningKeyCheck(DatedFactsCheck):
     family = "signing_key"
 
 
-LIFECYCLE_CHECKS = (ApiEndCheck, MinVersionCheck, SigningKeyCheck)
+class BlocklistCheck(Check):
+    """lifecycle.blocklist: the versions that did not become healthy on this host and were rolled back (the upgrade's
+    blocklist, <install_dir>/lifecycle/blocklist.json). integrasjonspunkt_version=latest skips them; a version
+    pinned to one of them warns (it failed here before)."""
+
+    id = "lifecycle.blocklist"
+    title = "The version to install is not on this host's blocklist"
+    category = "lifecycle"
+    severity = "warn"
+    doc = "installasjon"
+    needs = ("lifecycle",)
+
+    def evaluate(self, ctx):
+        facts = ctx.get("lifecycle")
+        if facts is None:
+            return outcome("unknown", message="no verdict: the host's blocklist was not read")
+        now = ctx.get("now") or datetime.datetime.now(datetime.timezone.utc)
+        active = {}
+        for entry in facts.get("entries") or []:
+            until = entry.get("until")
+            if (
+                until is None
+                or datetime.datetime.strptime(until, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc) > now
+            ):
+                active[entry["version"]] = entry
+        if not active:
+            return outcome("pass", "none", "no blocklisted version", None, "no version is blocklisted on this host")
+        listed = "; ".join(
+            "%s since %s until %s: %s" % (v, e.get("blocked_at"), e.get("until") or "cleared", e.get("reason"))
+            for v, e in sorted(active.items())
+        )
+        version = str((ctx.get("settings") or {}).get("version") or "")
+        fix = "Clear it with integrasjonspunkt_blocklist_clear: [VERSION] once its cause is fixed (docs/upgrades.md)"
+        if version in active:
+            return self.failed(
+                measured=version,
+                required="a version not blocklisted",
+                message="integrasjonspunkt_version=%s did not become healthy on this host before and was rolled back"
+                " (%s)" % (version, listed),
+                fix=fix,
+            )
+        return outcome(
+            "info", ", ".join(sorted(active)), "not the version to install", None, "blocklisted: " + listed, fix=fix
+        )
+
+
+LIFECYCLE_CHECKS = (ApiEndCheck, MinVersionCheck, SigningKeyCheck, BlocklistCheck)

@@ -116,7 +116,41 @@ DEFAULTS = {
     # The address the separate management port listens on (Java) or is published on (Docker).
     "integrasjonspunkt_management_address": "127.0.0.1",
     # --- end actuator ---
+    # Backup and restore (roles/backup, docs/backup-restore.md): where archives go on the host, how many are
+    # kept, an optional directory on the controller they are fetched to, and the archive a restore puts back.
+    "integrasjonspunkt_backup_dir": "/var/backups/integrasjonspunkt",
+    "integrasjonspunkt_backup_keep": 5,
+    "integrasjonspunkt_backup_fetch_dir": "",
+    "integrasjonspunkt_restore_archive": "",
+    # Docker mode, the container's resolvers (issue 24, i24-podman): empty leaves them to the engine, which
+    # substitutes 8.8.8.8/8.8.4.4 when the host's only resolvers are on loopback (runtime.container_dns).
+    "integrasjonspunkt_container_dns": [],
+    # --- Upgrades that pick the version (issue 21, docs/upgrades.md) ---
+    # The URL that lists the releases; empty: GitHub's releases API, or <integrasjonspunkt_download_base_url>/
+    # releases.json for a mirror (plugins/module_utils/releases.py list_url).
+    "integrasjonspunkt_releases_url": "",
+    # Where integrasjonspunkt_version=latest's release list is fetched: host, or controller for hosts that
+    # reach neither GitHub nor the mirror.
+    "integrasjonspunkt_release_lookup": "host",
+    # KOSMOS blocklists a version that failed to start for 2 hours (efm-kosmos v4.0.0); 0 = until cleared.
+    "integrasjonspunkt_blocklist_hours": 2,
+    "integrasjonspunkt_blocklist_clear": [],
+    "integrasjonspunkt_notify_mail_to": [],
+    "integrasjonspunkt_notify_mail_from": "",
+    "integrasjonspunkt_notify_mail_host": "localhost",
+    "integrasjonspunkt_notify_mail_port": 25,
+    "integrasjonspunkt_notify_mail_secure": "try",
+    "integrasjonspunkt_notify_mail_username": "",
+    "integrasjonspunkt_notify_mail_password": "",
+    "integrasjonspunkt_notify_webhook_url": "",
+    # Production takes a version only after it ran healthy this many days on the hosts of the promotion group.
+    "integrasjonspunkt_promotion_min_days": 0,
+    "integrasjonspunkt_promotion_group": "",
+    # --- end of upgrades ---
 }
+# The systemd unit the install role writes in Java mode (its vars/main.yml __integrasjonspunkt_unit_name says the
+# same; tests/unit/plugins/plugin_utils/test_backup_plan.py checks it): the backup stops and starts it.
+SERVICE_UNIT = "integrasjonspunkt.service"
 # Variables that were removed or renamed: set in an inventory they are refused, naming the replacement.
 REMOVED = {
     "preflight_proxy": ("integrasjonspunkt_proxy", "the proxy the integrasjonspunkt's JVM uses, probed by preflight"),

@@ -100,7 +100,14 @@ def _services(var, value):
 def _version(var, value):
     text = str(value).strip()
     if not model.VERSION_RE.match(text):
-        raise model._bad(var, value, "a release version without the 'v' prefix, such as 4.0.8")
+        # 'latest' is resolved to a release per host (the release_choice step of the install and preflight
+        # roles) before these rules run; reaching them unresolved, it cannot be judged.
+        raise model._bad(
+            var,
+            value,
+            "a release version without the 'v' prefix, such as 4.0.8 (latest only through the install or"
+            " preflight role, which resolve it on each host first)",
+        )
     return text
 
 
@@ -247,6 +254,28 @@ def engine(c, out):
     out["container_memory_mb"] = c.take(
         model._int, "integrasjonspunkt_container_memory_mb", model.CONTAINER_MEMORY_MIN_MB, 1 << 20
     )
+
+
+CONTAINER_DNS_ALLOWED = (
+    "a list of resolver IP addresses the container can reach (not loopback: a container's loopback is its own);"
+    " empty leaves them to the engine"
+)
+
+
+def container_dns(c, out):
+    """Docker mode: the resolvers the role gives its container (runtime.container_dns judges the engine's choice)."""
+    value = c.values.get("integrasjonspunkt_container_dns")
+    out["container_dns"] = []
+    if value in (None, "", []):
+        return
+    items = value if isinstance(value, list) else None
+    good = items is not None and all(
+        model._is_ip(str(i)) and not model.ipaddress.ip_address(str(i).strip("[]")).is_loopback for i in items
+    )
+    if not good:
+        c.refuse("integrasjonspunkt_container_dns", CONTAINER_DNS_ALLOWED)
+        return
+    out["container_dns"] = [str(model.ipaddress.ip_address(str(i).strip("[]"))) for i in items]
 
 
 def external(c, out):
@@ -513,6 +542,82 @@ def docker(c, out):
         )
 
 
+def backup(c, out):
+    """Backup and restore (roles/backup): the backup directory, retention, fetch and restore archive, and the plan."""
+    # Imported here: backup_plan builds on the settings model, as this module does.
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import backup_archive  # noqa: PLC0415
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import backup_plan  # noqa: PLC0415
+
+    dirs = out.get("directories") or {}
+    backup_dir = c.take(model._directory, "integrasjonspunkt_backup_dir")
+    owned = [d for d in (dirs.get("install"), dirs.get("data"), dirs.get("logs")) if d]
+    if backup_dir in SYSTEM_DIRS or any(
+        backup_plan.inside(backup_dir, d) or backup_plan.inside(d, backup_dir) for d in owned if backup_dir
+    ):
+        c.refuse(
+            "integrasjonspunkt_backup_dir",
+            "a directory of its own (made 0700), neither a system directory nor inside or around the install, data"
+            " or log directory (%s)" % ", ".join(owned),
+        )
+        backup_dir = None
+    keep = c.take(model._int, "integrasjonspunkt_backup_keep", 1, 1000)
+    fetch = c.values.get("integrasjonspunkt_backup_fetch_dir")
+    if not isinstance(fetch, str) or _multiline(fetch):
+        c.refuse("integrasjonspunkt_backup_fetch_dir", "empty (no copy on the controller) or a directory there")
+    archive = _text(c.values, "integrasjonspunkt_restore_archive")
+    if archive not in ("", "latest") and not backup_archive.ARCHIVE_RE.match(archive.rsplit("/", 1)[-1]):
+        c.refuse(
+            "integrasjonspunkt_restore_archive",
+            "latest, an archive name in integrasjonspunkt_backup_dir or its absolute path on the host"
+            " (integrasjonspunkt-backup-YYYYMMDDTHHMMSSZ.tar.gz)",
+        )
+    if archive and not archive.startswith("/") and "/" in archive:
+        c.refuse("integrasjonspunkt_restore_archive", "a name in integrasjonspunkt_backup_dir or an absolute path")
+    out["backup"] = {
+        "dir": backup_dir,
+        "keep": keep,
+        "fetch_dir": fetch.strip() if isinstance(fetch, str) else "",
+        "restore_archive": archive,
+        "trees": backup_plan.trees(dirs),
+        "not_copied": backup_plan.not_copied(out, c.values.get("integrasjonspunkt_extra_properties")),
+        "service_unit": model.SERVICE_UNIT,
+    }
+
+
+# --- Upgrades that pick the version (issue 21) -----------------------------------------------------------------
+RELEASE_LOOKUPS = ("host", "controller")
+MAIL_SECURE = ("always", "never", "starttls", "try")
+BLOCKLIST_HOURS_MAX = 24 * 365
+
+
+def upgrades(c, out):
+    """latest's release list, the blocklist hold, the notifications and the promotion hold."""
+    c.take(_choice, "integrasjonspunkt_release_lookup", RELEASE_LOOKUPS)
+    for var in ("integrasjonspunkt_releases_url", "integrasjonspunkt_notify_webhook_url"):
+        text = _text(c.values, var)
+        if text and (not re.match(r"^https?://[^\s]+$", text) or _multiline(text)):
+            c.refuse(var, "empty, or an http(s) URL")
+    c.take(model._int, "integrasjonspunkt_blocklist_hours", 0, BLOCKLIST_HOURS_MAX)
+    clear = c.values.get("integrasjonspunkt_blocklist_clear")
+    if not isinstance(clear, (list, tuple)) or any(not model.VERSION_RE.match(str(v).strip()) for v in clear):
+        c.refuse("integrasjonspunkt_blocklist_clear", "a list of release versions such as [4.0.9]")
+    mail_to = c.values.get("integrasjonspunkt_notify_mail_to")
+    if not isinstance(mail_to, (list, tuple)) or any("@" not in str(a) or _multiline(a) for a in mail_to):
+        c.refuse("integrasjonspunkt_notify_mail_to", "a list of mail addresses (empty: no mail)")
+    elif mail_to and "@" not in _text(c.values, "integrasjonspunkt_notify_mail_from"):
+        c.refuse("integrasjonspunkt_notify_mail_from", "the sender's mail address (needed with a recipient)")
+    c.take(model._int, "integrasjonspunkt_notify_mail_port", 1, 65535)
+    c.take(_choice, "integrasjonspunkt_notify_mail_secure", MAIL_SECURE)
+    c.take(model._int, "integrasjonspunkt_promotion_min_days", 0, 365)
+    if c.values.get("integrasjonspunkt_promotion_min_days") not in (0, "0", None) and not _text(
+        c.values, "integrasjonspunkt_promotion_group"
+    ):
+        c.refuse(
+            "integrasjonspunkt_promotion_group",
+            "the inventory group of the test hosts whose records decide (needed with promotion_min_days > 0)",
+        )
+
+
 def removed(c, out):
     """Removed or renamed variables, named with their replacement."""
     for var, (replacement, what) in sorted(model.REMOVED.items()):
@@ -581,6 +686,7 @@ def management_policy(c, out):
 
 PROBE = (release, run_mode, directories, network, proxy, inbound_sources, java, engine, external, api_switches)
 PROBE += (management,)  # actuator (i22-actuator)
+PROBE = PROBE + (container_dns,)  # Docker mode's container resolvers (issue 24, i24-podman)
 INSTALL = PROBE + (
     management_policy,
     release_support,
@@ -595,6 +701,7 @@ INSTALL = PROBE + (
     extra_properties,
     jvm_options,
     docker,
+    upgrades,
     removed,
 )
 SCOPES = {
@@ -604,6 +711,20 @@ SCOPES = {
     "preflight": INSTALL,
     # What the prepare role consumes: the port, the inbound networks, the NTP host and what selects endpoints.
     "prepare": (release, network, inbound_sources, removed),
+    # What the backup role needs: the directories, the service (unit or container, port, TLS for the health
+    # wait), the external database and queue it must not copy, and its own variables.
+    "backup": (
+        run_mode,
+        directories,
+        directory_layout,
+        network,
+        engine,
+        external,
+        api_switches,
+        account,
+        backup,
+        removed,
+    ),
 }
 
 

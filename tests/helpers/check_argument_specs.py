@@ -29,7 +29,7 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings_rules
 
 # The scope of the settings model each role validates its integrasjonspunkt_* variables with.
-ROLE_SCOPES = {"integrasjonspunkt": "install", "preflight": "preflight", "prepare": "prepare"}
+ROLE_SCOPES = {"integrasjonspunkt": "install", "preflight": "preflight", "prepare": "prepare", "backup": "backup"}
 
 
 def load(path):

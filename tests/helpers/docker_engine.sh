@@ -29,6 +29,9 @@
 #   DOCKER_ENGINE_CACHE   rootfs cache (default /var/cache/eformidling-tests, shared with nspawn_host.sh)
 #   DOCKER_ENGINE_SUITE   Debian suite of the stand-in rootfs (default trixie: it has openjdk-21)
 #   DOCKER_ENGINE_MIRROR  Debian mirror (default: first URIs: line of /etc/apt/sources.list.d/debian.sources)
+#   DOCKER_ENGINE_USERLAND_PROXY  true (default: docker-proxy listens on published ports) or false: published
+#                         ports are NAT rules only, nothing listens on the host (the rules go into the netns's
+#                         own iptables, never the machine's)
 set -euo pipefail
 
 STATE=${DOCKER_ENGINE_STATE:-/var/lib/eformidling-tests/docker}
@@ -88,6 +91,12 @@ cmd_start() {
   command -v dockerd >/dev/null || die "dockerd missing: apt-get install docker.io (make system-deps)"
   if running_pid "$name" >/dev/null; then echo "unix://$(sock "$name")"; return; fi
   local ns d; ns=$(netns "$name"); d=$(dir "$name")
+  local -a proxy_opts
+  case "${DOCKER_ENGINE_USERLAND_PROXY:-true}" in
+    true) proxy_opts=(--iptables=false --userland-proxy=true) ;;
+    false) proxy_opts=(--iptables=true --userland-proxy=false) ;;  # iptables of the netns only
+    *) die "DOCKER_ENGINE_USERLAND_PROXY must be true or false" ;;
+  esac
   mkdir -p "$d/data"; chmod 0711 "$d"
   ip netns list | grep -qx "$ns\( .*\)\?" || ip netns add "$ns"
   ip netns exec "$ns" ip link set lo up
@@ -95,8 +104,8 @@ cmd_start() {
   # nsenter, not `ip netns exec`: that remounts /sys and hides the cgroup mounts from dockerd.
   setsid nsenter --net="/run/netns/$ns" dockerd \
     --host "unix://$(sock "$name")" --data-root "$d/data" --exec-root "$(exec_root "$name")" \
-    --pidfile "$(pid_file "$name")" --iptables=false --ip-masq=false --ip-forward=false \
-    --ip6tables=false --userland-proxy=true --log-level=warn --no-new-privileges=false \
+    --pidfile "$(pid_file "$name")" "${proxy_opts[@]}" --ip-masq=false --ip-forward=false \
+    --ip6tables=false --log-level=warn --no-new-privileges=false \
     </dev/null >"$d/dockerd.log" 2>&1 &
   local _ DOCKER_HOST
   DOCKER_HOST="unix://$(sock "$name")"

@@ -225,3 +225,61 @@ def test_docker_another_container_on_the_port_is_a_clash(engine):
     assert facts["in_use"] is True and facts["held_by_integrasjonspunkt"] is False, facts["holders"]
     verdict = judge_docker(facts, 19094)
     assert verdict["status"] == "fail", verdict
+
+
+# NAT publishing (issue 24): with the userland proxy off the engine forwards through NAT rules (in the
+# engine's own netns here); no docker-proxy runs. Measured with docker.io 20.10: dockerd itself then holds the
+# host port (libnetwork's "dummy proxy" reserves it). The engine's API says which container publishes the
+# port: the role's container passes, another container fails.
+NAT_ENGINE = "i24-nat"
+
+
+@pytest.fixture(scope="module")
+def nat_engine(tmp_path_factory):
+    env = dict(os.environ, DOCKER_ENGINE_USERLAND_PROXY="false")
+    started = subprocess.run([DOCKER_ENGINE, "start", NAT_ENGINE], capture_output=True, text=True, timeout=300,
+                             check=False, env=env)  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    docker_host = started.stdout.strip().splitlines()[-1]
+    try:
+        _sleep_image(docker_host, str(tmp_path_factory.mktemp("img")))
+        for name, port in (("integrasjonspunkt", 19093), ("someone-else", 19094)):
+            subprocess.run(["docker", "-H", docker_host, "run", "-d", "--name", name, "-p",
+                            "127.0.0.1:%d:%d" % (port, port), "eft/sleep:1", "/bin/sleep", "3600"],
+                           check=True, capture_output=True, timeout=120)  # fmt: skip
+        yield docker_host
+    finally:
+        subprocess.run([DOCKER_ENGINE, "destroy", NAT_ENGINE], capture_output=True, timeout=300, check=False)
+
+
+def collect_with_engine_api(docker_host, port):
+    """listening.collect() in the NAT engine's netns, asking the engine's API (as preflight_gather does)."""
+    code = (
+        "import json, shutil, sys; sys.path.insert(0, %r);"
+        "from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import engine_api, listening;"
+        "owner = listening.owner_for('docker', 'integrasjonspunkt', %r, None, shutil.which, port=%d, api=engine_api);"
+        "print(json.dumps(listening.collect(%d, owner=owner)))" % (harness.COLLECTIONS, docker_host, port, port)
+    )
+    argv = ["nsenter", "--net=/run/netns/eft-" + NAT_ENGINE, sys.executable, "-c", code]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _holder_names(facts):
+    return [os.path.basename((h.get("cmdline") or "?").split()[0]) for h in facts["holders"]]
+
+
+def test_nat_the_roles_container_publishing_its_port_passes(nat_engine):
+    facts = collect_with_engine_api(nat_engine, 19093)
+    assert _holder_names(facts) == ["dockerd"], facts  # no docker-proxy: the engine holds the port itself
+    assert [c["name"] for c in facts["owner"]["published"]["containers"]] == ["integrasjonspunkt"], facts
+    verdict = judge_docker(facts, 19093)
+    assert (verdict["status"], verdict["measured"]) == ("pass", "held by the integrasjonspunkt"), verdict
+
+
+def test_nat_another_container_publishing_the_port_fails(nat_engine):
+    facts = collect_with_engine_api(nat_engine, 19094)
+    assert _holder_names(facts) == ["dockerd"], facts
+    verdict = judge_docker(facts, 19094)
+    assert verdict["status"] == "fail" and "someone-else" in verdict["message"], verdict

@@ -29,9 +29,13 @@ def test_no_play_repeats_a_validation_the_actions_make():
     assert verdict["hosts"] == checks["hosts"]
 
 
-def test_the_checks_entry_point_runs_the_validating_action_first():
-    first = yaml.safe_load((ROOT / "roles" / "preflight" / "tasks" / "checks.yml").read_text())[0]
-    assert "eformidling.integrasjonspunkt.preflight" in first
+def test_the_checks_entry_point_runs_the_validating_action():
+    tasks = yaml.safe_load((ROOT / "roles" / "preflight" / "tasks" / "checks.yml").read_text())
+    actions = [t for t in tasks if "eformidling.integrasjonspunkt.preflight" in t]
+    assert len(actions) == 1
+    # Before it, only the resolution of integrasjonspunkt_version=latest (a when-guarded include), no other work.
+    before = tasks[: tasks.index(actions[0])]
+    assert all(t.get("when") == "integrasjonspunkt_version | default('') | string == 'latest'" for t in before)
 
 
 def test_the_report_action_allows_exactly_the_role_spec_formats():

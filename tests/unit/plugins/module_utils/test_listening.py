@@ -207,3 +207,74 @@ def test_inspect_container_reads_the_engines_answer():
 @given(st.text(max_size=400))
 def test_garbage_never_raises(text):
     assert isinstance(listening.parse_proc_net_tcp(text), list)
+
+
+# Podman, and NAT-only publishing (issue 24): the engine is asked which containers publish the port -----------
+
+PUBLISHED_OURS = {"containers": [{"name": "integrasjonspunkt", "id": CONTAINER_ID, "address": "0.0.0.0"}]}
+PUBLISHED_OTHER = {"containers": [{"name": "web", "id": "9" * 64, "address": "0.0.0.0"}]}
+
+
+def _engine(container, published):
+    return {"mode": "docker", "container_name": "integrasjonspunkt", "lookup": lambda: container,
+            "publishers": lambda: published}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cmdline", "cgroup", "published", "ours"),
+    [
+        # rootful Podman: the container's processes and its conmon, by their cgroups (systemd and cgroupfs)
+        ("java -jar app.jar", "0::/machine.slice/libpod-%s.scope/container\n" % CONTAINER_ID, PUBLISHED_OURS, True),
+        ("java -jar app.jar", "4:memory:/libpod_parent/libpod-%s\n" % CONTAINER_ID, PUBLISHED_OURS, True),
+        ("/usr/bin/conmon --api-version 1 -c x", "0::/machine.slice/libpod-conmon-%s.scope\n" % CONTAINER_ID, {}, True),
+        # an engine process outside the container's cgroups: ours only when the engine says only ours publishes it
+        ("/usr/bin/conmon --api-version 1", "4:memory:/libpod_parent/conmon\n", PUBLISHED_OURS, True),
+        ("/usr/bin/conmon --api-version 1", "4:memory:/libpod_parent/conmon\n", PUBLISHED_OTHER, False),
+        ("/usr/sbin/dockerd -H fd://", "0::/system.slice/docker.service\n", PUBLISHED_OURS, True),
+        ("/usr/sbin/dockerd -H fd://", "0::/system.slice/docker.service\n", PUBLISHED_OTHER, False),
+        ("/usr/bin/rootlessport", "0::/user.slice/x\n", {"containers": PUBLISHED_OURS["containers"] * 2}, True),
+        ("/usr/bin/rootlessport", "0::/user.slice/x\n", {"reason": "permission denied"}, False),
+        ("/usr/bin/rootlessport", "0::/user.slice/x\n", {"containers": []}, False),
+        # a foreign process named like the engine is never ours without the engine's word... and with it
+        ("/opt/evil/nginx", "0::/system.slice/nginx.service\n", PUBLISHED_OURS, False),
+    ],
+)
+def test_podman_and_engine_holders(tmp_path, cmdline, cgroup, published, ours):
+    result = held_by([(400, cmdline, cgroup, True)], tmp_path, owner=_engine(OURS, published))
+    assert result["holders"][0]["ours"] is ours, result["holders"][0]
+    assert "publishers" not in result["owner"] and "lookup" not in result["owner"]  # the result stays JSON
+
+
+def test_the_engine_is_asked_what_publishes_the_port_even_when_nothing_listens(tmp_path):
+    result = listening.collect(1, proc_root=fake_proc(tmp_path), owner=_engine(OURS, PUBLISHED_OTHER))
+    assert (result["in_use"], result["owner"]["published"]) == (False, PUBLISHED_OTHER)
+
+
+def test_a_crash_asking_the_engine_is_not_known_never_nothing_published(tmp_path):
+    def boom():
+        raise RuntimeError("injected")
+
+    owner = {"mode": "docker", "container_name": "integrasjonspunkt", "publishers": boom}
+    result = listening.collect(1, proc_root=fake_proc(tmp_path), owner=owner)
+    assert "injected" in result["owner"]["published"]["reason"]
+    assert "containers" not in result["owner"]["published"]
+
+
+def test_owner_for_uses_the_engine_api_on_a_unix_socket():
+    class Api:
+        socket_path = staticmethod(lambda host: host[7:] if host.startswith("unix://") else None)
+        inspect_container = staticmethod(lambda host, name: {"id": "x", "host": host, "name": name})
+        published = staticmethod(lambda host, port: {"containers": [], "port": port})
+
+    owner = listening.owner_for("docker", "ip", "unix:///run/podman/podman.sock", None, None, port=9093, api=Api)
+    assert owner["lookup"]()["host"] == "unix:///run/podman/podman.sock"
+    assert owner["publishers"]()["port"] == 9093
+    cli = listening.owner_for("docker", "ip", "tcp://h:2375", None, lambda name: None, port=9093, api=Api)
+    assert "publishers" not in cli and "not on PATH" in cli["lookup"]()["reason"]
+
+
+def test_an_engine_process_holding_it_for_another_container_names_that_container(tmp_path):
+    owner = _engine(OURS, PUBLISHED_OTHER)
+    result = held_by([(400, "/usr/sbin/dockerd -H fd://", "0::/system.slice/docker.service\n", True)], tmp_path, owner)
+    assert result["holders"][0]["ours"] is False
+    assert "web" in result["holders"][0]["why"]

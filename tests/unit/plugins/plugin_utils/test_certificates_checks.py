@@ -174,6 +174,14 @@ def test_validity(pki, offset_before, offset_after, status, words):
     assert result["status"] == status and words in result["message"]
 
 
+@pytest.mark.parametrize("offset_after", [-1, 10])
+def test_validity_warning_and_expiry_name_the_renewal_playbook(pki, offset_after):
+    data = keystore(pki, not_before=NOW - 300 * ca.DAY, not_after=NOW + offset_after * ca.DAY)
+    result = run(ctx_for(data, pki["test_issuers"]))["certificate.validity"]
+    assert result["status"] in ("warn", "fail")
+    assert "playbooks/renew-certificate.yml" in result["fix"] and "docs/certificate-renewal.md" in result["fix"]
+
+
 def test_validity_threshold_is_read_from_ctx(pki):
     data = keystore(pki, not_before=NOW - 300 * ca.DAY, not_after=NOW + 10 * ca.DAY)
     ctx = ctx_for(data, pki["test_issuers"])

@@ -95,6 +95,7 @@ HEALTHY = {
             for role, path in (("data", "/var/lib/ip"), ("logs", "/var/log/ip"), ("temp", "/tmp"))
         },
     },
+    "lifecycle": {"path": "/opt/integrasjonspunkt/lifecycle/blocklist.json", "entries": []},
     "endpoints": [
         {"name": "eformidling", "host": "eformidling.no", "port": 443, "protocol": "https", "ips": ["139.105.36.173"]},
         {"name": "ntp", "host": "time.google.com", "port": 123, "protocol": "udp-ntp", "severity": "warn"},
@@ -405,6 +406,7 @@ def test_port_tables_that_cannot_be_read_are_unknown_not_free():
 def test_docker_publish_address_clashes(bind, listener, clash):
     c = ctx(settings__run_mode="docker", settings__bind_address=bind)
     c["port"] = _port(address=listener, ours=False, why="not in the role's container")
+    c["port"]["owner"] = {"mode": "docker", "container_name": "integrasjonspunkt", "published": {"containers": []}}
     r = by_id(checks.run_checks(c))["inbound.port"]
     assert r["status"] == ("fail" if clash else "pass"), r
 

@@ -27,7 +27,9 @@ def _boom(self, context):
 def test_a_check_that_raises_is_error_never_pass_or_fail(monkeypatch, cls):
     monkeypatch.setattr(cls, "evaluate", _boom)
     context = (
-        ctx(settings__run_mode="docker") if cls in (checks.ContainerEngineCheck, checks.DockerStorageCheck) else ctx()
+        ctx(settings__run_mode="docker")
+        if cls in (checks.ContainerEngineCheck, checks.ContainerDnsCheck, checks.DockerStorageCheck)
+        else ctx()
     )
     results = checks.run_checks(context)
     hit = [r for r in results if r["status"] == "error"]
@@ -464,7 +466,8 @@ def test_docker_port_is_judged_on_the_publish_address():
     listeners = [{"address": "127.0.0.1", "port": 9093, "uid": 0, "inode": 1, "pids": [7]}]
     holders = [{"pid": 7, "cmdline": "nginx", "ours": False, "why": "not in the role's container"}]
     port = {"port": 9093, "readable": True, "in_use": True, "listeners": listeners, "holders": holders,
-            "holders_complete": True}  # fmt: skip
+            "holders_complete": True,
+            "owner": {"mode": "docker", "container_name": "ip", "published": {"containers": []}}}  # fmt: skip
     c = _docker(settings__bind_address="10.0.0.5")
     c["port"] = port
     assert by_id(checks.run_checks(c))["inbound.port"]["status"] == "pass"

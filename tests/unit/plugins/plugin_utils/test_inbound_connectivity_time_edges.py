@@ -31,6 +31,7 @@ def test_a_free_port_passes_naming_the_address_and_where_else_it_is_used():
         settings__run_mode="docker",
         settings__bind_address="127.0.0.1",
         port__listeners=[{"address": "10.0.0.1", "pids": []}],
+        port__owner={"mode": "docker", "container_name": "integrasjonspunkt", "published": {"containers": []}},
     )
     assert fields(res) == ("pass", "free", "free", None)
     assert res["message"] == "port 9093 is free on 127.0.0.1 (in use on 10.0.0.1 only)"

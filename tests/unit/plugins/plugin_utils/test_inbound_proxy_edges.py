@@ -115,6 +115,7 @@ def test_an_endpoint_this_host_does_not_need_is_info_with_its_probe_status():
 
 def test_a_port_free_here_but_used_elsewhere_lists_every_other_address():
     port = _port(in_use=True, listeners=[{"address": "10.0.0.1", "pids": []}, {"address": "10.0.0.2", "pids": []}])
+    port["owner"] = {"mode": "docker", "container_name": "integrasjonspunkt", "published": {"containers": []}}
     status, _m, _r, message, _f = port_result(
         port=port, settings__run_mode="docker", settings__bind_address="127.0.0.1"
     )

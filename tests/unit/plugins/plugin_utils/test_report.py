@@ -488,7 +488,7 @@ def test_html_shows_each_problems_measured_required_fix_and_docs():
 
 
 def test_html_is_in_the_action_plugins_formats():
-    assert list(action.FORMATS) == ["json", "junit", "markdown", "html"]
+    assert list(action.FORMATS) == ["json", "junit", "markdown", "html", "prom"]  # prom: opt-in (issue 22)
     assert action.ARGUMENT_SPEC["formats"]["default"] == ["json", "junit", "markdown", "html"]
     assert action.FORMATS["html"][0] == "preflight.html"
 

@@ -5,7 +5,8 @@
 //    optional:file:...), like Spring Boot does;
 //  * listens on server.port (default 9093);
 //  * answers GET /manage/health with {"status":"UP"} (200) only when the required properties are
-//    present, the keystore opens with the configured password and holds the alias, and SPRING_PROFILES_ACTIVE is production|staging;
+//    present, the keystore opens with the configured password and holds the alias, its certificate's serial is not listed
+//    in /etc/integrasjonspunkt-standin/virksert-refused (a certificate directory without it), and SPRING_PROFILES_ACTIVE is production|staging;
 //    otherwise {"status":"DOWN", "missing": [...]} (503);
 //  * GET /manage/info returns the baked-in version;
 //  * difi.ssl.enabled=true: serves HTTPS with difi.ssl.key-store (type, password, alias as the real one's
@@ -84,6 +85,17 @@ public class StandIn {
         return ctx;
     }
 
+    // The real one refuses a certificate the certificate directory (virksert) does not hold, with DPO/DPE. The
+    // stand-in's directory: serials (lower-case hex, one a line) listed in VIRKSERT_REFUSED are "not there".
+    static final Path VIRKSERT_REFUSED = Paths.get("/etc/integrasjonspunkt-standin/virksert-refused");
+
+    static boolean notInVirksert(KeyStore store, String alias) throws Exception {
+        if (!Files.isReadable(VIRKSERT_REFUSED)) return false;
+        String serial = ((java.security.cert.X509Certificate) store.getCertificate(alias)).getSerialNumber().toString(16);
+        for (String line : Files.readAllLines(VIRKSERT_REFUSED)) if (line.trim().equalsIgnoreCase(serial)) return true;
+        return false;
+    }
+
     // HTTP basic auth as Spring Security checks it: "Basic base64(user:password)", compared in constant time.
     static boolean authorised(HttpExchange ex, String user, String password) {
         String header = ex.getRequestHeaders().getFirst("Authorization");
@@ -129,7 +141,9 @@ public class StandIn {
                 java.security.KeyStore store = java.security.KeyStore.getInstance(props.getProperty("difi.move.org.keystore.type", "PKCS12"));
                 char[] pw = props.getProperty("difi.move.org.keystore.password", "").toCharArray();
                 try (InputStream in = Files.newInputStream(Paths.get(ks))) { store.load(in, pw); }
-                if (store.getKey(props.getProperty("difi.move.org.keystore.alias", ""), pw) == null) missing.add("alias in keystore");
+                String alias = props.getProperty("difi.move.org.keystore.alias", "");
+                if (store.getKey(alias, pw) == null) missing.add("alias in keystore");
+                else if (notInVirksert(store, alias)) missing.add("certificate not in the certificate directory (virksert)");
             } catch (Exception e) {
                 missing.add("keystore does not open: " + e.getClass().getSimpleName());
             }
