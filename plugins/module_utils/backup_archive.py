@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Backup archives of the integrasjonspunkt's directories: create, verify, restore, prune.
 
 An archive is a tar.gz whose members are named ``<tree>/<path>`` (tree: install, data or logs, the directories

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Append a backup or restore line to the host's lifecycle history (lifecycle_records' schema and place).
 
 The directory is <install_dir>/lifecycle (0750, owner root, group: the install directory's group, which the

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Put a verified backup archive back: every tree exactly as recorded (contents, mode, owner, mtime).
 
 Only the trees the archive recorded are touched, and only inside their roots: what the archive does not

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Verify a backup archive against its manifest before anything is restored from it.
 
 Every check collects problems instead of stopping at the first, so a refusal names all that is wrong:

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The resolvers a container on this host will get, the way Docker and Podman pick them (runtime.container_dns).
 
 Both engines: the DNS configured for the engine (Docker: "dns" in /etc/docker/daemon.json; Podman: dns_servers

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The container engine's Docker-compatible API on its unix socket, read-only: Docker and Podman alike.
 
 The install role drives the engine through this API (community.docker), so preflight asks the same

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Remove secrets from text before it leaves the host (the support bundle). Pure functions, Python 3.8+.
 
 Three layers, each on every text whatever file it came from:

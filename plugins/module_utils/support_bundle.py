@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Read what Digdir's service desk asks for on one host, and redact it there (support_bundle_collect).
 
 Every reader returns (text, fmt) or raises CollectError with a reason; collect() records each item's status

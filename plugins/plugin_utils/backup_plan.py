@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What a backup copies, and what it says it does not copy, from the settings model's directories.
 
 Digdir's "Sikkerhetskopi" page (installasjon/sikkerhetskopi.md): stop the integrasjonspunkt, copy its folder

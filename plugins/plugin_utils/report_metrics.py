@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A JSON report document (preflight's or status's shape) as Prometheus text exposition, for node_exporter's
 textfile collector. A pure renderer: the verdicts are the report's own (the one counting rule in report.py);
 nothing is judged again here, so the alert rules alert on the statuses the checks gave, with their thresholds.

@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A Prometheus scrape configuration for the inventory's integrasjonspunkt hosts that have metrics on.
 
 Pure functions of each host's settings. Basic auth is by file reference only (`password_file`): the password

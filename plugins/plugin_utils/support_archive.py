@@ -1,5 +1,6 @@
 # Copyright: eformidling.integrasjonspunkt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The support bundle's archive on the controller: the hosts' redacted texts, a manifest, one tar.gz at 0600.
 
 The file is created with mode 0600 (O_EXCL, under umask 077) under a hidden temporary name and renamed into
