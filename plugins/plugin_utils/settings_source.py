@@ -90,8 +90,26 @@ def read(task_vars, template):
                 "" if model.is_secret(name) else ": %s" % str(exc).splitlines()[0][:200]
             )
             problems.append(model.problem(name, "(a template)", why))
+    resolved = resolved_version(raw.get("integrasjonspunkt_version"), task_vars.get(VERSION_CHOICE), template)
+    if resolved:
+        raw["integrasjonspunkt_version"] = resolved
     names = [n for n in task_vars if isinstance(n, str) and n.startswith(PREFIXES)]
     return raw, problems, unknown(names)
+
+
+# The fact the install role's resolve step sets for integrasjonspunkt_version=latest (docs/upgrades.md). Given as an
+# extra variable (-e, an AWX survey), `latest` cannot be replaced by set_fact (extra variables win over facts), so
+# the settings read the choice from here: one concrete release per host, whatever the precedence of `latest`.
+VERSION_CHOICE = "integrasjonspunkt_version_choice"
+
+
+def resolved_version(version, choice, template=lambda v: v):
+    """The release chosen for `latest` on this host, or None (no `latest`, or not resolved yet)."""
+    if str(version or "").strip() != "latest" or not choice:
+        return None
+    chosen = template(choice)
+    chosen = chosen.get("version") if isinstance(chosen, dict) else None
+    return str(chosen) if chosen else None
 
 
 def plain(value):

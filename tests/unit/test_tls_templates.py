@@ -20,6 +20,7 @@ ENTERPRISE_PASSWORD = "Enterprise-pw-1188"
 TLS_PASSWORD = "Tls-pw-templates-2299"
 # The role's derived values the templates read, in the order they build on each other.
 DERIVED = (
+    "__integrasjonspunkt_version",
     "__integrasjonspunkt_properties_path",
     "__integrasjonspunkt_secrets_path",
     "__integrasjonspunkt_keystore_dest",
