@@ -35,7 +35,10 @@ def test_the_checks_entry_point_runs_the_validating_action():
     assert len(actions) == 1
     # Before it, only the resolution of integrasjonspunkt_version=latest (a when-guarded include), no other work.
     before = tasks[: tasks.index(actions[0])]
-    assert all(t.get("when") == "integrasjonspunkt_version | default('') | string == 'latest'" for t in before)
+    assert all(
+        str(t.get("when", "")).startswith("integrasjonspunkt_version | default('') | string == 'latest'")
+        for t in before
+    )
 
 
 def test_the_report_action_allows_exactly_the_role_spec_formats():
