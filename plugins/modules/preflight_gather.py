@@ -121,7 +121,7 @@ options:
     type: dict
   actuator_targets:
     description:
-      - Where the integrasjonspunkt's actuator answers (C(host), C(port), C(scheme) http or https): the API port and
+      - Where the integrasjonspunkt's actuator answers (C(host), C(port), C(scheme) http or https), the API port and
         the separate management port, if any. Asked only when the role's integrasjonspunkt holds O(port), from this
         host, without credentials, and never in a way that dumps the heap or shuts it down (RV(actuator)). Empty
         asks nothing.
