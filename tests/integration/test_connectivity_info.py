@@ -249,7 +249,9 @@ def test_credentialed_proxy_is_redacted_everywhere(run_module, lab):
         assert PASSWORD not in text and USER not in text, text
         assert "********@127.0.0.1:8889" in text
     assert _by_name(ok)["valid"]["status"] == "ok", ok
-    assert ok["invocation"]["module_args"]["proxy"] == "http://********@127.0.0.1:8889"
+    # ansible-core up to 2.19 returns the module's arguments (`invocation`); where it does, they are redacted too.
+    if "invocation" in ok:
+        assert ok["invocation"]["module_args"]["proxy"] == "http://********@127.0.0.1:8889"
     assert ok["proxy"] == "http://********@127.0.0.1:8889"
     r = _by_name(refused)["valid"]
     # tinyproxy answers a bad Proxy-Authorization with 401 (RFC 9110 says 407); either is the proxy's refusal.
