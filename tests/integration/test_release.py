@@ -51,13 +51,15 @@ def fragments(cwd):
 def test_release_writes_version_changelog_and_tarball(clone):
     before = fragments(clone)
     assert before, "the checkout has no changelog fragment to release"
+    released = list(yaml.safe_load((clone / "changelogs" / "changelog.yaml").read_text()).get("releases") or {})
+    tags = git(clone, "tag", "--list").split()
 
     proc = make_release(clone, "9.9.9")
 
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert yaml.safe_load((clone / "galaxy.yml").read_text())["version"] == "9.9.9"
     changes = yaml.safe_load((clone / "changelogs" / "changelog.yaml").read_text())
-    assert list(changes["releases"]) == ["9.9.9"]
+    assert list(changes["releases"]) == [*released, "9.9.9"], "earlier releases are kept, the new one added"
     assert sorted(changes["releases"]["9.9.9"]["fragments"]) == sorted([*before, "9.9.9.yml"])
     assert fragments(clone) == [], "the fragments were not consumed"
     changelog = (clone / "CHANGELOG.md").read_text()
@@ -65,7 +67,7 @@ def test_release_writes_version_changelog_and_tarball(clone):
     assert "Minor Changes" in changelog
     assert "Release Summary" in changelog
     assert git(clone, "log", "-1", "--format=%s").strip() == "Release 9.9.9"
-    assert git(clone, "tag", "--list").split() == ["9.9.9"]
+    assert sorted(git(clone, "tag", "--list").split()) == sorted([*tags, "9.9.9"])
     assert git(clone, "status", "--porcelain") == ""
     tarball = clone / "eformidling-integrasjonspunkt-9.9.9.tar.gz"
     with tarfile.open(tarball) as tar:
