@@ -111,6 +111,9 @@ def test_rollback_blocklists_mails_and_posts_the_redacted_log_tail_and_no_secret
         "integrasjonspunkt_notify_webhook_url": hook.url,
         "__integrasjonspunkt_log_tail": {"stdout": LOG_TAIL},
         "__integrasjonspunkt_rolled_back_to": "4.0.8",
+        # What the install's validate step leaves for the tasks after it (the settings model's management settings:
+        # the health URL in the blocklist reason is built from them).
+        "__integrasjonspunkt_settings": {"settings": {"management": {"health_host": "127.0.0.1", "health_port": 9093}}},
         "__integrasjonspunkt_health": {"failed": False},
     }
     book = tmp_path / "rollback.yml"
