@@ -44,6 +44,15 @@ def make_release(cwd, version):
     return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
+def galaxy_version(cwd):
+    return yaml.safe_load((cwd / "galaxy.yml").read_text())["version"]
+
+
+def changelog_text(cwd):
+    path = cwd / "CHANGELOG.md"
+    return path.read_text() if path.exists() else None
+
+
 def fragments(cwd):
     return sorted(p for p in os.listdir(cwd / "changelogs" / "fragments") if p.endswith(".yml"))
 
@@ -78,9 +87,10 @@ def test_release_writes_version_changelog_and_tarball(clone):
     assert not [n for n in names if n.startswith("changelogs/fragments/") and n.endswith(".yml")]
 
 
-@pytest.mark.parametrize("version", [None, "1.0", "v1.0.0", "01.0.0", "1.0.0-rc1", "0.0.9", "0.1.0 "])
+@pytest.mark.parametrize("version", [None, "1.0", "v1.0.0", "01.0.0", "1.0.0-rc1", "0.0.9", "0.1.0 ", "1.0.0"])
 def test_release_refuses_a_bad_version_before_changing_anything(clone, version):
     head = git(clone, "rev-parse", "HEAD")
+    before = galaxy_version(clone)
 
     proc = make_release(clone, version)
 
@@ -88,11 +98,12 @@ def test_release_refuses_a_bad_version_before_changing_anything(clone, version):
     assert "make release:" in proc.stderr and "nothing was changed" in proc.stderr, proc.stderr
     assert git(clone, "rev-parse", "HEAD") == head
     assert git(clone, "status", "--porcelain") == ""
-    assert yaml.safe_load((clone / "galaxy.yml").read_text())["version"] == "0.1.0"
+    assert galaxy_version(clone) == before
 
 
 @pytest.mark.parametrize("change", ["untracked", "modified"])
 def test_release_refuses_a_dirty_checkout(clone, change):
+    before, changelog = galaxy_version(clone), changelog_text(clone)
     if change == "untracked":
         (clone / "notes.txt").write_text("scratch\n")
     else:
@@ -102,11 +113,12 @@ def test_release_refuses_a_dirty_checkout(clone, change):
 
     assert proc.returncode != 0
     assert "uncommitted or untracked changes" in proc.stderr, proc.stderr
-    assert yaml.safe_load((clone / "galaxy.yml").read_text())["version"] == "0.1.0"
-    assert not (clone / "CHANGELOG.md").exists()
+    assert galaxy_version(clone) == before
+    assert changelog_text(clone) == changelog
 
 
 def test_release_refuses_fragments_that_do_not_lint(clone):
+    before = galaxy_version(clone)
     (clone / "changelogs" / "fragments" / "broken.yml").write_text("no_such_section:\n  - a change\n")
     git(clone, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qam", "x", "--allow-empty")
     git(clone, "add", "-A")
@@ -117,4 +129,4 @@ def test_release_refuses_fragments_that_do_not_lint(clone):
     assert proc.returncode != 0
     assert "antsibull-changelog lint failed" in proc.stderr, proc.stderr
     assert "no_such_section" in proc.stdout + proc.stderr
-    assert yaml.safe_load((clone / "galaxy.yml").read_text())["version"] == "0.1.0"
+    assert galaxy_version(clone) == before
