@@ -52,7 +52,7 @@ def parse_response(raw):
         raise ValueError("not an HTTP answer: %r" % raw[:80])
     headers = {}
     for line in lines[1:]:
-        key, _, value = line.partition(b":")
+        key, _sep, value = line.partition(b":")
         headers[key.strip().lower()] = value.strip().lower()
     if headers.get(b"transfer-encoding") == b"chunked":
         body = _unchunk(body)
@@ -62,7 +62,7 @@ def parse_response(raw):
 def _unchunk(body):
     out = []
     while body:
-        size_line, _, rest = body.partition(b"\r\n")
+        size_line, _crlf, rest = body.partition(b"\r\n")
         size = int(size_line.split(b";")[0] or b"0", 16)
         if size == 0:
             break

@@ -19,7 +19,7 @@ description:
     forwarding to that container's address and port, or an engine process (dockerd, Podman's conmon or
     rootlessport) holding it when the engine says the role's container, and no other, publishes the port.
   - In Docker mode with a C(unix://) O(docker_host) the engine's API (Docker or Podman) is asked which running
-    containers publish the port (RV(owner.published)); with NAT-only publishing nothing listens on the host.
+    containers publish the port (C(owner.published)); with NAT-only publishing nothing listens on the host.
   - Linking a socket to a process needs root unless the process runs as the same user; without it the holder
     cannot be named, RV(holders_complete) is false, and nothing is taken to be the integrasjonspunkt.
 options:

@@ -44,7 +44,7 @@ def start(classes, tmp_path, lines):
     (tmp_path / "integrasjonspunkt-local.properties").write_text("\n".join(base + lines) + "\n")
     proc = subprocess.Popen(["java", "-cp", str(classes), "StandIn"], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)  # fmt: skip
-    for _ in range(100):
+    for _attempt in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return proc, port

@@ -27,7 +27,7 @@ def test_it_never_asks_in_a_way_that_dumps_the_heap_or_shuts_down():
     assert ("POST", "/manage/heapdump") in asked and ("GET", "/manage/shutdown") in asked
     assert ("GET", "/manage/heapdump") not in asked
     assert ("POST", "/manage/shutdown") not in asked
-    assert all(method in ("GET", "POST") for method, _ in asked)
+    assert all(method in ("GET", "POST") for method, _path in asked)
 
 
 @pytest.mark.parametrize(

@@ -84,8 +84,8 @@ def test_the_manifest_and_listing_hold_no_secret(host):
 
 
 def test_a_second_backup_in_the_same_second_gets_its_own_name(host):
-    first, _ = _archive(host)
-    second, _ = _archive(host)
+    first, _manifest = _archive(host)
+    second, _manifest = _archive(host)
     assert first != second and second.endswith("Z-2.tar.gz")
     assert ba.archives(host["backups"]) == [os.path.basename(first), os.path.basename(second)]
 
@@ -186,7 +186,7 @@ def _wrong_mode(m, d):
     ],
 )
 def test_a_tampered_archive_is_refused_naming_the_member(host, change, expect):
-    path, _ = _archive(host)
+    path, _manifest = _archive(host)
     _rewrite(path, change)
     _reseal(path)
     _sidecar, problems = bv.verify(path)
@@ -194,7 +194,7 @@ def test_a_tampered_archive_is_refused_naming_the_member(host, change, expect):
 
 
 def test_an_extra_member_is_refused(host):
-    path, _ = _archive(host)
+    path, _manifest = _archive(host)
     with tarfile.open(path) as src:
         members = [(m, src.extractfile(m).read() if m.isreg() else None) for m in src.getmembers()]
     out = io.BytesIO()
@@ -212,7 +212,7 @@ def test_an_extra_member_is_refused(host):
 
 
 def test_a_changed_byte_anywhere_fails_the_archive_checksum(host):
-    path, _ = _archive(host)
+    path, _manifest = _archive(host)
     with open(path, "r+b") as fh:
         fh.seek(40)
         byte = fh.read(1)
@@ -223,7 +223,7 @@ def test_a_changed_byte_anywhere_fails_the_archive_checksum(host):
 
 
 def test_a_missing_or_foreign_sidecar_is_refused(host):
-    path, _ = _archive(host)
+    path, _manifest = _archive(host)
     os.rename(path + ba.SIDECAR_SUFFIX, path + ".moved")
     assert "is missing" in bv.verify(path)[1][0]
     with open(path + ba.SIDECAR_SUFFIX, "w", encoding="utf-8") as fh:
@@ -232,7 +232,7 @@ def test_a_missing_or_foreign_sidecar_is_refused(host):
 
 
 def test_a_rewritten_inner_manifest_is_refused(host):
-    path, _ = _archive(host)
+    path, _manifest = _archive(host)
 
     def change(m, d):
         if m.name == ba.MANIFEST_MEMBER:

@@ -16,7 +16,7 @@ LOG = """2026-12-06T23:00:00.000+01:00  INFO 4242 --- [           main] n.d.m.Ap
 2026-12-07T01:10:00.123+01:00 ERROR 4242 --- [integrasjonspunkt] [  task-1] n.d.m.nextmove.Sender                    : \
 send failed for 'conv-1' with password=%(pw)s
 java.lang.IllegalStateException: token %(jwt)s rejected
-	at no.difi.Sender.send(Sender.java:42)
+\tat no.difi.Sender.send(Sender.java:42)
 2026-12-07T01:11:00,500+01:00 ERROR 4242 --- [  task-2] n.d.m.nextmove.Sender                    : \
 send failed for 'conv-2' with password=%(pw)s
 2026-12-07T01:12:00.000Z ERROR 4242 --- [  task-3] n.d.m.Lookup                             : person %(id)s not found
