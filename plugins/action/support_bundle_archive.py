@@ -41,12 +41,12 @@ def host_record(hostvars, host, result_var):
         return {"state": "unreachable", "reason": str(record.get("msg") or "the host could not be reached")}
     if record.get("failed") or not isinstance(record.get("files"), dict):
         return {"state": "error", "reason": str(record.get("msg") or "the collect task failed")}
-    errors = [i["name"] for i in record.get("items") or [] if i.get("status") == "error"]
+    errors = [i["name"] for i in record.get("item_status") or [] if i.get("status") == "error"]
     return {
         "state": "partial" if errors else "ok",
         "reason": ("could not read: " + ", ".join(errors)) if errors else None,
         "files": record["files"],
-        "items": record.get("items") or [],
+        "items": record.get("item_status") or [],
         "secrets_found": record.get("secrets_found"),
     }
 

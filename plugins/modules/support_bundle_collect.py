@@ -16,7 +16,7 @@ description:
   - Redacts on the host, before anything is returned (C(plugins/module_utils/redact.py)) - passwords, tokens,
     private keys, Authorization headers, JWTs, credentials in URLs, secret C(-D) options and Env entries, and every
     secret value found anywhere, in every file. A text in which a known secret survives is withheld.
-  - Only reads. It never fails because an item is missing or unreadable; RV(items) says so for each one.
+  - Only reads. It never fails because an item is missing or unreadable; RV(item_status) says so for each one.
   - The playbook C(playbooks/support-bundle.yml) writes the results of every host into one archive.
 author:
   - eFormidling collection maintainers (@eformidling-ansible)
@@ -91,7 +91,7 @@ files:
       C(properties/integrasjonspunkt-local.properties)).
   returned: always
   type: dict
-items:
+item_status:
   description: Every item, with C(name), C(source), C(status) (C(ok), C(missing) or C(error)) and C(detail).
   returned: always
   type: list
@@ -145,7 +145,7 @@ def main():
     if module.params["log_bytes"] < 1:
         module.fail_json(msg="log_bytes=%r is not allowed: a positive number of bytes" % module.params["log_bytes"])
     files, items, found = support_bundle.collect(module.params, runner(module, module.params["command_timeout"]))
-    module.exit_json(changed=False, files=files, items=items, secrets_found=found)
+    module.exit_json(changed=False, files=files, item_status=items, secrets_found=found)
 
 
 if __name__ == "__main__":
