@@ -718,6 +718,9 @@ SCOPES = {
         directories,
         directory_layout,
         network,
+        # The health wait after the copy asks /manage/health where the install put it (management.py).
+        management,
+        management_policy,
         engine,
         external,
         api_switches,

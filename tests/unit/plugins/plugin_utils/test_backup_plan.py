@@ -124,3 +124,12 @@ def test_trees_drop_a_tree_inside_a_recursive_one_only():
     assert [t["name"] for t in backup_plan.trees(dirs)] == ["install", "data"]
     dirs = {"install": "/opt/ip", "data": "/srv/ip", "logs": "/srv/iplogs"}
     assert [t["name"] for t in backup_plan.trees(dirs)] == ["install", "data", "logs"]
+
+
+def test_the_backup_scope_carries_what_the_health_wait_reads():
+    """The backup starts the service again and waits with the install role's health_wait, which reads the
+    management settings (health port and address): the backup scope must derive them (CI found it undefined)."""
+    settings, problems = model.validate({"integrasjonspunkt_services": ["DPO"]}, "backup")
+    assert problems == []
+    assert settings["management"]["health_port"] == 9093
+    assert settings["management"]["health_host"] == "127.0.0.1"
