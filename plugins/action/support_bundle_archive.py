@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.eformidling.integrasjonspunkt.plugins.action.preflight_report import plain
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import paths, support_archive
 
 ARGUMENT_SPEC = {
@@ -18,14 +19,6 @@ ARGUMENT_SPEC = {
     "report_dirs": {"type": "list", "elements": "path", "default": []},
     "collection_version": {"type": "str", "default": "unknown"},
 }
-
-
-def plain(value):
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return str(value) if isinstance(value, str) else value
 
 
 def host_record(hostvars, host, result_var):
