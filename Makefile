@@ -301,15 +301,19 @@ bench: venv system-deps ## Benchmarks: preflight against the stock-module baseli
 # when the layer is done (in full when it failed).
 PARALLEL_LAYERS := sanity compat build docs
 test: system-deps venv lint argspec unit ## Everything CI runs
-	mkdir -p .build
+	mkdir -p .build && rm -f .build/test-side-failed
 	( for layer in $(PARALLEL_LAYERS); do \
 	    start=$$(date +%s); \
 	    if $(MAKE) --no-print-directory $$layer > .build/test-$$layer.log 2>&1; then \
 	      echo "make test: $$layer passed in $$(( $$(date +%s) - start )) s"; \
-	    else cat .build/test-$$layer.log; echo "make test: $$layer FAILED"; exit 1; fi; \
+	    else cat .build/test-$$layer.log; echo "make test: $$layer FAILED"; echo $$layer > .build/test-side-failed; exit 1; fi; \
 	  done ) & side=$$!; \
 	status=0; $(MAKE) --no-print-directory integration molecule || status=$$?; \
 	wait $$side || status=1; \
+	if [ -f .build/test-side-failed ]; then \
+	  failed=$$(cat .build/test-side-failed); \
+	  echo "make test: $$failed FAILED (printed in full above; its last lines again, as the end of CI's output is what is kept):"; \
+	  tail -n 60 .build/test-$$failed.log; fi; \
 	exit $$status
 	tests/helpers/check_leftovers.sh
 	@echo "make test: all layers passed"
