@@ -126,3 +126,16 @@ def test_the_svarut_client_type_is_written_only_for_rest():
     assert "difi.move.fiks.ut.type" not in props
     props, _text = render("integrasjonspunkt-local.properties.j2", integrasjonspunkt_svarut_api="rest")
     assert props["difi.move.fiks.ut.type"] == "rest"
+
+
+def test_the_properties_do_not_change_with_the_version():
+    # After an upgrade is rolled back the file must be the one the previous version ran with: a version in it made
+    # the next run rewrite it and restart the healthy integrasjonspunkt (the upgrade scenario's U2 found it).
+    for mode in ("java", "docker"):
+        texts = {
+            version: render("integrasjonspunkt-local.properties.j2", integrasjonspunkt_version=version,
+                            integrasjonspunkt_run_mode=mode)[1]
+            for version in ("4.0.8", "4.0.9", "4.0.10")
+        }  # fmt: skip
+        assert texts["4.0.8"] == texts["4.0.9"] == texts["4.0.10"], mode
+        assert "4.0.9" not in texts["4.0.9"]
