@@ -6,7 +6,8 @@
 //  * listens on server.port (default 9093);
 //  * answers GET /manage/health with {"status":"UP"} (200) only when the required properties are
 //    present, the keystore opens with the configured password and holds the alias, its certificate's serial is not listed
-//    in /etc/integrasjonspunkt-standin/virksert-refused (a certificate directory without it), and SPRING_PROFILES_ACTIVE is production|staging;
+//    in /etc/integrasjonspunkt-standin/virksert-refused or h2-data/standin-virksert-refused (a certificate directory
+//    without it), and SPRING_PROFILES_ACTIVE is production|staging;
 //    otherwise {"status":"DOWN", "missing": [...]} (503);
 //  * GET /manage/info returns the baked-in version;
 //  * difi.ssl.enabled=true: serves HTTPS with difi.ssl.key-store (type, password, alias as the real one's
@@ -86,13 +87,17 @@ public class StandIn {
     }
 
     // The real one refuses a certificate the certificate directory (virksert) does not hold, with DPO/DPE. The
-    // stand-in's directory: serials (lower-case hex, one a line) listed in VIRKSERT_REFUSED are "not there".
-    static final Path VIRKSERT_REFUSED = Paths.get("/etc/integrasjonspunkt-standin/virksert-refused");
+    // stand-in's directory: serials (lower-case hex, one a line) listed in VIRKSERT_REFUSED are "not there". In a
+    // container /etc is the image's, so the test puts the list on the h2-data volume (relative to /workspace).
+    static final List<Path> VIRKSERT_REFUSED = List.of(
+        Paths.get("/etc/integrasjonspunkt-standin/virksert-refused"), Paths.get("h2-data/standin-virksert-refused"));
 
     static boolean notInVirksert(KeyStore store, String alias) throws Exception {
-        if (!Files.isReadable(VIRKSERT_REFUSED)) return false;
         String serial = ((java.security.cert.X509Certificate) store.getCertificate(alias)).getSerialNumber().toString(16);
-        for (String line : Files.readAllLines(VIRKSERT_REFUSED)) if (line.trim().equalsIgnoreCase(serial)) return true;
+        for (Path list : VIRKSERT_REFUSED) {
+            if (!Files.isReadable(list)) continue;
+            for (String line : Files.readAllLines(list)) if (line.trim().equalsIgnoreCase(serial)) return true;
+        }
         return false;
     }
 
