@@ -298,17 +298,18 @@ bench: venv system-deps ## Benchmarks: preflight against the stock-module baseli
 # The layers that start no daemon and hold no fixed address (sanity, compat, build, docs) run beside the ones that do
 # (integration, molecule), which wait on health checks and booted hosts more than they compute: the
 # two CPUs stay busy and CI stays within its time. Their output goes to .build/test-<layer>.log and is printed
-# when the layer is done (in full when it failed).
+# when the layer is done (in full when it failed). Their standard input is /dev/null: where CI starts us with it
+# closed, a pipe takes fd 0 and concurrent ansible runs inherit each other's pipe ends ("Could not detach from stdio").
 PARALLEL_LAYERS := sanity compat build docs
 test: system-deps venv lint argspec unit ## Everything CI runs
 	mkdir -p .build && rm -f .build/test-side-failed
 	( for layer in $(PARALLEL_LAYERS); do \
 	    start=$$(date +%s); \
-	    if $(MAKE) --no-print-directory $$layer > .build/test-$$layer.log 2>&1; then \
+	    if $(MAKE) --no-print-directory $$layer < /dev/null > .build/test-$$layer.log 2>&1; then \
 	      echo "make test: $$layer passed in $$(( $$(date +%s) - start )) s"; \
 	    else cat .build/test-$$layer.log; echo "make test: $$layer FAILED"; echo $$layer > .build/test-side-failed; exit 1; fi; \
 	  done ) & side=$$!; \
-	status=0; $(MAKE) --no-print-directory integration molecule || status=$$?; \
+	status=0; $(MAKE) --no-print-directory integration molecule < /dev/null || status=$$?; \
 	wait $$side || status=1; \
 	if [ -f .build/test-side-failed ]; then \
 	  failed=$$(cat .build/test-side-failed); \

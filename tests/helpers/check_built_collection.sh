@@ -15,7 +15,9 @@ grep -q "GNU GENERAL PUBLIC LICENSE" "$root/LICENSE" || { echo "built tarball la
 version=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["collection_info"]["version"])' "$root/MANIFEST.json")
 if python -c 'import sys, yaml; sys.exit(sys.argv[2] not in (yaml.safe_load(open(sys.argv[1])).get("releases") or {}))' \
     "$root/changelogs/changelog.yaml" "$version"; then
-  tr -d '\134' < "$root/CHANGELOG.md" | grep -qx "## v$version" || { echo "released $version, but its CHANGELOG.md has no v$version" >&2; exit 1; }
+  # grep without -q reads to the end: with -q it may exit first and tr die of SIGPIPE, failing the pipe (pipefail),
+  # as it did once the CHANGELOG outgrew the 64 KiB pipe buffer.
+  tr -d '\134' < "$root/CHANGELOG.md" | grep -x "## v$version" >/dev/null || { echo "released $version, but its CHANGELOG.md has no v$version" >&2; exit 1; }
 fi
 [ -d "$root/plugins/modules" ] || { echo "no plugins/modules in $tarball" >&2; exit 1; }
 for f in "$root"/plugins/modules/*.py; do

@@ -10,6 +10,22 @@ import pytest
 from tests.integration import harness
 
 
+def _stdin_open():
+    # With standard input closed (a CI runner, a job started without a terminal) the next pipe() reuses fd 0, so
+    # concurrent ansible runs inherit each other's pipe ends as their stdin and die "Could not detach from stdio:
+    # Bad file descriptor" now and then. /dev/null on fd 0 gives every child a real, empty standard input.
+    try:
+        os.fstat(0)
+    except OSError:
+        fd = os.open(os.devnull, os.O_RDONLY)
+        if fd != 0:
+            os.dup2(fd, 0)
+            os.close(fd)
+
+
+_stdin_open()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _must_be_root():
     # These tests build cgroups, mounts, namespaces and daemons. Without root they fail; never skip.

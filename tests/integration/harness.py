@@ -84,7 +84,8 @@ def run_module(module, args=None, inventory=None, host="localhost", check=False,
         cmd += ["-a", json.dumps(args)]
     if check:
         cmd.append("--check")
-    proc = subprocess.run(cmd, env=ansible_env(env), capture_output=True, text=True, timeout=timeout, check=False)
+    run = dict(env=ansible_env(env), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, check=False, **run)
     try:
         doc = json.loads(proc.stdout)
     except ValueError as exc:

@@ -160,7 +160,7 @@ CANARY_FAIL = "http://127.0.0.1:9/releases.json"  # nothing listens: the canary'
 
 
 def test_a_failing_canary_stops_the_play_before_the_next_host(tmp_path):
-    """docs/examples/upgrade-canary.yml: serial [1, 100%] and max_fail_percentage 0. The first host's upgrade fails
+    """playbooks/upgrade_canary.yml: serial [1, 100%] and max_fail_percentage 0. The first host's upgrade fails
     (its release list cannot be fetched; nothing is changed); the second host is never reached."""
     hosts = {}
     for name in ("canary", "second"):
@@ -175,7 +175,7 @@ def test_a_failing_canary_stops_the_play_before_the_next_host(tmp_path):
         }
     (tmp_path / "canary" / "releases").mkdir(parents=True)
     os.symlink("releases/integrasjonspunkt-v4.0.8.jar", tmp_path / "canary" / "integrasjonspunkt.jar")
-    book = os.path.join(REPO, "docs", "examples", "upgrade-canary.yml")
+    book = os.path.join(REPO, "playbooks", "upgrade_canary.yml")
     proc = playbook(tmp_path, write_inventory(tmp_path, hosts), book)
     doc = json.loads(proc.stdout)
     seen = {h for play in doc["plays"] for task in play["tasks"] for h in task["hosts"]}
