@@ -214,10 +214,8 @@ integration: venv system-deps ## Integration tests against real daemons, servers
 	pytest -q tests/integration
 
 .PHONY: molecule
-# The scenarios CI runs, each `molecule test -s NAME` (extensions/molecule/). `upgrade` is not among them yet: its
-# first case (latest takes a never-healthy release: rolled back, blocklisted, mailed) passes; its second (the next
-# run changes nothing) reports changed. Run it with `make molecule MOLECULE_SCENARIOS=upgrade` (docs/upgrades.md).
-MOLECULE_SCENARIOS ?= backup default docker install multihost podman prepare
+# The scenarios CI runs, each `molecule test -s NAME` (extensions/molecule/); one of them: MOLECULE_SCENARIOS=NAME.
+MOLECULE_SCENARIOS ?= backup default docker install multihost podman prepare upgrade
 molecule: venv system-deps ## molecule test of each scenario in MOLECULE_SCENARIOS (extensions/molecule/)
 	for s in $(MOLECULE_SCENARIOS); do echo "== molecule test -s $$s"; molecule test -s $$s || exit 1; done
 	tests/helpers/check_leftovers.sh
