@@ -5,8 +5,6 @@ fractional days of an expired certificate, every validity outcome whole, a CA or
 issuer known only through the keystore's chain, and the fixes an operator reads when the keystore cannot be read,
 when keytool is missing and when the PKCS12 key has its own password."""
 
-import datetime
-
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -16,14 +14,10 @@ from cryptography.x509.oid import NameOID
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificate_checks as cc
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificates as certs
 from tests.helpers import seid_test_ca as ca
+from tests.unit.plugins.plugin_utils.test_certificate_checks_pinned import REQUIRED_TYPE, WHERE
 from tests.unit.plugins.plugin_utils.test_certificates_checks import ORGNR, PASSWORD, ctx_for, keystore, make_pki, run
 
-NOW = datetime.datetime.now(datetime.timezone.utc)
-DAY = datetime.timedelta(days=1)
-WHERE = "integrasjonspunkt_keystore_src='/secure/ip/keystore.p12'"
-REQUIRED_TYPE = (
-    "an RSA key (RS256); keyUsage digitalSignature without nonRepudiation; a SEID v1/v2 enterprise policy OID"
-)
+NOW, DAY = ca.NOW, ca.DAY  # the test CA's clock: its certificates' times are set from it
 FIX_AUTH = (
     "Use the authentication part of the virksomhetssertifikat: Buypass's 'autentisering og kryptering'"
     " file, Commfides's 'auth' file (Key Usage = Digital Signature)."
