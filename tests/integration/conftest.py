@@ -3,6 +3,7 @@
 Interpreter discovery is handled here once: every host we create gets an explicit interpreter.
 """
 
+import contextlib
 import os
 
 import pytest
@@ -24,6 +25,21 @@ def _stdin_open():
 
 
 _stdin_open()
+
+
+@pytest.fixture(autouse=True)
+def _stdio_inheritable():
+    # pytest-ansible runs Ansible inside this process, and Ansible's TaskQueueManager marks fds 0-2 close-on-exec
+    # (os.set_inheritable(fd, False)). Every later child that inherits its standard input would then start with fd 0
+    # closed, and an ansible-playbook started so loses its workers ("Could not detach from stdio"). Each test starts
+    # with the standard descriptors inheritable again.
+    for fd in (0, 1, 2):
+        with contextlib.suppress(OSError):
+            os.set_inheritable(fd, True)
+    yield
+    for fd in (0, 1, 2):
+        with contextlib.suppress(OSError):
+            os.set_inheritable(fd, True)
 
 
 @pytest.fixture(scope="session", autouse=True)

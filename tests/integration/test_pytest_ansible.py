@@ -6,6 +6,7 @@ used, never its molecule integration; everything else goes through tests/integra
 
 import os
 import socket
+import subprocess
 import sys
 
 
@@ -41,3 +42,12 @@ def test_inbound_port_info_through_pytest_ansible(ansible_adhoc, tmp_path):
     # in-process Ansible forks workers that inherit the socket, so they hold it too
     assert os.getpid() in [h["pid"] for h in result["holders"]]
     assert result["held_by_integrasjonspunkt"] is False
+
+
+def test_a_child_started_after_the_in_process_runs_has_a_standard_input():
+    # The runs above marked this process's fd 0 close-on-exec (Ansible's TaskQueueManager does so); conftest's
+    # _stdio_inheritable undoes it before each test. Without it this child starts with fd 0 closed, as the
+    # ansible-playbook runs of later test modules did in CI ("Could not detach from stdio: Bad file descriptor").
+    probe = [sys.executable, "-c", "import os; os.fstat(0)"]
+    child = subprocess.run(probe, capture_output=True, text=True, check=False)
+    assert child.returncode == 0, child.stderr

@@ -85,7 +85,9 @@ def run_bundle(root, hostvars, fake_bin, units):
         json.dumps({"support_bundle_become": False, "support_bundle_unit_dir": units, "support_bundle_dir": "out"}),
     ]
     started = time.monotonic()
-    proc = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        argv, cwd=root, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600, check=False
+    )
     elapsed = time.monotonic() - started
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     archives = [os.path.join(root, "out", n) for n in os.listdir(os.path.join(root, "out"))]
