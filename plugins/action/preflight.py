@@ -26,6 +26,7 @@ from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils impo
     identity,
     input_checks,
     install_source,
+    lifecycle_checks,
     management,
     plan,
     settings_source,
@@ -608,7 +609,21 @@ class ActionModule(ActionBase):
         return result
 
 
-def warm_data_caches(loaders=(catalogue.load, identity.load, certificates.load_issuers)):
+def _preflight_options():
+    return settings_source.role_options("preflight", "checks")
+
+
+WARMED = (
+    catalogue.load,
+    identity.load,
+    certificates.load_issuers,
+    lifecycle_checks.load,
+    _preflight_options,
+    checks.registry,  # imports the check families on first use: once here rather than in every worker
+)
+
+
+def warm_data_caches(loaders=WARMED):
     """Read the collection's data files in the process that imports this plugin.
 
     ansible-playbook imports an action plugin before it forks the worker of each host's task, so every

@@ -9,6 +9,7 @@ status (fail, warn or info) from the date on. One check per fact family; the wor
 names every fact that is not `pass`. Dates are compared in Europe/Oslo (the dates are Norwegian service dates).
 """
 
+import copy
 import datetime
 import os
 
@@ -69,17 +70,29 @@ def validate_fact(fact, index):
     return out
 
 
+_LOADED = {}  # (real path, mtime, size) -> validated facts: read once per process, as the catalogue is
+
+
 def load(path=None):
+    """The validated facts of data/dated_facts.yml (a copy the caller may change); a changed file is read again,
+    a malformed or unreadable one is never cached, so it fails every time."""
     path = path or DATA_FILE
     try:
+        st = os.stat(path)
+        key = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
+        if key in _LOADED:
+            return copy.deepcopy(_LOADED[key])
         with open(path, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh)
+            raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise DatedFactsError("cannot read %s: %s" % (path, exc)) from None
     facts = (raw or {}).get("facts") if isinstance(raw, dict) else None
     if not isinstance(facts, list):
         raise DatedFactsError("%s: 'facts' must be a list" % path)
-    return [validate_fact(f, i) for i, f in enumerate(facts)]
+    validated = [validate_fact(f, i) for i, f in enumerate(facts)]
+    _LOADED.clear()
+    _LOADED[key] = validated
+    return copy.deepcopy(validated)
 
 
 def applies(fact, settings):

@@ -9,6 +9,7 @@ list: they are every role's meta/argument_specs.yml options, the settings model'
 the roles' registered results and the names the bundled playbooks read.
 """
 
+import contextlib
 import difflib
 import functools
 import glob
@@ -23,6 +24,7 @@ PREFIXES = ("integrasjonspunkt_", "preflight_", "prepare_")
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 _NAME_RE = re.compile(r"\b((?:%s)[a-z0-9_]*[a-z0-9])\b" % "|".join(PREFIXES))
 _REGISTER_RE = re.compile(r"^\s*register:\s*([A-Za-z0-9_]+)\s*$", re.M)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where PyYAML has it: several times faster
 
 
 def _read(path):
@@ -35,7 +37,7 @@ def known_names(root=ROOT):
     """Every variable name the collection reads (frozenset)."""
     names = set(model.DEFAULTS) | set(model.REMOVED)
     for path in glob.glob(os.path.join(root, "roles", "*", "meta", "argument_specs.yml")):
-        for entry in (yaml.safe_load(_read(path)) or {}).get("argument_specs", {}).values():
+        for entry in (yaml.load(_read(path), Loader=_YAML_LOADER) or {}).get("argument_specs", {}).values():
             names.update(((entry or {}).get("options") or {}).keys())
     for path in glob.glob(os.path.join(root, "roles", "*", "tasks", "*.yml")):
         names.update(_REGISTER_RE.findall(_read(path)))
@@ -48,7 +50,7 @@ def known_names(root=ROOT):
 def role_options(role, entry_point, root=ROOT):
     """The options of one entry point of a role's meta/argument_specs.yml (the role's own argument spec)."""
     path = os.path.join(root, "roles", role, "meta", "argument_specs.yml")
-    spec = (yaml.safe_load(_read(path)) or {}).get("argument_specs", {})
+    spec = (yaml.load(_read(path), Loader=_YAML_LOADER) or {}).get("argument_specs", {})
     return dict((spec.get(entry_point) or {}).get("options") or {})
 
 
@@ -135,3 +137,10 @@ def host_settings(task_vars, template, scope):
     if any(p["severity"] == "fail" for p in problems):
         settings = None
     return settings, problems, found, raw
+
+
+# Read in the process that imports this module: ansible-playbook imports the action plugins before it forks each
+# host's worker, so every worker finds the argument specs parsed (once per run, not once per host and task). A
+# failure here is left to the task, which reads the files again and reports it.
+with contextlib.suppress(Exception):
+    known_names()

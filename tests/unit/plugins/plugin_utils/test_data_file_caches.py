@@ -9,11 +9,12 @@ import yaml
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.action import preflight as engine
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import certificates as certs
-from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import identity
+from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import identity, lifecycle_checks
 
 LOADERS = [
     pytest.param(certs, "_ISSUERS", certs.load_issuers, certs.ISSUERS_FILE, id="issuers"),
     pytest.param(identity, "_LOADED", identity.load, identity.DATA_FILE, id="identity"),
+    pytest.param(lifecycle_checks, "_LOADED", lifecycle_checks.load, lifecycle_checks.DATA_FILE, id="dated-facts"),
 ]
 
 
@@ -57,7 +58,7 @@ def test_a_caller_changing_its_copy_leaves_the_next_one_whole(monkeypatch, modul
     monkeypatch.setattr(module, cache, {})
     first = load()
     pristine = load()
-    key = next(iter(first))
+    key = next(iter(first)) if isinstance(first, dict) else 0
     first[key] = None
     first.clear()
     assert load() == pristine and load()[key] is not None
@@ -86,6 +87,16 @@ def test_a_malformed_issuer_file_fails_every_time(tmp_path, monkeypatch):
     assert certs._ISSUERS == {}
 
 
+def test_a_malformed_dated_facts_file_fails_every_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(lifecycle_checks, "_LOADED", {})
+    path = tmp_path / "dated_facts.yml"
+    path.write_text("facts:\n  - family: api_end\n    date: not-a-date\n")
+    for _attempt in range(2):
+        with pytest.raises(lifecycle_checks.DatedFactsError):
+            lifecycle_checks.load(str(path))
+    assert lifecycle_checks._LOADED == {}
+
+
 def test_an_unreadable_data_file_fails_every_time(tmp_path, monkeypatch):
     monkeypatch.setattr(identity, "_LOADED", {})
     for _attempt in range(2):
@@ -108,4 +119,24 @@ def test_the_engine_warms_the_caches_of_the_files_its_tasks_read():
     # ansible-playbook imports the action plugin before it forks each host's worker: what it loads then
     # is inherited by every worker.
     defaults = engine.warm_data_caches.__defaults__[0]
-    assert set(defaults) == {engine.catalogue.load, engine.identity.load, engine.certificates.load_issuers}
+    assert set(defaults) == {
+        engine.catalogue.load,
+        engine.identity.load,
+        engine.certificates.load_issuers,
+        engine.lifecycle_checks.load,
+        engine._preflight_options,
+        engine.checks.registry,
+    }
+    assert engine._preflight_options() == engine.settings_source.role_options("preflight", "checks")
+
+
+def test_importing_the_settings_source_parses_the_argument_specs_once():
+    # The same reason: the import in ansible-playbook's own process reads every role's argument spec, so the
+    # workers forked for each host and task find known_names() parsed (one YAML pass per run, not per task).
+    import importlib  # noqa: PLC0415
+
+    source = importlib.reload(engine.settings_source)
+    info = source.known_names.cache_info()
+    assert info.currsize == 1 and info.misses == 1
+    assert {"preflight_probe_timeout", "preflight_result"} <= source.known_names()  # a spec option, a register
+    assert source.known_names.cache_info().hits == 1
