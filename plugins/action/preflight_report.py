@@ -12,6 +12,7 @@ import functools
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import (
@@ -40,6 +41,7 @@ ARGUMENT_SPEC = {
     "meta": {"type": "dict"},
     "result_var": {"type": "str", "default": "preflight_result"},
     "run": {"type": "str", "default": "preflight", "choices": list(RUNS)},
+    "fail_var": {"type": "str"},
 }
 
 
@@ -63,6 +65,20 @@ def host_record(hostvars, host, result_var):
     except Exception as exc:  # a value that cannot be templated must not hide the other hosts
         return {"failed": True, "msg": "cannot read %s of %s: %s: %s" % (result_var, host, type(exc).__name__, exc)}
     return None if record is None else plain(record)
+
+
+def fails_host(hostvars, host, fail_var):
+    """Whether the verdict would fail this host if it is not ok: its `fail_var`, True when unset or unreadable."""
+    try:
+        value = hostvars[host].get(fail_var)
+        return True if value is None else boolean(value, strict=True)
+    except Exception:  # not a boolean, or a template that cannot be resolved: the verdict task decides
+        return True
+
+
+def verdict_hosts(rows, hostvars, fail_var):
+    """The hosts a verdict play has to visit: failed or in error, and not told to pass (never an ok host)."""
+    return [r["host"] for r in rows if r["state"] in ("failed", "error") and fails_host(hostvars, r["host"], fail_var)]
 
 
 def file_name(name, run="preflight"):
@@ -116,4 +132,6 @@ class ActionModule(ActionBase):
             unreachable_hosts=by_state["unreachable"],
             files=files,
         )
+        if args.get("fail_var"):
+            result["verdict_hosts"] = verdict_hosts(rows, hostvars, args["fail_var"])
         return result

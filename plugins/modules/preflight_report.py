@@ -61,6 +61,12 @@ options:
     elements: str
     choices: [json, junit, markdown, html, prom]
     default: [json, junit, markdown, html]
+  fail_var:
+    description:
+      - The per-host variable that says whether a host without an ok state is failed by the verdict afterwards,
+        for example C(preflight_fail_hosts). When set, the result has RV(verdict_hosts).
+      - A host where it is unset, or does not read as a boolean, counts as failing (fail closed).
+    type: str
   meta:
     description:
       - Run metadata shown in the reports, for example C(environment), C(services) and C(version).
@@ -146,6 +152,15 @@ unreachable_hosts:
   returned: always
   type: list
   elements: str
+verdict_hosts:
+  description:
+    - The hosts a verdict has to visit, the failed and error ones whose O(fail_var) is not false, in host order.
+      An ok host has nothing to fail, and an unreachable one is out of the play already.
+    - C(playbooks/preflight.yml) runs its verdict play on just these.
+  returned: when O(fail_var) is set
+  type: list
+  elements: str
+  sample: [ip2]
 files:
   description: The report files written.
   returned: always

@@ -603,3 +603,32 @@ def test_html_shows_an_info_cells_reason_in_the_cell_not_only_in_a_tooltip():
     cell = re.search(r'<td class="m s-info"[^>]*>(.*?)</td>', page).group(1)
     # what a printout or a screenshot shows: the cell's text, without its title attribute
     assert "no time service in this container" in re.sub(r"<[^>]+>", " ", cell)
+
+
+class _Unreadable(dict):
+    """A host whose variables cannot be templated (an undefined variable inside preflight_fail_hosts)."""
+
+    def get(self, key, default=None):
+        if key == "preflight_fail_hosts":
+            raise ValueError("'undefined_thing' is undefined")
+        return super().get(key, default)
+
+
+def test_verdict_hosts_are_the_not_ok_hosts_the_verdict_would_fail_and_unknown_counts_as_failing():
+    hostvars = {
+        "good": {"preflight_result": PER_HOST["good"]},  # ok: nothing to fail
+        "bad1": {"preflight_result": PER_HOST["bad1"]},  # failed, preflight_fail_hosts unset: the default, true
+        "bad2": {"preflight_result": PER_HOST["bad2"], "preflight_fail_hosts": "false"},  # spared
+        "broke": {"preflight_result": PER_HOST["broke"], "preflight_fail_hosts": True},  # error
+        "gone": {"preflight_result": PER_HOST["gone"]},  # unreachable: out of the play already
+        "never": {"preflight_fail_hosts": "maybe"},  # no result, and a value that is no boolean: fail closed
+        "odd": _Unreadable(preflight_result=PER_HOST["bad1"]),  # cannot be read: fail closed
+    }
+    args = {"hosts": sorted(hostvars), "fail_var": "preflight_fail_hosts"}
+    res = run_action(args, hostvars)
+    assert res["verdict_hosts"] == ["bad1", "broke", "never", "odd"]
+    assert "verdict_hosts" not in run_action({"hosts": sorted(hostvars)}, hostvars)
+    # every host whose verdict task would fail it is in the list: it fails on a missing result, a failed task
+    # or failing IDs, and each of those is a failed or error state
+    would_fail = {h for h in hostvars if h not in ("good", "gone", "bad2")}
+    assert would_fail <= set(res["verdict_hosts"])
