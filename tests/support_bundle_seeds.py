@@ -7,6 +7,7 @@ each half of a value split over a properties continuation line).
 """
 
 import base64
+import hashlib
 import json
 
 API_USER = "apiuser"
@@ -66,6 +67,9 @@ def searched():
     out["database password, as the JVM reads it"] = (
         S["database password (continuation line, first half)"] + S["database password (continuation line, second half)"]
     )
+    for (place, kind), strings in matrix_searched().items():
+        for n, text in enumerate(strings):
+            out["%s in %s (%d)" % (KINDS[kind], FILES[place], n)] = text
     return out
 
 
@@ -89,6 +93,7 @@ def local_properties():
             "http_proxy=proxyuser:%s@proxy.example:3128" % S["password in a proxy URL without scheme"],
             "difi.move.signing.private-key=%s" % PEM.replace("\n", "\\n\\\n    "),
             "difi.move.escaped.password=%s" % S["JSON-escaped password"].replace("\\", "\\\\"),
+            *matrix_properties("local"),
             "",
         ]
     )
@@ -105,6 +110,7 @@ def secrets_properties():
             "difi.datasource.password=%s\\" % S["database password (continuation line, first half)"],
             "    %s" % S["database password (continuation line, second half)"],
             "difi.activemq.password=%s" % S["queue password"],
+            *matrix_properties("secrets"),
             "",
         ]
     )
@@ -135,6 +141,7 @@ def log_text():
             ),
             "2026-12-07 00:00:12 DEBUG client_secret=%s token: %s" % (S["client secret"], S["token property"]),
             "2026-12-07 00:00:13 DEBUG Proxy-Authorization: Basic %s" % BASIC,
+            *("2026-12-07 00:00:14 DEBUG %s" % line for line in matrix_text("log")),
             "",
         ]
     )
@@ -150,17 +157,23 @@ def unit_text():
             "Environment=HTTPS_PROXY=%s" % HTTP_PROXY,
             "ExecStart=/usr/bin/java -Dhttps.proxyPassword=%s -jar /opt/integrasjonspunkt/integrasjonspunkt.jar"
             % S["-D proxy password (JAVA_TOOL_OPTIONS)"],
+            *('Environment="%s"' % entry for entry in matrix_env("unit")),
             "",
         ]
     )
+
+
+def _show_env(entries):
+    """systemctl show's Environment=: entries separated by spaces, an entry with a space in double quotes."""
+    return " ".join('"%s"' % e if " " in e else e for e in entries)
 
 
 def systemctl_show_text():
     return "\n".join(
         [
             "Id=integrasjonspunkt.service",
-            "Environment=SPRING_DATASOURCE_PASSWORD=%s DIFI_MOVE_ORG_KEYSTORE_PASSWORD=%s HTTPS_PROXY=%s"
-            % (S["Env database password"], S["Env keystore password"], HTTP_PROXY),
+            "Environment=SPRING_DATASOURCE_PASSWORD=%s DIFI_MOVE_ORG_KEYSTORE_PASSWORD=%s HTTPS_PROXY=%s %s"
+            % (S["Env database password"], S["Env keystore password"], HTTP_PROXY, _show_env(matrix_env("show"))),
             "ExecStart={ path=/usr/bin/java ; argv[]=/usr/bin/java -Dhttps.proxyPassword=%s -jar x.jar }"
             % S["-D proxy password (JAVA_TOOL_OPTIONS)"],
             "",
@@ -171,7 +184,11 @@ def systemctl_show_text():
 def blocklist_json():
     return json.dumps(
         {
-            "versions": [{"version": "4.0.7", "reason": "failed upgrade, proxy %s" % HTTP_PROXY}],
+            "versions": [
+                dict(
+                    {"version": "4.0.7", "reason": "failed upgrade, proxy %s" % HTTP_PROXY}, **matrix_json("blocklist")
+                )
+            ],
             "password": S["JSON-escaped password"],
             "auth": {"token": S["Bearer token"], "header": "Authorization: Basic %s" % BASIC},
         }
@@ -184,6 +201,7 @@ def history_jsonl():
             json.dumps({"event": "upgrade", "to": "4.0.8", "source": JDBC}),
             json.dumps({"event": "note", "jwt": JWT, "env": ["DB_PASSWORD=%s" % S["Env database password"]]}),
             "not json: Bearer %s" % S["Bearer token"],
+            *(json.dumps({"event": "note", key: item}) for key, item in matrix_json("history").items()),
             "",
         ]
     )
@@ -198,13 +216,187 @@ def docker_env():
         "HTTPS_PROXY=%s" % HTTP_PROXY,
         "ALL_PROXY=%s" % SOCKS_PROXY,
         "JAVA_VERSION=jdk-21.0.5+11",
+        *matrix_env("env"),
     ]
 
 
-def program_output(name):
-    """What the stand-ins for chronyc and java print: a secret in each, so their outputs are searched too."""
+def docker_labels():
+    """The container's Config.Labels (Docker mode): docker inspect shows every one."""
+    return dict({"proxy": HTTP_PROXY}, **matrix_labels("labels"))
+
+
+def report_json(host, place):
+    """A report of the controller (preflight's or status's shape) with secrets in a message and in details, as a
+    broken check might print them."""
+    results = [{"id": "status.health", "message": "proxy %s; %s" % (HTTP_PROXY, "; ".join(matrix_text(place)))},
+               {"id": "status.version", "details": matrix_json(place)}]  # fmt: skip
+    return json.dumps({"statuses": [], "meta": {}, "hosts": {host: {"results": results}}})
+
+
+def program_output(name, args=()):
+    """What the stand-ins for chronyc, java and systemctl print: every kind of secret in each, so their outputs
+    are searched too (chronyc's tracking and sources each with their own)."""
+    if name == "chronyc":
+        place = "tracking" if "tracking" in args else "sources"
+        return "Reference ID    : 7F000001 (%s)\nLeap status     : Normal\n%s\n" % (
+            HTTP_PROXY,
+            "\n".join(matrix_text(place)),
+        )
     return {
-        "chronyc": "Reference ID    : 7F000001 (%s)\nLeap status     : Normal\n" % HTTP_PROXY,
-        "java": 'openjdk version "21.0.5" -Dhttps.proxyPassword=%s\n' % S["-D proxy password (JAVA_TOOL_OPTIONS)"],
+        "java": 'openjdk version "21.0.5" -Dhttps.proxyPassword=%s\n%s\n'
+        % (S["-D proxy password (JAVA_TOOL_OPTIONS)"], "\n".join(matrix_text("java"))),
         "systemctl": systemctl_show_text(),
     }[name]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The matrix (issue 22: "seeding every one of those, in every file the bundle reads"): each kind of secret the
+# issue names, in each file and command output the bundle reads, with a value unique to that file and kind, so a
+# find names both and no file's redaction leans on a value learned from another file. The builders above add these
+# lines to what they already seed.
+
+KINDS = {
+    "pw": "password (API/keystore)",
+    "tok": "token",
+    "pem": "private key",
+    "ks": "keystore (its base64 contents)",
+    "basic": "basic-auth header",
+    "jwt": "JWT",
+    "proxy": "proxy credentials in a URL",
+    "db": "database password",
+}
+FILES = {
+    "local": "integrasjonspunkt-local.properties",
+    "secrets": "integrasjonspunkt-secrets.properties",
+    "unit": "the systemd unit file",
+    "show": "systemctl show output",
+    "env": "docker inspect: Config.Env",
+    "labels": "docker inspect: Config.Labels",
+    "java": "java -version output",
+    "tracking": "chronyc tracking output",
+    "sources": "chronyc sources output",
+    "preflight": "the latest preflight report (controller)",
+    "status": "the latest status report (controller)",
+    "blocklist": "lifecycle/blocklist.json",
+    "history": "lifecycle/history.jsonl",
+    "log": "application.log",
+}
+JWT_HEADER = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9"
+
+
+def value(place, kind):
+    """The secret of this kind seeded in this file: unique, and no part of another one."""
+    return "Mx%s%sQ%s" % (
+        kind.capitalize(),
+        place.capitalize(),
+        hashlib.sha256((place + kind).encode()).hexdigest()[:6],
+    )
+
+
+def _basic(place):
+    return base64.b64encode(("%s:%s" % (API_USER, value(place, "basic"))).encode()).decode()
+
+
+def _jwt(place):
+    payload = base64.urlsafe_b64encode(json.dumps({"sub": value(place, "jwt")}).encode()).decode().rstrip("=")
+    return "%s.%s.%s" % (JWT_HEADER, payload, value(place, "jwt") + "Sig_-x")
+
+
+def _pem(place, newline="\n"):
+    body = "MIIEvgIBADANBgkqhkiG9w0BAQEFAASC%s" % value(place, "pem")
+    return newline.join(["-----BEGIN PRIVATE KEY-----", body, "-----END PRIVATE KEY-----"])
+
+
+def _keystore(place):
+    """A keystore's base64 (the shape an operator pastes into a variable): 344 characters unique to the file."""
+    return base64.b64encode(hashlib.sha256(value(place, "ks").encode()).digest() * 8).decode()
+
+
+def _proxy(place):
+    return "http://proxyuser:%s@proxy.example:3128" % value(place, "proxy")
+
+
+def matrix_searched():
+    """{(file, kind): [strings]}: what must not be in the archive nor the output, for every seeded pair."""
+    out = {}
+    for place in FILES:
+        out[(place, "pw")] = [value(place, "pw")]
+        out[(place, "tok")] = [value(place, "tok")]
+        out[(place, "pem")] = [value(place, "pem")]
+        blob = _keystore(place)
+        out[(place, "ks")] = [blob[:24], blob[160:184], blob[-24:]]
+        out[(place, "basic")] = [_basic(place)]  # the password is only inside the base64
+        out[(place, "jwt")] = [_jwt(place).split(".")[1], _jwt(place).split(".")[2]]
+        out[(place, "proxy")] = [value(place, "proxy")]
+        out[(place, "db")] = [value(place, "db")]
+    return out
+
+
+def matrix_properties(place):
+    """Properties lines: each kind under the key it would have (the PEM on continuation lines)."""
+    return [
+        "difi.security.user.password=%s" % value(place, "pw"),
+        "difi.move.maskinporten.access-token=%s" % value(place, "tok"),
+        "difi.move.signing.private-key=%s" % _pem(place, "\\n\\\n    "),
+        "difi.move.org.keystore.base64=%s" % _keystore(place),
+        "difi.move.http.extra-header=Authorization: Basic %s" % _basic(place),
+        "difi.move.dpi.assertion=%s" % _jwt(place),
+        "difi.move.proxy.url=%s" % _proxy(place),
+        "spring.datasource.password=%s" % value(place, "db"),
+    ]
+
+
+def matrix_text(place):
+    """Free-text lines (a log, a program's output): each kind as such text shows it."""
+    return [
+        "keystore password: %s" % value(place, "pw"),
+        "Authorization: Bearer %s" % value(place, "tok"),
+        _pem(place),
+        "keystore (base64) %s" % _keystore(place),
+        "Proxy-Authorization: Basic %s" % _basic(place),
+        "assertion %s" % _jwt(place),
+        "via %s" % _proxy(place),
+        "jdbc:postgresql://db.example:5432/ip?user=ip&password=%s" % value(place, "db"),
+    ]
+
+
+def matrix_env(place):
+    """NAME=value entries (docker inspect's Env, a unit's Environment=, systemctl show's Environment=)."""
+    return [
+        "DIFI_SECURITY_USER_PASSWORD=%s" % value(place, "pw"),
+        "MASKINPORTEN_TOKEN=%s" % value(place, "tok"),
+        "SIGNING_KEY=%s" % _pem(place, "\\n"),
+        "KEYSTORE_BASE64=%s" % _keystore(place),
+        "EXTRA_HEADER=Authorization: Basic %s" % _basic(place),
+        "DPI_ASSERTION=%s" % _jwt(place),
+        "HTTP_PROXY=%s" % _proxy(place),
+        "SPRING_DATASOURCE_PASSWORD=%s" % value(place, "db"),
+    ]
+
+
+def matrix_json(place):
+    """A JSON object: each kind under a key as a record or report would hold it, some only by shape."""
+    return {
+        "api_password": value(place, "pw"),
+        "token": value(place, "tok"),
+        "detail": "key %s" % _pem(place),
+        "keystore": _keystore(place),
+        "headers": ["Authorization: Basic %s" % _basic(place)],
+        "assertion": _jwt(place),
+        "proxy": _proxy(place),
+        "message": "datasource jdbc:postgresql://ip:%s@db.example:5432/ip" % value(place, "db"),
+    }
+
+
+def matrix_labels(place):
+    """docker inspect's Config.Labels: a name and a value, the value carrying each kind."""
+    return {
+        "org.example.password": value(place, "pw"),
+        "org.example.access-token": value(place, "tok"),
+        "org.example.signing": _pem(place),
+        "org.example.keystore": _keystore(place),
+        "org.example.probe": "Authorization: Basic %s" % _basic(place),
+        "org.example.assertion": _jwt(place),
+        "org.example.proxy": _proxy(place),
+        "org.example.db": "jdbc:postgresql://db.example/ip?password=%s" % value(place, "db"),
+    }

@@ -87,10 +87,23 @@ def _sysprop(match):
     return match.group(1) + _urls(match.group(2))
 
 
+def _unquoted(value):
+    """(quote, inner) of a value in matching quotes, else ("", value)."""
+    if len(value) >= 2 and value[0] in "\"'" and value[-1] == value[0]:
+        return value[0], value[1:-1]
+    return "", value
+
+
 def _key_value(match):
-    if not is_secret_key(match.group("key")):
+    if is_secret_key(match.group("key")):
+        return match.group("key") + match.group("sep") + REDACTED
+    # The value may itself be a pair: a unit's Environment=NAME=secret or Environment="NAME=secret", the first entry
+    # of systemctl show's Environment= line. Judge that inner pair by its own name.
+    quote_char, inner = _unquoted(match.group("value"))
+    redacted = _KEY_VALUE.sub(_key_value, inner)
+    if redacted == inner:
         return match.group(0)
-    return match.group("key") + match.group("sep") + REDACTED
+    return match.group("key") + match.group("sep") + quote_char + redacted + quote_char
 
 
 def _json_pair(match):
@@ -298,6 +311,8 @@ def _secrets_by_shape(text):
     for match in _KEY_VALUE.finditer(text):
         if is_secret_key(match.group("key")):
             found.add(match.group("value").strip("\"'"))
+        else:  # Environment=NAME=secret: the inner pair (see _key_value)
+            found |= _secrets_by_shape(_unquoted(match.group("value"))[1]) if "=" in match.group("value") else set()
     return found
 
 

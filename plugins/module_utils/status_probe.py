@@ -78,7 +78,7 @@ def service_state(run, systemctl, unit):
         "running": props.get("ActiveState") == "active" and props.get("SubState") == "running",
         "since": props.get("ActiveEnterTimestamp") or None,
         "restarts": restarts,
-        "restarts_source": "systemd NRestarts (automatic restarts since the unit was loaded)",
+        "restarts_source": "systemd NRestarts",
         "pid": pid or None,
     }
 
@@ -104,7 +104,7 @@ def container_state(run, docker, docker_host, name):
         "active": found.get("status"),
         "since": found.get("started_at"),
         "restarts": found.get("restart_count"),
-        "restarts_source": "the container's RestartCount",
+        "restarts_source": "Docker RestartCount",
         "pid": found.get("pid") or None,
         "image": found.get("image"),
         "labels": found.get("labels") or {},

@@ -145,10 +145,18 @@ class HealthCheck(StatusCheck):
 
 
 class RestartsCheck(StatusCheck):
+    """What is counted: systemd's NRestarts and Docker's RestartCount both count the automatic restarts since the
+    service was last started by hand (systemctl start/restart, docker start, a boot): systemd flushes NRestarts on
+    a start that was no automatic restart, Docker resets RestartCount on a start through its API. Neither counts
+    per day, and no journal is read (it may be volatile or unreadable without root). So a count above 0 means the
+    running process itself came from an automatic restart, and its start time says whether that was in the last
+    day: the verdict is exact, the value is the count since the last start by hand."""
+
     id = "status.restarts"
     title = "The integrasjonspunkt has not restarted by itself in the last day"
     severity = "warn"
     needs = ("service",)
+    REQUIRED = "no automatic restart in the last day"
 
     def evaluate(self, ctx):
         service = _section(ctx, "service")
@@ -156,31 +164,41 @@ class RestartsCheck(StatusCheck):
             return _not_read(service, "the service's state")
         restarts = service.get("restarts")
         if not isinstance(restarts, int):
-            return outcome("unknown", "not read", "0", None, "the restart count was not reported")
+            return outcome("unknown", "not read", self.REQUIRED, None, "the restart count was not reported")
         started = parse_since(service.get("since"))
         recent = started is not None and _now(ctx) - started < datetime.timedelta(days=1)
-        source = service.get("restarts_source")
+        counted = "%d automatic restart(s) since it was last started by hand (%s)" % (
+            restarts,
+            service.get("restarts_source"),
+        )
         if restarts and recent:
             return valued(
                 "warn",
                 restarts,
-                required="0 in the last day",
-                message="%d automatic restart(s) (%s); the last start was %s, within the last day"
-                % (restarts, source, service.get("since")),
+                required=self.REQUIRED,
+                message="%s; the running process came from the latest of them, at %s, within the last day"
+                % (counted, service.get("since")),
                 fix="Read why it stopped: journalctl -u integrasjonspunkt (Java) or docker logs (Docker).",
             )
         if started is None and restarts:
             return valued(
                 "unknown",
                 restarts,
-                required="0 in the last day",
-                message="%d restart(s) (%s), start time not readable: %r" % (restarts, source, service.get("since")),
+                required=self.REQUIRED,
+                message="%s; whether the latest was in the last day is not known: start time not readable: %r"
+                % (counted, service.get("since")),
             )
         return valued(
             "pass",
-            0,
-            required="0 in the last day",
-            message="%d restart(s) in all (%s), none in the last day" % (restarts, source),
+            restarts,
+            required=self.REQUIRED,
+            message="%s; %s"
+            % (
+                counted,
+                "the running process started at %s, more than a day ago" % service.get("since")
+                if restarts
+                else "none since",
+            ),
         )
 
 

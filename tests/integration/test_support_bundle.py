@@ -1,5 +1,8 @@
 """playbooks/support-bundle.yml for real: seeded files on this machine (Java mode) and a container on a real Docker
-engine (Docker mode); the archive and the -vvv output are searched for every seeded secret."""
+engine (Docker mode); the archive and the -vvv output are searched for every seeded secret.
+
+Every kind of secret the issue names is seeded in every file and command output the bundle reads, with a value
+unique to that file (tests/support_bundle_seeds.py, KINDS x FILES); PLACES says which a mode reads."""
 
 import hashlib
 import json
@@ -12,6 +15,7 @@ import time
 
 import pytest
 
+from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import redact
 from tests import support_bundle_seeds as seeds
 from tests.integration import harness
 
@@ -40,18 +44,21 @@ def seed_host(root, run_mode):
     write(os.path.join(units, "integrasjonspunkt.service"), seeds.unit_text(), 0o644)
     os.makedirs(data, exist_ok=True)
     os.symlink("releases/integrasjonspunkt-v4.0.8.jar", os.path.join(install, "integrasjonspunkt.jar"))
-    for name in ("systemctl", "chronyc", "java"):
-        out = os.path.join(root, "out-" + name)
-        write(out, seeds.program_output(name), 0o644)
-        write(os.path.join(fake_bin, name), "#!/bin/sh\ncat %s\n" % out, 0o755)
-    # The controller's latest reports, with a secret in a message, as a broken check might print it.
-    report = {
-        "statuses": [],
-        "meta": {},
-        "hosts": {"ip-host": {"results": [{"id": "status.health", "message": seeds.HTTP_PROXY}]}},
+    outputs = {
+        "systemctl": seeds.program_output("systemctl"),
+        "java": seeds.program_output("java"),  # as java -version: on standard error
+        "tracking": seeds.program_output("chronyc", ["tracking"]),
+        "sources": seeds.program_output("chronyc", ["sources"]),
     }
-    write(os.path.join(root, "preflight-reports", "preflight.json"), json.dumps(report), 0o600)
-    write(os.path.join(root, "status-reports", "status.json"), json.dumps(report), 0o600)
+    for name, text in outputs.items():
+        write(os.path.join(root, "out-" + name), text, 0o644)
+    write(os.path.join(fake_bin, "systemctl"), "#!/bin/sh\ncat %s/out-systemctl\n" % root, 0o755)
+    write(os.path.join(fake_bin, "java"), "#!/bin/sh\ncat %s/out-java >&2\n" % root, 0o755)
+    write(os.path.join(fake_bin, "chronyc"), '#!/bin/sh\ncase "$*" in *tracking*) cat %s/out-tracking ;;'
+          ' *) cat %s/out-sources ;; esac\n' % (root, root), 0o755)  # fmt: skip
+    # The controller's latest reports, with secrets in messages and details, as a broken check might print them.
+    write(os.path.join(root, "preflight-reports", "preflight.json"), seeds.report_json("ip-host", "preflight"), 0o600)
+    write(os.path.join(root, "status-reports", "status.json"), seeds.report_json("ip-host", "status"), 0o600)
     hostvars = {
         "integrasjonspunkt_run_mode": run_mode,
         "integrasjonspunkt_install_dir": install,
@@ -113,6 +120,23 @@ def read_archive(path):
 def assert_no_secret(label, text):
     for what, secret in seeds.searched().items():
         assert secret not in text, "%s: %s (%r) leaked" % (label, what, secret)
+        assert json.dumps(secret)[1:-1] not in text, "%s: %s (%r, JSON-escaped) leaked" % (label, what, secret)
+
+
+# The seeded files each run reads (seeds.FILES): the matrix is complete over the two modes.
+PLACES = {
+    "java": ("local", "secrets", "unit", "show", "java", "tracking", "sources", "preflight", "status", "blocklist",
+             "history", "log"),
+    "docker": ("local", "secrets", "env", "labels", "tracking", "sources", "preflight", "status", "blocklist",
+               "history", "log"),
+}  # fmt: skip
+assert set(PLACES["java"]) | set(PLACES["docker"]) == set(seeds.FILES)
+
+
+def assert_redacted_not_withheld(files):
+    """Each file's secrets were removed by the rules, not by withholding the whole file."""
+    withheld = sorted(name for name, text in files.items() if redact.WITHHELD in text)
+    assert not withheld, withheld
 
 
 @pytest.fixture
@@ -150,6 +174,9 @@ def test_java_mode_every_secret_in_every_file_none_in_the_archive_nor_at_vvv(roo
     for name, text in files.items():
         assert_no_secret("archive " + name, text)
     assert_no_secret("ansible-playbook -vvv output", output)
+    assert_redacted_not_withheld(files)
+    assert "[stderr]" in files["ip-host/java-version.txt"]  # java -version's output was read, then redacted
+    assert "Basic <redacted>" in files["ip-host/chrony/sources.txt"]
     # the material is there, only the secrets are gone
     assert "difi.security.user.name=apiuser" in files["ip-host/properties/integrasjonspunkt-local.properties"]
     assert "proxy.example:3128" in files["ip-host/application.log"]
@@ -176,7 +203,9 @@ def engine(root):
         argv = ["docker", "-H", docker_host, "create", "--name", CONTAINER]
         for entry in seeds.docker_env():
             argv += ["-e", entry]
-        argv += ["--label", "proxy=" + seeds.HTTP_PROXY, "eft/bundle:1", "/bin/true"]
+        for key, label in seeds.docker_labels().items():
+            argv += ["--label", "%s=%s" % (key, label)]
+        argv += ["eft/bundle:1", "/bin/true"]
         subprocess.run(argv, check=True, capture_output=True, timeout=120)
         yield docker_host
     finally:
@@ -193,11 +222,14 @@ def test_docker_mode_inspect_of_a_real_container_is_redacted(root, engine):
     inspect = json.loads(files["ip-host/docker/inspect.json"])
     assert inspect["Name"] == "/" + CONTAINER
     assert "SPRING_DATASOURCE_PASSWORD=<redacted>" in inspect["Config"]["Env"]
+    assert inspect["Config"]["Labels"]["org.example.password"] == "<redacted>"
+    assert len(inspect["Config"]["Labels"]) == len(seeds.docker_labels())
     assert files["ip-host/java-version.txt"].startswith("Java jdk-21.0.5+11")
     assert "systemd/integrasjonspunkt.service" not in status
     for name, text in files.items():
         assert_no_secret("archive " + name, text)
     assert_no_secret("ansible-playbook -vvv output", output)
+    assert_redacted_not_withheld(files)
 
 
 # A booted systemd host (tests/helpers/nspawn_host.sh): the real unit loaded by systemd, `systemctl show` of it,
@@ -246,8 +278,7 @@ def test_booted_host_real_systemctl_show_of_a_seeded_unit_is_redacted(root, boot
     reload = subprocess.run([NSPAWN_HOST, "exec", MACHINE, "systemctl", "daemon-reload"], capture_output=True,
                             text=True, timeout=120, check=False)  # fmt: skip
     assert reload.returncode == 0, reload.stderr
-    report = {"statuses": [], "hosts": {"ip-host": {"results": [{"id": "x", "message": seeds.SOCKS_PROXY}]}}}
-    write(os.path.join(root, "status-reports", "status.json"), json.dumps(report), 0o600)
+    write(os.path.join(root, "status-reports", "status.json"), seeds.report_json("ip-host", "status"), 0o600)
     hostvars = dict(booted, integrasjonspunkt_auth_password=seeds.S["API basic-auth password"])
     archive, output = run_bundle(root, hostvars, "/nonexistent", "/etc/systemd/system")
     manifest, files = read_archive(archive)

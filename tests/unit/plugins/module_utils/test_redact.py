@@ -158,6 +158,70 @@ def test_system_properties():
     assert_clean(quoted, "with space Pw-9", "space")
 
 
+def test_environment_pairs_of_a_unit_and_of_systemctl_show_alone():
+    """Environment=NAME=secret (and quoted, and the first entry of systemctl show's line) was one pair named
+    Environment, so the secret stayed unless another file happened to hold the same value (issue 22 audit)."""
+    unit = "\n".join(
+        [
+            "Environment=SPRING_DATASOURCE_PASSWORD=UnitDbPw-1",
+            'Environment="DIFI_SECURITY_USER_PASSWORD=UnitApiPw-2"',
+            "Environment='MASKINPORTEN_TOKEN=UnitTok-3' TZ=Europe/Oslo",
+            "Environment=SPRING_PROFILES_ACTIVE=production",
+        ]
+    )
+    show = "Environment=SPRING_DATASOURCE_PASSWORD=ShowDbPw-4 TZ=Europe/Oslo"
+    for text in (unit, show):
+        out = redact.redact_all({"unit": (text, "text")})["unit"]
+        assert out != redact.WITHHELD
+        assert_clean(out, "UnitDbPw-1", "UnitApiPw-2", "UnitTok-3", "ShowDbPw-4")
+    out = redact.redact_all({"unit": (unit, "text")})["unit"]
+    assert 'Environment="DIFI_SECURITY_USER_PASSWORD=%s"' % R in out
+    assert "Environment=SPRING_PROFILES_ACTIVE=production" in out and "TZ=Europe/Oslo" in out
+    # the value is known, so it is scrubbed from prose in another file too
+    assert redact.redact_all({"unit": (show, "text"), "log": ("it was ShowDbPw-4 then", "text")})["log"] == (
+        "it was %s then" % R
+    )
+
+
+def _matrix_texts():
+    """{file: (text, fmt)} of every file and output the bundle reads, as seeded (docker inspect holds two)."""
+    inspect = json.dumps({"Config": {"Env": seeds.docker_env(), "Labels": seeds.docker_labels()}})
+    return {
+        "local": (seeds.local_properties(), "properties"),
+        "secrets": (seeds.secrets_properties(), "properties"),
+        "unit": (seeds.unit_text(), "text"),
+        "show": (seeds.systemctl_show_text(), "text"),
+        "env": (inspect, "json"),
+        "labels": (inspect, "json"),
+        "java": (seeds.program_output("java"), "text"),
+        "tracking": (seeds.program_output("chronyc", ["-n", "tracking"]), "text"),
+        "sources": (seeds.program_output("chronyc", ["-n", "sources", "-v"]), "text"),
+        "preflight": (seeds.report_json("h", "preflight"), "json"),
+        "status": (seeds.report_json("h", "status"), "json"),
+        "blocklist": (seeds.blocklist_json(), "json"),
+        "history": (seeds.history_jsonl(), "jsonl"),
+        "log": (seeds.log_text(), "text"),
+    }
+
+
+def test_the_seeds_hold_every_kind_in_every_file():
+    texts = _matrix_texts()
+    assert set(texts) == set(seeds.FILES)
+    for (place, kind), strings in seeds.matrix_searched().items():
+        for text in strings:
+            assert text in texts[place][0] or json.dumps(text)[1:-1] in texts[place][0], (place, kind)
+
+
+@pytest.mark.parametrize("place", sorted(seeds.FILES))
+def test_every_kind_in_each_file_alone_is_removed_by_the_files_own_rules(place):
+    """Each file redacted on its own (as the controller redacts a report): no value learned from another file."""
+    text, fmt = _matrix_texts()[place]
+    out = redact.redact_all({place: (text, fmt)})[place]
+    assert out != redact.WITHHELD, place
+    for kind in seeds.KINDS:
+        assert_clean(out, *seeds.matrix_searched()[(place, kind)])
+
+
 def test_json_escaped_secret():
     """A password with a quote and a backslash, as JSON writes it, in a log line and in a JSON file."""
     escaped = json.dumps({"password": S["JSON-escaped password"]})

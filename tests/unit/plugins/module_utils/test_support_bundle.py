@@ -49,7 +49,7 @@ def host(tmp_path):
 
 def fake_run(argv):
     name = os.path.basename(argv[0])
-    return 0, seeds.program_output(name), ""
+    return 0, seeds.program_output(name, argv[1:]), ""
 
 
 def test_collect_reads_every_item_and_nothing_secret_comes_back(host):
@@ -150,7 +150,7 @@ def test_archive_is_0600_with_manifest_checksums_and_no_secret(host, tmp_path):
     reports = tmp_path / "preflight-reports"
     write(
         str(reports / "preflight.json"),
-        json.dumps({"statuses": [], "hosts": {"h1": {"results": [{"id": "x", "message": seeds.HTTP_PROXY}]}}}),
+        seeds.report_json("h1", "preflight"),
     )
     per_host = {
         "h1": {

@@ -203,6 +203,23 @@ def test_restarts_in_the_last_day_warn_and_old_ones_pass():
     assert one(ctx, "status.restarts")["status"] == "unknown"
 
 
+def test_restarts_say_what_is_counted_since_the_last_start_by_hand():
+    """NRestarts / RestartCount count automatic restarts since the last start by hand, not per day: the message
+    and the value say so (the value is that count, also when the latest restart is older than a day)."""
+    ctx = healthy()
+    ctx["service"].update(restarts=3, since="Sun 2026-12-01 00:30:00 UTC", restarts_source="systemd NRestarts")
+    old = one(ctx, "status.restarts")
+    assert (old["status"], old["value"]) == ("pass", 3)
+    assert "3 automatic restart(s) since it was last started by hand (systemd NRestarts)" in old["message"]
+    assert "more than a day ago" in old["message"]
+    assert old["required"] == "no automatic restart in the last day"
+    ctx["service"].update(since="Mon 2026-12-07 00:30:00 UTC")
+    recent = one(ctx, "status.restarts")
+    assert "since it was last started by hand" in recent["message"] and "within the last day" in recent["message"]
+    ctx["service"].update(restarts=0)
+    assert one(ctx, "status.restarts")["message"].endswith("none since")
+
+
 def test_docker_started_at_is_read():
     assert sc.parse_since("2026-12-07T00:30:00.123456789Z") == datetime.datetime(
         2026, 12, 7, 0, 30, 0, 123456, tzinfo=datetime.timezone.utc
