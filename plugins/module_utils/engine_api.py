@@ -9,6 +9,7 @@ socket (integrasjonspunkt_docker_host), with no docker or podman CLI needed: Pod
 """
 
 import json
+import os
 import socket
 
 API_PREFIX = "/v1.40"  # Docker 19.03+, and Podman's compat API (4.x, 5.x) both serve it
@@ -20,6 +21,28 @@ def socket_path(docker_host):
     if text.startswith("unix://"):
         return text[len("unix://") :] or None
     return text if text.startswith("/") else None
+
+
+def _group_name(gid):
+    import grp  # noqa: PLC0415 (Unix only, like the socket)
+
+    return grp.getgrgid(gid).gr_name
+
+
+def socket_group(docker_host, stat=os.stat, group_name=_group_name):
+    """The group that owns the engine's socket (its members may use it): the name, or the number when the group
+    has no name; None when it cannot be told (no unix:// socket, or it cannot be stat'ed)."""
+    where = socket_path(docker_host)
+    if not where:
+        return None
+    try:
+        gid = stat(where).st_gid
+    except OSError:
+        return None
+    try:
+        return group_name(gid)
+    except (KeyError, ImportError):
+        return str(gid)
 
 
 def _connect(path, timeout):

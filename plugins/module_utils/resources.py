@@ -476,6 +476,12 @@ def collect_container_engine(run, which, probe=True, docker_host=None, api=None)
     return section
 
 
+def _socket_group(docker_host):
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import engine_api  # noqa: PLC0415
+
+    return engine_api.socket_group(docker_host)
+
+
 def collect_runtimes(
     run,
     which,
@@ -496,6 +502,8 @@ def collect_runtimes(
 
         engine = "podman" if section["container_engine"].get("name") == "podman" else "docker"
         section["container_engine"]["dns"] = guarded("the container's resolvers", container_dns.collect, engine)
+    if docker_host and section["container_engine"].get("permission_denied"):  # the fix names who may use it
+        section["container_engine"]["socket_group"] = _socket_group(docker_host)
     section["available"] = section["java"]["available"] or section["container_engine"]["available"]
     if not section["available"]:
         section["reason"] = "no Java runtime and no container engine found"

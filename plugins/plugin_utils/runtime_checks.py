@@ -76,6 +76,23 @@ SOCKET_RIGHTS_FIX = (
     "Run the play with become (the install role does; preflight needs it for this check only), or add the user"
     " to the docker group, the group of Docker's socket %s (Podman's rootful socket is root's only: become)."
 )
+# When the probe could tell the socket's group (runtimes.container_engine.socket_group): that group, by name.
+SOCKET_GROUP_FIX = (
+    "Run the play with become (the install role does; preflight needs it for this check only), or add the user"
+    " to the group %s, which owns the socket %s (the user's next login has it)."
+)
+SOCKET_ROOT_FIX = (
+    "Run the play with become (the install role does; preflight needs it for this check only): the socket %s"
+    " belongs to group root, so no group but root's grants it."
+)
+
+
+def _socket_rights_fix(group, where):
+    if not group:
+        return SOCKET_RIGHTS_FIX % where
+    if group in ("root", "0"):
+        return SOCKET_ROOT_FIX % where
+    return SOCKET_GROUP_FIX % (group, where)
 
 
 class ContainerEngineCheck(Check):
@@ -109,7 +126,7 @@ class ContainerEngineCheck(Check):
                 required="this user may use %s" % where,
                 message="%s runs, but the connecting user may not use its socket: %s"
                 % (engine.get("name"), engine.get("reason")),
-                fix=SOCKET_RIGHTS_FIX % where,
+                fix=_socket_rights_fix(engine.get("socket_group"), where),
             )
         if not engine.get("available"):
             return self.failed(
