@@ -120,7 +120,7 @@ def clock(wall):
 
 
 def _wall(value):
-    mark, _ = usable_mark(value, "")
+    mark = usable_mark(value, "")[0]
     return mark["wall"] if mark else None
 
 

@@ -115,7 +115,7 @@ STOP_FAILURES = [
 ]
 
 
-@pytest.mark.parametrize(("stopped", "why"), STOP_FAILURES, ids=[w for _, w in STOP_FAILURES])
+@pytest.mark.parametrize(("stopped", "why"), STOP_FAILURES, ids=[why for _stopped, why in STOP_FAILURES])
 def test_a_stop_mark_that_is_missing_or_unreadable_is_not_measured_never_a_number(stopped, why):
     got = downtime.restart(stopped, mark(107.0, 7.0))
     assert got["line"].startswith("downtime: not measured (") and why in got["line"]
