@@ -62,10 +62,15 @@ class GitHubStandIn:
             def log_message(self, *_args):
                 pass
 
+        Handler.timeout = 10  # a client that never finishes its handshake or request frees its thread
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        # The handshake happens in the handler's thread, not in accept(): a connection that never sends its
+        # ClientHello (or vanishes between select and accept) cannot block serve_forever and so close()'s
+        # shutdown(), which waits for it (a CI run hung there). The timeout lets accept() give up the same way.
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True, do_handshake_on_connect=False)
+        self.httpd.socket.settimeout(1)
         self.port = self.httpd.server_address[1]
         self.url = "https://127.0.0.1:%d%s?per_page=100" % (self.port, API_PATH)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
