@@ -31,8 +31,7 @@ import base64
 import datetime
 import http.server
 import json
-import socketserver
-import ssl
+import os
 import sys
 import threading
 import time
@@ -42,6 +41,10 @@ from urllib.parse import parse_qs
 import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+if __name__ == "__main__":  # run as a script (in a test's namespace): tests.helpers lives at the repository root
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from tests.helpers.tls_standin import TLSServer
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ORG_ID = x509.ObjectIdentifier("2.5.4.97")
@@ -266,15 +269,9 @@ class Simulation:
         return Handler
 
     def start(self):
-        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-
         bind = self.config.get("bind", "127.0.0.1")
-        self.server = Server((bind, int(self.config.get("port") or 0)), self.handler())
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.config["cert"], self.config["key"])
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        address = (bind, int(self.config.get("port") or 0))
+        self.server = TLSServer(address, self.handler(), self.config["cert"], self.config["key"])
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self

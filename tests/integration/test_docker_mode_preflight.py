@@ -21,40 +21,18 @@ import tempfile
 
 import pytest
 
-from tests.integration import harness
+from tests.integration import docker_fixtures, harness
 
-DOCKER_ENGINE = os.path.join(harness.REPO, "tests", "helpers", "docker_engine.sh")
 ENGINE = "i24-preflight"
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534"]
 CONTAINER_DNS = ["192.0.2.53"]  # TEST-NET-1: never answers, and never needs to (only the file is read)
 
 
-def _tools_image(docker_host, workdir):
-    """A tiny image of /bin/sleep and /bin/cat with their libraries (no registry can be reached here)."""
-    root = os.path.join(workdir, "rootfs")
-    paths = {"/bin/sleep", "/bin/cat"}
-    for binary in ("/bin/sleep", "/bin/cat"):
-        out = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
-        paths.update(w for w in out.split() if w.startswith("/"))
-    for path in sorted(paths):  # each at the path the binary and the loader look for it, dereferenced
-        os.makedirs(os.path.dirname(root + path), exist_ok=True)
-        subprocess.run(["cp", "-L", path, root + path], check=True)
-    tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
-    subprocess.run(["docker", "-H", docker_host, "import", "-", "eft/tools:1"], stdin=tar.stdout, check=True,
-                   capture_output=True, timeout=120)  # fmt: skip
-    tar.wait(timeout=60)
-
-
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    started = subprocess.run([DOCKER_ENGINE, "start", ENGINE], capture_output=True, text=True, timeout=300, check=False)
-    assert started.returncode == 0, started.stderr
-    docker_host = started.stdout.strip().splitlines()[-1]
-    try:
-        _tools_image(docker_host, str(tmp_path_factory.mktemp("img")))
+    with docker_fixtures.running_engine(ENGINE) as docker_host:
+        docker_fixtures.import_tools_image(docker_host, str(tmp_path_factory.mktemp("img")))
         yield docker_host
-    finally:
-        subprocess.run([DOCKER_ENGINE, "destroy", ENGINE], capture_output=True, timeout=300, check=False)
 
 
 @pytest.fixture
@@ -167,7 +145,7 @@ def test_container_dns_set_passes_and_the_container_gets_those_resolvers(engine,
         "community.docker.docker_container",
         {
             "name": "i24-dns",
-            "image": "eft/tools:1",
+            "image": docker_fixtures.TOOLS_IMAGE,
             "command": ["/bin/sleep", "3600"],
             "docker_host": engine,
             "dns_servers": CONTAINER_DNS,

@@ -6,6 +6,7 @@ role's unit (integrasjonspunkt.service) under this process's own name=systemd cg
 holder cannot be named, and an unreadable /proc is not a free port. Needs root (cgroups, setpriv, unshare).
 """
 
+import contextlib
 import json
 import os
 import socket
@@ -18,7 +19,7 @@ import pytest
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import checks, thresholds
 from ansible_collections.eformidling.integrasjonspunkt.plugins.plugin_utils import settings as settings_model
-from tests.integration import harness
+from tests.integration import docker_fixtures, harness
 
 SERVER = r"""
 import http.server, json, sys
@@ -150,38 +151,24 @@ def test_a_proc_without_the_socket_tables_is_not_a_free_port(impostor):
 # Docker mode, with a real engine (tests/helpers/docker_engine.sh): the port the role's container publishes is
 # held by the engine's docker-proxy, which forwards to the container's address: that is the integrasjonspunkt.
 ENGINE = "i18-port"
-DOCKER_ENGINE = os.path.join(harness.REPO, "tests", "helpers", "docker_engine.sh")
 
 
-def _sleep_image(docker_host, workdir):
-    """A tiny image of /bin/sleep and its libraries (no registry can be reached here)."""
-    root = os.path.join(workdir, "rootfs")
-    sleep = "/bin/sleep"
-    libs = [w for w in subprocess.run(["ldd", sleep], capture_output=True, text=True, check=True).stdout.split()
-            if w.startswith("/")]  # fmt: skip
-    for path in [sleep, *libs]:  # each at the path the binary and the loader look for it, dereferenced
-        os.makedirs(os.path.dirname(root + path), exist_ok=True)
-        subprocess.run(["cp", "-L", path, root + path], check=True)
-    tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
-    subprocess.run(["docker", "-H", docker_host, "import", "-", "eft/sleep:1"], stdin=tar.stdout, check=True,
-                   capture_output=True)  # fmt: skip
-    tar.wait(timeout=60)
+@contextlib.contextmanager
+def _engine_with_two_publishers(name, workdir, userland_proxy=True):
+    """Engine NAME with the role's container (integrasjonspunkt) publishing 19093 and another container 19094."""
+    with docker_fixtures.running_engine(name, userland_proxy=userland_proxy) as docker_host:
+        image = docker_fixtures.import_tools_image(docker_host, workdir)
+        for container, port in (("integrasjonspunkt", 19093), ("someone-else", 19094)):
+            subprocess.run(["docker", "-H", docker_host, "run", "-d", "--name", container, "-p",
+                            "127.0.0.1:%d:%d" % (port, port), image, "/bin/sleep", "3600"],
+                           check=True, capture_output=True, timeout=120)  # fmt: skip
+        yield docker_host
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    started = subprocess.run([DOCKER_ENGINE, "start", ENGINE], capture_output=True, text=True, timeout=300, check=False)
-    assert started.returncode == 0, started.stderr
-    docker_host = started.stdout.strip().splitlines()[-1]
-    try:
-        _sleep_image(docker_host, str(tmp_path_factory.mktemp("img")))
-        for name, port in (("integrasjonspunkt", 19093), ("someone-else", 19094)):
-            subprocess.run(["docker", "-H", docker_host, "run", "-d", "--name", name, "-p",
-                            "127.0.0.1:%d:%d" % (port, port), "eft/sleep:1", "/bin/sleep", "3600"],
-                           check=True, capture_output=True, timeout=120)  # fmt: skip
+    with _engine_with_two_publishers(ENGINE, str(tmp_path_factory.mktemp("img"))) as docker_host:
         yield docker_host
-    finally:
-        subprocess.run([DOCKER_ENGINE, "destroy", ENGINE], capture_output=True, timeout=300, check=False)
 
 
 def collect_docker(docker_host, port):
@@ -236,20 +223,9 @@ NAT_ENGINE = "i24-nat"
 
 @pytest.fixture(scope="module")
 def nat_engine(tmp_path_factory):
-    env = dict(os.environ, DOCKER_ENGINE_USERLAND_PROXY="false")
-    started = subprocess.run([DOCKER_ENGINE, "start", NAT_ENGINE], capture_output=True, text=True, timeout=300,
-                             check=False, env=env)  # fmt: skip
-    assert started.returncode == 0, started.stderr
-    docker_host = started.stdout.strip().splitlines()[-1]
-    try:
-        _sleep_image(docker_host, str(tmp_path_factory.mktemp("img")))
-        for name, port in (("integrasjonspunkt", 19093), ("someone-else", 19094)):
-            subprocess.run(["docker", "-H", docker_host, "run", "-d", "--name", name, "-p",
-                            "127.0.0.1:%d:%d" % (port, port), "eft/sleep:1", "/bin/sleep", "3600"],
-                           check=True, capture_output=True, timeout=120)  # fmt: skip
+    workdir = str(tmp_path_factory.mktemp("img"))
+    with _engine_with_two_publishers(NAT_ENGINE, workdir, userland_proxy=False) as docker_host:
         yield docker_host
-    finally:
-        subprocess.run([DOCKER_ENGINE, "destroy", NAT_ENGINE], capture_output=True, timeout=300, check=False)
 
 
 def collect_with_engine_api(docker_host, port):

@@ -13,11 +13,11 @@ import datetime
 import http.server
 import json
 import os
-import ssl
 import sys
 import threading
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import lifecycle_records as records
+from tests.helpers.tls_standin import TLSServer
 from tests.integration import net_fixtures
 from tests.integration.test_engine import playbook, write_inventory
 
@@ -62,15 +62,9 @@ class GitHubStandIn:
             def log_message(self, *_args):
                 pass
 
-        Handler.timeout = 10  # a client that never finishes its handshake or request frees its thread
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert, key)
-        # The handshake happens in the handler's thread, not in accept(): a connection that never sends its
-        # ClientHello (or vanishes between select and accept) cannot block serve_forever and so close()'s
-        # shutdown(), which waits for it (a CI run hung there). The timeout lets accept() give up the same way.
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True, do_handshake_on_connect=False)
-        self.httpd.socket.settimeout(1)
+        # The handshake happens in the handler's thread, not in accept() (tests/helpers/tls_standin.py): a CI run
+        # hung in close()'s shutdown() when it was done in accept().
+        self.httpd = TLSServer(("127.0.0.1", 0), Handler, cert, key)
         self.port = self.httpd.server_address[1]
         self.url = "https://127.0.0.1:%d%s?per_page=100" % (self.port, API_PATH)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

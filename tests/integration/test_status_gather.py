@@ -7,12 +7,13 @@ import http.server
 import json
 import os
 import socketserver
-import ssl
 import subprocess
 import threading
 import time
 
 import pytest
+
+from tests.helpers.tls_standin import TLSServer
 
 PASSWORD = "Seeded-Log-Password-9"
 HEALTH = {
@@ -70,10 +71,7 @@ def tls_server(tmp_path):
         check=True, capture_output=True,
     )  # fmt: skip
     Handler.hang = False
-    srv = Server(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(str(cert), str(key))
-    srv.socket = context.wrap_socket(srv.socket, server_side=True)
+    srv = TLSServer(("127.0.0.1", 0), Handler, str(cert), str(key))
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield srv
