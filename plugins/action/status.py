@@ -93,10 +93,9 @@ def health_url(settings):
     return "%s://%s:%d/manage/health" % (scheme, host, settings["port"])
 
 
-def keystore_path(settings, raw):
-    """The keystore the install role installed (vars/main.yml __integrasjonspunkt_keystore_dest)."""
-    kind = str(raw.get("integrasjonspunkt_keystore_type") or "PKCS12")
-    return "%s/keystore.%s" % (settings["directories"]["install"].rstrip("/"), "jks" if kind == "JKS" else "p12")
+def keystore_path(settings):
+    """The keystore the install role installed, on the host in either run mode (the settings model's one answer)."""
+    return settings["installed_keystore"]["path"]
 
 
 def flag(args, name):
@@ -130,7 +129,7 @@ def gather_args(settings, raw, args, now):
         "port": settings["port"],
         "actuator_targets": management.probe_targets(settings),
         "install_dir": directories["install"],
-        "keystore_path": keystore_path(settings, raw),
+        "keystore_path": keystore_path(settings),
         "data_dir": directories["data"],
         "log_file": directories["logs"].rstrip("/") + "/application.log",
         "log_since": since_epoch(args.get("log_since"), now),
@@ -177,7 +176,7 @@ def judgement_context(gathered, settings, raw, limits, args, previous, now):
     ctx.update(
         errors=gathered.get("errors") or {},
         releases=None if flag(args, "releases_offline") else (gathered.get("releases") or {}),
-        keystore_read=keystore_read(gathered, raw, keystore_path(settings, raw)),
+        keystore_read=keystore_read(gathered, raw, keystore_path(settings)),
         settings=settings,
         thresholds=limits,
         previous=previous,

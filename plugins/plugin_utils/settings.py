@@ -151,6 +151,26 @@ DEFAULTS = {
 # The systemd unit the install role writes in Java mode (its vars/main.yml __integrasjonspunkt_unit_name says the
 # same; tests/unit/plugins/plugin_utils/test_backup_plan.py checks it): the backup stops and starts it.
 SERVICE_UNIT = "integrasjonspunkt.service"
+# --- The installed keystore (status-cert): where the install role puts the enterprise keystore and where the
+# integrasjonspunkt opens it, once for every role (the install writes and mounts it, the status run reads it).
+# Docker mode bind-mounts the host file read-only under the image's working directory /workspace.
+CONTAINER_KEYSTORE_DIR = "/workspace/certs"
+
+
+def keystore_file_name(kind):
+    """keystore.jks for integrasjonspunkt_keystore_type JKS, keystore.p12 for PKCS12 (the install's names)."""
+    return "keystore.%s" % ("jks" if kind == "JKS" else "p12")
+
+
+def installed_keystore(run_mode, install_dir, kind):
+    """{path, app_path}: the keystore's file on the host (both run modes) and the path the integrasjonspunkt opens
+    (that file in Java mode; its read-only mount in the container in Docker mode)."""
+    name = keystore_file_name(kind)
+    path = posixpath.join(install_dir, name)
+    return {"path": path, "app_path": posixpath.join(CONTAINER_KEYSTORE_DIR, name) if run_mode == "docker" else path}
+
+
+# --- end installed keystore ---
 # Variables that were removed or renamed: set in an inventory they are refused, naming the replacement.
 REMOVED = {
     "preflight_proxy": ("integrasjonspunkt_proxy", "the proxy the integrasjonspunkt's JVM uses, probed by preflight"),

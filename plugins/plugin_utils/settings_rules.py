@@ -684,9 +684,20 @@ def management_policy(c, out):
 # --- end actuator ---
 
 
+# --- The installed keystore (status-cert) ---
+def installed_keystore(c, out):
+    """Where the install role puts the enterprise keystore (settings.installed_keystore): the install writes and
+    mounts it there, the status run reads it there, in both run modes."""
+    install = (out.get("directories") or {}).get("install")
+    if install and out.get("run_mode"):
+        kind = c.values.get("integrasjonspunkt_keystore_type")
+        out["installed_keystore"] = model.installed_keystore(out["run_mode"], install, kind)
+
+
 PROBE = (release, run_mode, directories, network, proxy, inbound_sources, java, engine, external, api_switches)
 PROBE += (management,)  # actuator (i22-actuator)
 PROBE = PROBE + (container_dns,)  # Docker mode's container resolvers (issue 24, i24-podman)
+PROBE += (installed_keystore,)  # the installed keystore's paths (status-cert)
 INSTALL = PROBE + (
     management_policy,
     release_support,

@@ -42,6 +42,12 @@ HEALTH_COMPONENTS = ("db", "diskSpace", "jms")
 # management.endpoint.health.show-details=always (application.properties @6ff9667d L303).
 QUEUE_COMPONENT = "nextMoveQueue"
 BECOME_FIX = "Run the status playbook with status_become: true (or as a user in the service's group) to read it."
+# The status run opens the installed keystore with the inventory's password and alias; a renewal given them with -e
+# (playbooks/renew-certificate.yml) leaves the inventory naming the old keystore's (status-cert).
+KEYSTORE_VARS_FIX = (
+    "Set integrasjonspunkt_keystore_password and integrasjonspunkt_keystore_alias in the inventory to those of the"
+    " keystore in use (after a renewal: the new keystore's); the status run opens the installed keystore with them."
+)
 
 
 def valued(status, value, measured=None, required=None, unit=None, message="", fix=None):
@@ -354,7 +360,9 @@ class CertificateDaysCheck(StatusCheck):
                 "not read",
                 None,
                 None,
-                "the certificate could not be read from %s: %s" % (ks.get("path"), found.get("reason")),
+                "the certificate could not be read from %s: %s" % (ks.get("path"), _unread_reason(found, ks)),
+                # A verdict on the file and the inventory's values (not a missing keytool): the values are the fix.
+                KEYSTORE_VARS_FIX if found.get("verdict") is None else None,
             )
         limit = float(ctx["thresholds"]["cert_warn_days"])
         v = certificates.validity(found["certificate"], _now(ctx))
@@ -380,6 +388,16 @@ class CertificateDaysCheck(StatusCheck):
                 message="expires on %s, in %.0f days" % (v["not_after"], days),
             )
         return valued("pass", days, required=required, unit="days", message="valid until %s" % v["not_after"])
+
+
+def _unread_reason(found, ks):
+    """Why the keystore gave no certificate: the opener's reason, or the alias that is not its key entry."""
+    if found.get("reason"):
+        return found["reason"]
+    return "integrasjonspunkt_keystore_alias='%s' is not a private-key entry in it (entries: %s)" % (
+        ks.get("alias"),
+        ", ".join(found.get("aliases") or []) or "none",
+    )
 
 
 class ClockCheck(StatusCheck):

@@ -60,11 +60,14 @@ def values(**overrides):
     with open(os.path.join(ROLE, "vars", "main.yml")) as fh:
         derived = yaml.safe_load(fh)
     ctx["__integrasjonspunkt_all_services"] = derived["__integrasjonspunkt_all_services"]
+    # The settings model's answer as validate.yml registers it: the actuator's properties (i22-actuator) and the
+    # installed keystore's paths (status-cert) come from it.
+    raw = {k: v for k, v in ctx.items() if k.startswith("integrasjonspunkt_")}
+    settings = model.evaluate(raw, "install")[0]
+    ctx["__integrasjonspunkt_settings"] = {"settings": settings}
     for name in DERIVED:
         ctx[name] = env.from_string(str(derived[name])).render(**ctx).strip()
-    # The actuator's properties come from the settings model (validate.yml registers them; i22-actuator).
-    raw = {k: v for k, v in ctx.items() if k.startswith("integrasjonspunkt_")}
-    ctx["__integrasjonspunkt_management"] = model.evaluate(raw, "install")[0]["management"]
+    ctx["__integrasjonspunkt_management"] = settings["management"]
     return ctx
 
 
