@@ -42,6 +42,7 @@ ARGUMENT_SPEC = {
     "result_var": {"type": "str", "default": "preflight_result"},
     "run": {"type": "str", "default": "preflight", "choices": list(RUNS)},
     "fail_var": {"type": "str"},
+    "stats_key": {"type": "str"},
 }
 
 
@@ -79,6 +80,12 @@ def fails_host(hostvars, host, fail_var):
 def verdict_hosts(rows, hostvars, fail_var):
     """The hosts a verdict play has to visit: failed or in error, and not told to pass (never an ok host)."""
     return [r["host"] for r in rows if r["state"] in ("failed", "error") and fails_host(hostvars, r["host"], fail_var)]
+
+
+def job_stats(key, hosts):
+    """What set_stats(data={key: hosts}, per_host=false) returns: Ansible reads it from any task's result, so the
+    report task publishes the verdicts itself instead of a set_stats task (one task, and one worker, fewer)."""
+    return {"data": {key: hosts}, "per_host": False, "aggregate": True}
 
 
 def file_name(name, run="preflight"):
@@ -134,4 +141,6 @@ class ActionModule(ActionBase):
         )
         if args.get("fail_var"):
             result["verdict_hosts"] = verdict_hosts(rows, hostvars, args["fail_var"])
+        if args.get("stats_key"):
+            result["ansible_stats"] = job_stats(args["stats_key"], result["hosts"])
         return result

@@ -317,42 +317,54 @@ def plan_run(params, started, probe_budget):
 
 
 def build_jobs(module, params, plan):
-    """[(name, function, args, kwargs)] of every collector this call starts, in start order."""
+    """(name, function, args, kwargs) of every collector this call starts, in start order: a generator.
+
+    The collectors that wait on the network come first; the host collectors' code is imported only after they
+    are yielded. run_jobs starts each job as it comes, so that import (compiled from source on every call: the
+    payload is a zip) runs while the probes wait instead of before they start.
+    """
     # Imported here, after parse_args checked the interpreter: these need Python 3.8.
     from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
-        actuator_probe,
-        dirperms,
         identity_probe,
-        lifecycle_records,
-        listening,
         netprobe,
-        resources,
         sntp,
-        timesync_collect,
     )
 
     timeout, probe_deadline, command_timeout = plan["timeout"], plan["probe_deadline"], plan["command_timeout"]
     ntp_host, spec, ntp_timeout = plan["ntp_host"], plan["spec"], plan["ntp_timeout"]
     probed, registry, unique_paths, pending = plan["probed"], plan["registry"], plan["unique_paths"], plan["pending"]
-    jobs = []
     if ntp_host:
-        jobs.append(
-            (
-                "ntp_probe",
-                sntp.probe_server,
-                (spec, gather.NTP_SAMPLES, ntp_timeout, "auto"),
-                {"deadline": probe_deadline},
-            )
+        yield (
+            "ntp_probe",
+            sntp.probe_server,
+            (spec, gather.NTP_SAMPLES, ntp_timeout, "auto"),
+            {"deadline": probe_deadline},
         )
-    jobs.append(
-        (
-            "connectivity",
-            netprobe.probe_all,
-            (probed,),
+    yield (
+        "connectivity",
+        netprobe.probe_all,
+        (probed,),
+        {
+            "timeout": timeout,
+            "proxy": params["proxy"],
+            "no_proxy": params["no_proxy"],
+            "ca_file": params["ca_file"],
+            "http": params["http"],
+            "resolve_map": params["resolve"] or {},
+            "deadline": probe_deadline,
+            "use_environment": False,
+        },
+    )
+    if registry:
+        from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import resources  # noqa: PLC0415
+
+        run_cli, which_cli = resources.module_tools(module, command_timeout)
+        yield (
+            "registry",
+            gather.probe_registry,
+            (netprobe.probe_all, run_cli, which_cli("docker"), params["docker_host"], registry),
             {
                 "timeout": timeout,
-                "proxy": params["proxy"],
-                "no_proxy": params["no_proxy"],
                 "ca_file": params["ca_file"],
                 "http": params["http"],
                 "resolve_map": params["resolve"] or {},
@@ -360,100 +372,82 @@ def build_jobs(module, params, plan):
                 "use_environment": False,
             },
         )
-    )
-    if registry:
-        run_cli, which_cli = resources.module_tools(module, command_timeout)
-        jobs.append(
+    identity = params["identity"] or {}
+    if params["identity_grant"]:
+        yield (
+            "identity",
+            identity_probe.probe,
             (
-                "registry",
-                gather.probe_registry,
-                (netprobe.probe_all, run_cli, which_cli("docker"), params["docker_host"], registry),
-                {
-                    "timeout": timeout,
-                    "ca_file": params["ca_file"],
-                    "http": params["http"],
-                    "resolve_map": params["resolve"] or {},
-                    "deadline": probe_deadline,
-                    "use_environment": False,
-                },
-            )
-        )
-    jobs.append(
-        (
-            "resources",
-            resources.collect_for_module,
-            (
-                module,
-                unique_paths,
-                params["java_paths"],
-                params["container_engine"],
-                command_timeout,
-                params["docker_host"],
+                params["identity_grant"],
+                str(identity.get("token_url") or ""),
+                str(identity.get("registry_url") or ""),
+                str(identity.get("org_number") or ""),
             ),
-            {},
+            {
+                "grant_type": str(identity.get("grant_type") or ""),
+                "timeout": timeout,
+                "deadline": probe_deadline,
+                "proxy": params["proxy"],
+                "no_proxy": params["no_proxy"],
+                "ca_file": params["ca_file"],
+                "signed": bool(identity.get("signed", True)),
+            },
         )
+    from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import (  # noqa: PLC0415
+        actuator_probe,
+        dirperms,
+        lifecycle_records,
+        listening,
+        resources,
+        timesync_collect,
     )
-    jobs.append(("port", listening.collect, (params["port"],), {"owner": port_owner(module, params, command_timeout)}))
+
+    yield (
+        "resources",
+        resources.collect_for_module,
+        (
+            module,
+            unique_paths,
+            params["java_paths"],
+            params["container_engine"],
+            command_timeout,
+            params["docker_host"],
+        ),
+        {},
+    )
+    yield ("port", listening.collect, (params["port"],), {"owner": port_owner(module, params, command_timeout)})
     if params.get("actuator_targets"):
         # Its own owner lookup: listening.collect consumes the one it is given.
         owner = port_owner(module, params, command_timeout)
-        jobs.append(
-            (
-                "actuator",
-                actuator_probe.collect,
-                (lambda: listening.collect(params["port"], owner=owner), params["actuator_targets"]),
-                {"timeout": timeout, "deadline": probe_deadline},
-            )
+        yield (
+            "actuator",
+            actuator_probe.collect,
+            (lambda: listening.collect(params["port"], owner=owner), params["actuator_targets"]),
+            {"timeout": timeout, "deadline": probe_deadline},
         )
     if params.get("service_user"):
-        jobs.append(("directories", dirperms.collect, (params["paths"] or {}, params["service_user"]), {}))
+        yield ("directories", dirperms.collect, (params["paths"] or {}, params["service_user"]), {})
     if (params["paths"] or {}).get("install"):  # lifecycle.blocklist: the versions that failed to start here
-        jobs.append(("lifecycle", lifecycle_records.collect, ((params["paths"] or {})["install"],), {}))
-    identity = params["identity"] or {}
-    if params["identity_grant"]:
-        jobs.append(
-            (
-                "identity",
-                identity_probe.probe,
-                (
-                    params["identity_grant"],
-                    str(identity.get("token_url") or ""),
-                    str(identity.get("registry_url") or ""),
-                    str(identity.get("org_number") or ""),
-                ),
-                {
-                    "grant_type": str(identity.get("grant_type") or ""),
-                    "timeout": timeout,
-                    "deadline": probe_deadline,
-                    "proxy": params["proxy"],
-                    "no_proxy": params["no_proxy"],
-                    "ca_file": params["ca_file"],
-                    "signed": bool(identity.get("signed", True)),
-                },
-            )
-        )
-    jobs.append(
-        (
-            "timesync",
-            timesync_collect.gather,
-            (timesync_collect.run_command, timesync_collect.which),
-            {
-                "ntp_servers": params["ntp_servers"],
-                "check_host": spec,
-                "probe": True,
-                "probe_timeout": ntp_timeout,
-                "probe_samples": gather.NTP_SAMPLES,
-                "probe_client": "auto",
-                "chronyc_host": params["chronyc_host"],
-                "chronyc_port": params["chronyc_port"],
-                "reference_time_max_age": None,
-                "deadline": probe_deadline,
-                "command_timeout": command_timeout,
-                "probes_done": {spec: pending} if ntp_host else None,
-            },
-        )
+        yield ("lifecycle", lifecycle_records.collect, ((params["paths"] or {})["install"],), {})
+    yield (
+        "timesync",
+        timesync_collect.gather,
+        (timesync_collect.run_command, timesync_collect.which),
+        {
+            "ntp_servers": params["ntp_servers"],
+            "check_host": spec,
+            "probe": True,
+            "probe_timeout": ntp_timeout,
+            "probe_samples": gather.NTP_SAMPLES,
+            "probe_client": "auto",
+            "chronyc_host": params["chronyc_host"],
+            "chronyc_port": params["chronyc_port"],
+            "reference_time_max_age": None,
+            "deadline": probe_deadline,
+            "command_timeout": command_timeout,
+            "probes_done": {spec: pending} if ntp_host else None,
+        },
     )
-    return jobs
 
 
 def run_jobs(jobs, deadline, budget, collectors=None):

@@ -67,6 +67,13 @@ options:
         for example C(preflight_fail_hosts). When set, the result has RV(verdict_hosts).
       - A host where it is unset, or does not read as a boolean, counts as failing (fail closed).
     type: str
+  stats_key:
+    description:
+      - Publish the per-host verdicts (RV(hosts)) as the run's custom statistics under this key, as
+        M(ansible.builtin.set_stats) with C(per_host=false) would, in the same task. AWX/AAP and ansible-runner
+        show them as the job's artifacts.
+      - The bundled roles use C(eformidling_preflight) and C(eformidling_status).
+    type: str
   meta:
     description:
       - Run metadata shown in the reports, for example C(environment), C(services) and C(version).
@@ -161,6 +168,13 @@ verdict_hosts:
   type: list
   elements: str
   sample: [ip2]
+ansible_stats:
+  description:
+    - The custom statistics Ansible records from this task (the mechanism of M(ansible.builtin.set_stats)):
+      RV(hosts) under O(stats_key), for the whole run.
+  returned: when O(stats_key) is set
+  type: dict
+  sample: {"data": {"eformidling_preflight": [{"host": "ip1", "state": "ok"}]}, "per_host": false, "aggregate": true}
 files:
   description: The report files written.
   returned: always

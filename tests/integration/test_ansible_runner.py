@@ -56,7 +56,7 @@ def test_preflight_runs_under_ansible_runner(tmp_path):
     results = {r["id"]: r for r in doc["hosts"]["localhost"]["results"]}
     assert results["connectivity.eformidling"]["measured"] == "tcp_refused"
 
-    # the per-host results: the engine's event carries them, and set_stats publishes the verdicts
+    # the per-host results: the engine's event carries them, and the report task publishes the verdicts
     judged = [
         e
         for e in run.events

@@ -3,6 +3,7 @@ the budget, shape the result. Fail closed: a collector that raises or hangs is a
 ok section."""
 
 import json
+import sys
 import threading
 import time
 
@@ -82,7 +83,7 @@ def test_plan_run_budget_and_timeouts():
 
 
 def test_build_jobs_starts_only_what_was_asked_for():
-    bare = pg.build_jobs(FakeModule(), params(), plan())
+    bare = list(pg.build_jobs(FakeModule(), params(), plan()))
     assert [j[0] for j in bare] == ["connectivity", "resources", "port", "timesync"]
     assert dict((j[0], j[3]) for j in bare)["timesync"]["probes_done"] is None
     every = params(
@@ -94,7 +95,7 @@ def test_build_jobs_starts_only_what_was_asked_for():
     )
     got = pg.plan_run(every, 100.0, probe_budget)
     jobs = {name: (func, args, kwargs) for name, func, args, kwargs in pg.build_jobs(FakeModule(), every, got)}
-    assert list(jobs) == ["ntp_probe", "connectivity", "registry", "resources", "port", "identity", "timesync"]
+    assert list(jobs) == ["ntp_probe", "connectivity", "registry", "identity", "resources", "port", "timesync"]
     assert jobs["connectivity"][1] == ([WEB],) and jobs["connectivity"][2]["use_environment"] is False
     assert jobs["registry"][1][-1] == [REGISTRY] and jobs["registry"][1][2] == "/usr/bin/docker"
     assert jobs["identity"][1][:2] == ("grant", "https://mp.example/token")
@@ -102,6 +103,50 @@ def test_build_jobs_starts_only_what_was_asked_for():
     # Every network collector ends by the probes' deadline, inside the call's budget.
     for name in ("ntp_probe", "connectivity", "registry", "identity", "timesync"):
         assert jobs[name][2]["deadline"] == got["probe_deadline"], name
+
+
+HOST_COLLECTORS = ("actuator_probe", "dirperms", "lifecycle_records", "listening", "resources", "timesync_collect")
+
+
+def test_the_network_jobs_come_before_the_host_collectors_are_imported(monkeypatch):
+    """run_jobs starts each job as build_jobs yields it: the probes must be out before the host collectors' code
+    is imported (compiled from the payload's zip on every call), so that import runs while the probes wait."""
+    package = sys.modules[gather.__name__.rsplit(".", 1)[0]]
+    for name in HOST_COLLECTORS:  # as on a host: not imported yet (monkeypatch puts them back afterwards)
+        monkeypatch.delitem(sys.modules, "%s.%s" % (package.__name__, name), raising=False)
+        monkeypatch.delattr(package, name, raising=False)
+    asked = params(endpoints=[NTP, WEB], ntp_host="time.example", identity_grant="grant", identity={})
+    jobs = pg.build_jobs(FakeModule(), asked, pg.plan_run(asked, 100.0, probe_budget))
+    first = [next(jobs)[0] for _ in range(3)]
+    assert first == ["ntp_probe", "connectivity", "identity"]
+    assert [n for n in HOST_COLLECTORS if hasattr(package, n)] == []
+    assert [job[0] for job in jobs] == ["resources", "port", "timesync"]
+    assert [n for n in HOST_COLLECTORS if hasattr(package, n)] == list(HOST_COLLECTORS)
+
+
+def test_run_jobs_starts_each_job_before_the_next_one_is_built():
+    started = threading.Event()
+    seen = {}
+
+    def jobs():
+        yield ("probes", started.set, (), {})
+        seen["first_running_while_building_the_second"] = started.wait(15)  # liveness bound, not a timing
+        yield ("host", dict, (), {})
+
+    answers, errors = pg.run_jobs(jobs(), time.monotonic() + 15, 15.0)
+    assert seen == {"first_running_while_building_the_second": True}
+    assert set(answers) == {"probes", "host"} and errors == {}
+
+
+def test_a_job_that_cannot_be_built_fails_the_call():
+    """Building a later job raises: the module fails as a whole (the action's gather error), never a partial pass."""
+
+    def jobs():
+        yield ("probes", dict, (), {})
+        raise OSError("injected: the owner lookup could not run")
+
+    with pytest.raises(OSError, match="injected"):
+        pg.run_jobs(jobs(), time.monotonic() + 5, 5.0)
 
 
 def test_the_directories_are_inspected_for_the_service_user_and_returned():

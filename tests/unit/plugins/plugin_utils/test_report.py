@@ -1,12 +1,14 @@
 """Report rendering: one counting rule, host states, each host's own fix, the DNS collapse, header, HTML, secrets."""
 
 import json
+import os
 import re
 from html.parser import HTMLParser
 from unittest import mock
 from xml.etree import ElementTree as ET
 
 import pytest
+import yaml
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.action import preflight_report as action
@@ -632,3 +634,30 @@ def test_verdict_hosts_are_the_not_ok_hosts_the_verdict_would_fail_and_unknown_c
     # or failing IDs, and each of those is a failed or error state
     would_fail = {h for h in hostvars if h not in ("good", "gone", "bad2")}
     assert would_fail <= set(res["verdict_hosts"])
+
+
+def test_the_report_task_publishes_the_verdicts_as_set_stats_would_and_only_when_asked():
+    hostvars = {"good": {"preflight_result": PER_HOST["good"]}, "bad1": {"preflight_result": PER_HOST["bad1"]}}
+    res = run_action({"hosts": sorted(hostvars), "stats_key": "eformidling_preflight"}, hostvars)
+    # The shape ansible.builtin.set_stats returns for data={key: ...}, per_host=false (aggregate by default).
+    assert res["ansible_stats"] == {
+        "data": {"eformidling_preflight": res["hosts"]},
+        "per_host": False,
+        "aggregate": True,
+    }
+    assert [(row["host"], row["state"]) for row in res["ansible_stats"]["data"]["eformidling_preflight"]] == [
+        ("bad1", "failed"),
+        ("good", "ok"),
+    ]
+    assert "ansible_stats" not in run_action({"hosts": sorted(hostvars)}, hostvars)
+
+
+@pytest.mark.parametrize(("role", "key"), [("preflight", "eformidling_preflight"), ("status", "eformidling_status")])
+def test_each_roles_report_task_publishes_its_verdicts_under_its_documented_key(role, key):
+    """docs/status-run.md and the README name these artifact keys; the report task itself publishes them."""
+    path = os.path.join(os.path.dirname(report.__file__), "..", "..", "roles", role, "tasks", "report.yml")
+    with open(path) as fh:
+        tasks = yaml.safe_load(fh)
+    writers = [t for t in tasks if "eformidling.integrasjonspunkt.preflight_report" in t]
+    assert len(writers) == 1 and writers[0]["eformidling.integrasjonspunkt.preflight_report"]["stats_key"] == key
+    assert not [t for t in tasks if "ansible.builtin.set_stats" in t]  # no second, separate publication
