@@ -170,7 +170,7 @@ verdict_hosts:
   sample: [ip2]
 ansible_stats:
   description:
-    - The custom statistics Ansible records from this task (the mechanism of M(ansible.builtin.set_stats)):
+    - The custom statistics Ansible records from this task, the mechanism of M(ansible.builtin.set_stats).
       RV(hosts) under O(stats_key), for the whole run.
   returned: when O(stats_key) is set
   type: dict
