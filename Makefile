@@ -175,7 +175,7 @@ unit: venv ## Unit tests (pure parsers, judgement, catalogue), in a network name
 	@# Nothing but loopback exists in there: a test that tries to reach out fails instead of using the network.
 	@unshare --net true 2>/dev/null || { echo "make unit: cannot create a network namespace (unshare --net" \
 	  "needs root or CAP_SYS_ADMIN); the unit tests run only inside one, so that none can reach the network" >&2; exit 1; }
-	unshare --net sh -c 'ip link set lo up && exec pytest -q tests/unit'
+	unshare --net sh -c 'ip link set lo up && exec pytest -q tests/unit bench/test_run.py'
 
 .PHONY: mutation
 mutation: venv ## Mutation testing (mutmut) of MUTATE_FILES against the unit tests; slow, not part of `make test`

@@ -88,10 +88,15 @@ def test_write_results_shows_both_targets_with_their_verdicts(tmp_path, monkeypa
         "scale_walls": {1: [6.5], 30: [15]},
         "gather_elapsed": 5.02,
         "alone": [("17 reachable", [1.0]), ("17, 3 blackholed", [6.0])],
+        "status": [(1, run.Measurement(3.0, 1.5, 0.4, 70, 100), run.Measurement(1.3, 1.2, 0, 45, 45))],
     }
     args = type("Args", (), {"timeout": 5.0, "runs": 1, "scale_runs": 1})()
     run.write_results(rows, args)
     table = (tmp_path / "bench" / "results" / "latest.md").read_text()
     assert "| preflight, 1 host | 6.40 s | 6.85 s | 7.41 s | <= floor + 0.5 s = 6.10 s: missed by 0.30 s |" in table
+    # one stock round trip's own cost over the floor, and preflight's over that round trip (paired per run)
+    assert "| one wait_for task - floor, paired per run (median): one stock module round trip | 0.40 s |" in table
+    assert "| preflight - one wait_for task, paired per run (median) | 0.40 s |" in table
+    assert "| 1 (1) | 3.00 s | 1.30 s | 1.70 s | 1.50 s | 0.40 s | 70 MiB |" in table
     assert "preflight 0.30 s / one wait_for task 0.10 s (same rounds) | 3.0x | - | - | <= 2x: missed by 0.10 s" in table
     assert table in (tmp_path / "README.md").read_text()
