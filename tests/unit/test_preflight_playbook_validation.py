@@ -48,3 +48,16 @@ def test_the_report_action_allows_exactly_the_role_spec_formats():
     options = settings_source.role_options("preflight", "checks")
     assert options["preflight_report_formats"]["choices"] == list(preflight_report.FORMATS)
     assert preflight_report.ARGUMENT_SPEC["formats"]["choices"] == list(preflight_report.FORMATS)
+
+
+def test_the_status_verdict_visits_the_hosts_its_report_did_not_call_ok_and_every_host_without_a_report():
+    """playbooks/status.yml as preflight.yml: the report names the hosts to fail (status_fail_hosts, fail closed);
+    without a report the verdict runs on the checks play's hosts, where a missing result fails."""
+    checks, report, verdict = yaml.safe_load((ROOT / "playbooks" / "status.yml").read_text())
+    hosts = verdict["hosts"]
+    assert "hostvars['localhost'].status_report.verdict_hosts" in hosts
+    assert hosts.rstrip().endswith("else (%s) }}" % checks["hosts"].strip("{} "))
+    assert role_import(report)["tasks_from"] == "report" and role_import(verdict)["tasks_from"] == "verdict"
+    tasks = yaml.safe_load((ROOT / "roles" / "status" / "tasks" / "report.yml").read_text())
+    (writer,) = [t["eformidling.integrasjonspunkt.preflight_report"] for t in tasks if "register" in t]
+    assert writer["fail_var"] == "status_fail_hosts" and tasks[0]["register"] == "status_report"
