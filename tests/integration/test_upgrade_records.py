@@ -42,6 +42,17 @@ ROLLBACK_BOOK = """
         name: eformidling.integrasjonspunkt.integrasjonspunkt
         tasks_from: record_rollback
 """
+UPGRADE_BOOK = ROLLBACK_BOOK.replace("record_rollback", "record_upgrade").replace("rollback's", "upgrade's")
+# What tasks/downtime.yml leaves for the records and the notice (the line is printed as it stands).
+ROLLBACK_DOWNTIME = {
+    "line": "downtime: 24.1 s in all (stopped 12:17:48 UTC, healthy again 12:18:13 UTC); "
+    "the failed attempt: 18.2 s (stopped 12:17:48 UTC, gave up 12:18:07 UTC)",
+    "record": {"seconds": 24.1, "failed_attempt_seconds": 18.2},
+}
+UPGRADE_DOWNTIME = {
+    "line": "downtime: 5.4 s (stopped 12:19:52 UTC, healthy 12:19:57 UTC)",
+    "record": {"seconds": 5.4, "stopped_at": "2026-12-07T12:19:52Z", "healthy_at": "2026-12-07T12:19:57Z"},
+}
 
 
 def free_port():
@@ -115,6 +126,7 @@ def test_rollback_blocklists_mails_and_posts_the_redacted_log_tail_and_no_secret
         # the health URL in the blocklist reason is built from them).
         "__integrasjonspunkt_settings": {"settings": {"management": {"health_host": "127.0.0.1", "health_port": 9093}}},
         "__integrasjonspunkt_health": {"failed": False},
+        "__integrasjonspunkt_downtime": ROLLBACK_DOWNTIME,
     }
     book = tmp_path / "rollback.yml"
     book.write_text(ROLLBACK_BOOK)
@@ -142,6 +154,9 @@ def test_rollback_blocklists_mails_and_posts_the_redacted_log_tail_and_no_secret
     assert "ROLLED BACK to 4.0.8" in mail and "never becomes healthy" in mail
     assert "X-Sink-To: <ops@example.invalid>" in raw  # the recipient is in the envelope, not the text
     assert hook.seen and hook.seen[0]["event"] == "rollback" and "never becomes healthy" in hook.seen[0]["log_tail"]
+    # The measured downtime, worded as printed, in the mail and the webhook (and recorded in the history).
+    assert ROLLBACK_DOWNTIME["line"] in mail and hook.seen[0]["downtime"] == ROLLBACK_DOWNTIME["line"]
+    assert '"failed_attempt_seconds": 18.2' in history
 
     everything = {
         "-vvv output": proc.stdout + proc.stderr,
@@ -149,6 +164,58 @@ def test_rollback_blocklists_mails_and_posts_the_redacted_log_tail_and_no_secret
         "history": history,
         "mail": mail,
         "mail as sent": raw,
+        "webhook": json.dumps(hook.seen),
+    }
+    for where, text in everything.items():
+        for secret in SEEDED:
+            assert secret not in text, "a seeded secret is in the %s" % where
+
+
+def test_the_upgrade_notice_carries_the_measured_downtime_and_no_secret(tmp_path):
+    mails = tmp_path / "mail"
+    sink, port = start_sink(str(mails))
+    hook = Webhook()
+    install = tmp_path / "install"
+    install.mkdir()
+    host = {
+        "ansible_python_interpreter": sys.executable,
+        "integrasjonspunkt_version": "4.0.10",
+        "integrasjonspunkt_install_dir": str(install),
+        "integrasjonspunkt_group": grp.getgrgid(os.getgid()).gr_name,
+        "integrasjonspunkt_keystore_password": KEYSTORE_PW,
+        "integrasjonspunkt_auth_password": AUTH_PW,
+        "integrasjonspunkt_notify_mail_to": ["ops@example.invalid"],
+        "integrasjonspunkt_notify_mail_from": "ansible@example.invalid",
+        "integrasjonspunkt_notify_mail_host": "127.0.0.1",
+        "integrasjonspunkt_notify_mail_port": port,
+        "integrasjonspunkt_notify_mail_secure": "never",
+        "integrasjonspunkt_notify_mail_password": MAIL_PW,
+        "integrasjonspunkt_notify_webhook_url": hook.url,
+        "__integrasjonspunkt_upgraded_from": "4.0.8",
+        "__integrasjonspunkt_downtime": UPGRADE_DOWNTIME,
+    }
+    book = tmp_path / "upgrade.yml"
+    book.write_text(UPGRADE_BOOK)
+    try:
+        proc = playbook(tmp_path, write_inventory(tmp_path, {"ip": host}), str(book), "-vvv")
+    finally:
+        sink.send_signal(signal.SIGTERM)
+        sink.wait(timeout=10)
+        hook.close()
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+    history = (install / "lifecycle" / "history.jsonl").read_text()
+    assert '"action": "upgrade"' in history and '"seconds": 5.4' in history
+    sent = sorted(mails.glob("msg-*.eml"))
+    assert len(sent) == 1, sent
+    mail = sent[0].with_suffix(".txt").read_text()
+    assert "Subject: integrasjonspunkt upgrade on ip: 4.0.10" in mail and "upgraded from 4.0.8 to 4.0.10" in mail
+    assert UPGRADE_DOWNTIME["line"] in mail  # the same wording as printed
+    assert hook.seen and hook.seen[0]["event"] == "upgrade" and hook.seen[0]["downtime"] == UPGRADE_DOWNTIME["line"]
+    everything = {
+        "-vvv output": proc.stdout + proc.stderr,
+        "history": history,
+        "mail": mail,
         "webhook": json.dumps(hook.seen),
     }
     for where, text in everything.items():
