@@ -74,9 +74,9 @@ def certificate_result(task_vars, files):
 
 
 def test_the_settings_model_places_the_keystore_once_for_both_run_modes():
-    java, _ = model.validate(dict(DOCKER_VARS, integrasjonspunkt_run_mode="java"), "probe")
-    docker, _ = model.validate(dict(DOCKER_VARS), "probe")
-    jks, _ = model.validate(dict(DOCKER_VARS, integrasjonspunkt_keystore_type="JKS"), "probe")
+    java, _problems = model.validate(dict(DOCKER_VARS, integrasjonspunkt_run_mode="java"), "probe")
+    docker, _problems = model.validate(dict(DOCKER_VARS), "probe")
+    jks, _problems = model.validate(dict(DOCKER_VARS, integrasjonspunkt_keystore_type="JKS"), "probe")
     assert java["installed_keystore"] == {"path": HOST_PATH, "app_path": HOST_PATH}
     assert docker["installed_keystore"] == {"path": HOST_PATH, "app_path": "/workspace/certs/keystore.p12"}
     assert jks["installed_keystore"]["app_path"] == "/workspace/certs/keystore.jks"

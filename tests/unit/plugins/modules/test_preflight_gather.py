@@ -117,7 +117,7 @@ def test_the_network_jobs_come_before_the_host_collectors_are_imported(monkeypat
         monkeypatch.delattr(package, name, raising=False)
     asked = params(endpoints=[NTP, WEB], ntp_host="time.example", identity_grant="grant", identity={})
     jobs = pg.build_jobs(FakeModule(), asked, pg.plan_run(asked, 100.0, probe_budget))
-    first = [next(jobs)[0] for _ in range(3)]
+    first = [next(jobs)[0] for _step in range(3)]
     assert first == ["ntp_probe", "connectivity", "identity"]
     assert [n for n in HOST_COLLECTORS if hasattr(package, n)] == []
     assert [job[0] for job in jobs] == ["resources", "port", "timesync"]
