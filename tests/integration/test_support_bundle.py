@@ -17,10 +17,9 @@ import pytest
 
 from ansible_collections.eformidling.integrasjonspunkt.plugins.module_utils import redact
 from tests import support_bundle_seeds as seeds
-from tests.integration import harness
+from tests.integration import docker_fixtures, harness
 
 PLAYBOOK = os.path.join(harness.REPO, "playbooks", "support-bundle.yml")
-DOCKER_ENGINE = os.path.join(harness.REPO, "tests", "helpers", "docker_engine.sh")
 ENGINE = "i22-bundle"
 CONTAINER = "ip-i22-bundle"
 
@@ -182,34 +181,20 @@ def test_java_mode_every_secret_in_every_file_none_in_the_archive_nor_at_vvv(roo
     assert "proxy.example:3128" in files["ip-host/application.log"]
 
 
-def _tiny_image(docker_host, workdir):
-    """An image of one file (no registry can be reached here); the container is created, never started."""
-    rootfs = os.path.join(workdir, "rootfs")
-    write(os.path.join(rootfs, "etc", "hostname"), "x\n", 0o644)
-    tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
-    subprocess.run(
-        ["docker", "-H", docker_host, "import", "-", "eft/bundle:1"], stdin=tar.stdout, check=True, capture_output=True
-    )
-    tar.wait(timeout=60)
-
-
 @pytest.fixture
 def engine(root):
-    started = subprocess.run([DOCKER_ENGINE, "start", ENGINE], capture_output=True, text=True, timeout=300, check=False)
-    assert started.returncode == 0, started.stderr
-    docker_host = started.stdout.strip().splitlines()[-1]
-    try:
-        _tiny_image(docker_host, root)
+    """A private engine with one container created (never started) from the tools image, with the seeded
+    environment and labels that the bundle's docker inspect must redact."""
+    with docker_fixtures.running_engine(ENGINE) as docker_host:
+        image = docker_fixtures.import_tools_image(docker_host, root)
         argv = ["docker", "-H", docker_host, "create", "--name", CONTAINER]
         for entry in seeds.docker_env():
             argv += ["-e", entry]
         for key, label in seeds.docker_labels().items():
             argv += ["--label", "%s=%s" % (key, label)]
-        argv += ["eft/bundle:1", "/bin/true"]
+        argv += [image, "/bin/sleep", "1"]
         subprocess.run(argv, check=True, capture_output=True, timeout=120)
         yield docker_host
-    finally:
-        subprocess.run([DOCKER_ENGINE, "destroy", ENGINE], capture_output=True, timeout=300, check=False)
 
 
 def test_docker_mode_inspect_of_a_real_container_is_redacted(root, engine):

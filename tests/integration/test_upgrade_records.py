@@ -99,27 +99,48 @@ def start_sink(directory):
     raise AssertionError("the stand-in SMTP server did not start")
 
 
-def test_rollback_blocklists_mails_and_posts_the_redacted_log_tail_and_no_secret(tmp_path):
-    mails = tmp_path / "mail"
-    sink, port = start_sink(str(mails))
-    hook = Webhook()
-    install = tmp_path / "install"
-    group = grp.getgrgid(os.getgid()).gr_name
+def notified_host(install, version, mail_port, hook_url, **extra):
+    """A host whose notices go to the stand-in SMTP server and the webhook, with every seeded secret set."""
     host = {
         "ansible_python_interpreter": sys.executable,
-        "integrasjonspunkt_version": "4.0.9",
+        "integrasjonspunkt_version": version,
         "integrasjonspunkt_install_dir": str(install),
-        "integrasjonspunkt_group": group,
+        "integrasjonspunkt_group": grp.getgrgid(os.getgid()).gr_name,
         "integrasjonspunkt_keystore_password": KEYSTORE_PW,
         "integrasjonspunkt_auth_password": AUTH_PW,
-        "integrasjonspunkt_blocklist_hours": 2,
         "integrasjonspunkt_notify_mail_to": ["ops@example.invalid"],
         "integrasjonspunkt_notify_mail_from": "ansible@example.invalid",
         "integrasjonspunkt_notify_mail_host": "127.0.0.1",
-        "integrasjonspunkt_notify_mail_port": port,
+        "integrasjonspunkt_notify_mail_port": mail_port,
         "integrasjonspunkt_notify_mail_secure": "never",
         "integrasjonspunkt_notify_mail_password": MAIL_PW,
-        "integrasjonspunkt_notify_webhook_url": hook.url,
+        "integrasjonspunkt_notify_webhook_url": hook_url,
+    }
+    host.update(extra)
+    return host
+
+
+def run_notified(tmp_path, book_text, host_for):
+    """Run `book_text` at -vvv on one host `host_for(mail_port, hook_url)` with the sinks up:
+    (the completed process, the mail directory, the webhook's received bodies)."""
+    mails = tmp_path / "mail"
+    sink, port = start_sink(str(mails))
+    hook = Webhook()
+    book = tmp_path / "book.yml"
+    book.write_text(book_text)
+    try:
+        proc = playbook(tmp_path, write_inventory(tmp_path, {"ip": host_for(port, hook.url)}), str(book), "-vvv")
+    finally:
+        sink.send_signal(signal.SIGTERM)
+        sink.wait(timeout=10)
+        hook.close()
+    return proc, mails, hook.seen
+
+
+def test_rollback_blocklists_mails_and_posts_the_redacted_log_tail_and_no_secret(tmp_path):
+    install = tmp_path / "install"
+    rollback = {
+        "integrasjonspunkt_blocklist_hours": 2,
         "__integrasjonspunkt_log_tail": {"stdout": LOG_TAIL},
         "__integrasjonspunkt_rolled_back_to": "4.0.8",
         # What the install's validate step leaves for the tasks after it (the settings model's management settings:
@@ -128,14 +149,9 @@ def test_rollback_blocklists_mails_and_posts_the_redacted_log_tail_and_no_secret
         "__integrasjonspunkt_health": {"failed": False},
         "__integrasjonspunkt_downtime": ROLLBACK_DOWNTIME,
     }
-    book = tmp_path / "rollback.yml"
-    book.write_text(ROLLBACK_BOOK)
-    try:
-        proc = playbook(tmp_path, write_inventory(tmp_path, {"ip": host}), str(book), "-vvv")
-    finally:
-        sink.send_signal(signal.SIGTERM)
-        sink.wait(timeout=10)
-        hook.close()
+    proc, mails, seen = run_notified(
+        tmp_path, ROLLBACK_BOOK, lambda port, url: notified_host(install, "4.0.9", port, url, **rollback)
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
     blocklist = json.loads((install / "lifecycle" / "blocklist.json").read_text())
@@ -153,9 +169,9 @@ def test_rollback_blocklists_mails_and_posts_the_redacted_log_tail_and_no_secret
     assert "Subject: integrasjonspunkt rollback on ip: 4.0.9" in mail
     assert "ROLLED BACK to 4.0.8" in mail and "never becomes healthy" in mail
     assert "X-Sink-To: <ops@example.invalid>" in raw  # the recipient is in the envelope, not the text
-    assert hook.seen and hook.seen[0]["event"] == "rollback" and "never becomes healthy" in hook.seen[0]["log_tail"]
+    assert seen and seen[0]["event"] == "rollback" and "never becomes healthy" in seen[0]["log_tail"]
     # The measured downtime, worded as printed, in the mail and the webhook (and recorded in the history).
-    assert ROLLBACK_DOWNTIME["line"] in mail and hook.seen[0]["downtime"] == ROLLBACK_DOWNTIME["line"]
+    assert ROLLBACK_DOWNTIME["line"] in mail and seen[0]["downtime"] == ROLLBACK_DOWNTIME["line"]
     assert '"failed_attempt_seconds": 18.2' in history
 
     everything = {
@@ -164,7 +180,7 @@ def test_rollback_blocklists_mails_and_posts_the_redacted_log_tail_and_no_secret
         "history": history,
         "mail": mail,
         "mail as sent": raw,
-        "webhook": json.dumps(hook.seen),
+        "webhook": json.dumps(seen),
     }
     for where, text in everything.items():
         for secret in SEEDED:
@@ -172,36 +188,12 @@ def test_rollback_blocklists_mails_and_posts_the_redacted_log_tail_and_no_secret
 
 
 def test_the_upgrade_notice_carries_the_measured_downtime_and_no_secret(tmp_path):
-    mails = tmp_path / "mail"
-    sink, port = start_sink(str(mails))
-    hook = Webhook()
     install = tmp_path / "install"
     install.mkdir()
-    host = {
-        "ansible_python_interpreter": sys.executable,
-        "integrasjonspunkt_version": "4.0.10",
-        "integrasjonspunkt_install_dir": str(install),
-        "integrasjonspunkt_group": grp.getgrgid(os.getgid()).gr_name,
-        "integrasjonspunkt_keystore_password": KEYSTORE_PW,
-        "integrasjonspunkt_auth_password": AUTH_PW,
-        "integrasjonspunkt_notify_mail_to": ["ops@example.invalid"],
-        "integrasjonspunkt_notify_mail_from": "ansible@example.invalid",
-        "integrasjonspunkt_notify_mail_host": "127.0.0.1",
-        "integrasjonspunkt_notify_mail_port": port,
-        "integrasjonspunkt_notify_mail_secure": "never",
-        "integrasjonspunkt_notify_mail_password": MAIL_PW,
-        "integrasjonspunkt_notify_webhook_url": hook.url,
-        "__integrasjonspunkt_upgraded_from": "4.0.8",
-        "__integrasjonspunkt_downtime": UPGRADE_DOWNTIME,
-    }
-    book = tmp_path / "upgrade.yml"
-    book.write_text(UPGRADE_BOOK)
-    try:
-        proc = playbook(tmp_path, write_inventory(tmp_path, {"ip": host}), str(book), "-vvv")
-    finally:
-        sink.send_signal(signal.SIGTERM)
-        sink.wait(timeout=10)
-        hook.close()
+    upgrade = {"__integrasjonspunkt_upgraded_from": "4.0.8", "__integrasjonspunkt_downtime": UPGRADE_DOWNTIME}
+    proc, mails, seen = run_notified(
+        tmp_path, UPGRADE_BOOK, lambda port, url: notified_host(install, "4.0.10", port, url, **upgrade)
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
     history = (install / "lifecycle" / "history.jsonl").read_text()
@@ -211,12 +203,12 @@ def test_the_upgrade_notice_carries_the_measured_downtime_and_no_secret(tmp_path
     mail = sent[0].with_suffix(".txt").read_text()
     assert "Subject: integrasjonspunkt upgrade on ip: 4.0.10" in mail and "upgraded from 4.0.8 to 4.0.10" in mail
     assert UPGRADE_DOWNTIME["line"] in mail  # the same wording as printed
-    assert hook.seen and hook.seen[0]["event"] == "upgrade" and hook.seen[0]["downtime"] == UPGRADE_DOWNTIME["line"]
+    assert seen and seen[0]["event"] == "upgrade" and seen[0]["downtime"] == UPGRADE_DOWNTIME["line"]
     everything = {
         "-vvv output": proc.stdout + proc.stderr,
         "history": history,
         "mail": mail,
-        "webhook": json.dumps(hook.seen),
+        "webhook": json.dumps(seen),
     }
     for where, text in everything.items():
         for secret in SEEDED:
